@@ -1,0 +1,1 @@
+"""barrierspec.conformance."""

@@ -1,0 +1,89 @@
+"""The interface between a model and the explorer: a finite transition system.
+
+The explorer (:mod:`barrierspec.spec._explorer`) is generic: it knows nothing about barriers.
+Anything that implements :class:`TransitionSystem` can be explored -- the barrier model of
+each profile, the two-chamber barrier of ``Barriers.tla`` used to cross-check the engine
+against TLC, and the deliberately broken models in ``tests/``.
+
+States must be hashable and compare by value (tuples, or frozen attrs classes). Labels are
+whatever the system finds readable in a trace; the explorer never stores them, it recomputes
+them from ``successors`` when it prints a counterexample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Generic, Protocol, TypeVar
+
+import attrs
+
+__all__ = [
+    "Invariant",
+    "S",
+    "TransitionInvariant",
+    "TransitionSystem",
+]
+
+S = TypeVar("S", bound=Hashable)
+
+
+@attrs.frozen
+class Invariant(Generic[S]):
+    """A named safety property of single states.
+
+    ``check(state)`` returns ``None`` when the state satisfies the property, otherwise a short
+    sentence saying what is wrong in this state (shown under the counterexample).
+    """
+
+    name: str
+    description: str
+    check: Callable[[S], str | None]
+
+
+@attrs.frozen
+class TransitionInvariant(Generic[S]):
+    """A named safety property of single transitions ``pre --label--> post``.
+
+    ``check(pre, label, post)`` returns ``None`` or a sentence saying what the step did wrong.
+    """
+
+    name: str
+    description: str
+    check: Callable[[S, object, S], str | None]
+
+
+class TransitionSystem(Protocol[S]):
+    """A finite transition system the explorer can search.
+
+    * ``initial_states()``: the initial states (usually one).
+    * ``successors(state)``: every ``(label, next_state)`` pair enabled in ``state``.
+    * ``invariants`` / ``transition_invariants``: the named safety properties to check.
+    * ``canonical(state)``: a representative of the state's symmetry class (the identity when
+      the system declares no symmetry). Used only when the explorer runs with symmetry.
+    * ``stuck(state)``: called for states with no successor; ``None`` if that is a normal end
+      (nobody is blocked), otherwise a sentence naming who waits forever.
+    * ``documented_hang(state)``: for a stuck state, the name of the documented deviation
+      that explains the hang (the explorer then reports it as that deviation, not as a
+      deadlock), or ``None``.
+    * ``describe(state)``: a one-line readable rendering of a state for traces.
+    """
+
+    name: str
+
+    def initial_states(self) -> Iterable[S]: ...
+
+    def successors(self, state: S) -> Iterable[tuple[object, S]]: ...
+
+    @property
+    def invariants(self) -> Sequence[Invariant[S]]: ...
+
+    @property
+    def transition_invariants(self) -> Sequence[TransitionInvariant[S]]: ...
+
+    def canonical(self, state: S) -> S: ...
+
+    def stuck(self, state: S) -> str | None: ...
+
+    def documented_hang(self, state: S) -> str | None: ...
+
+    def describe(self, state: S) -> str: ...
