@@ -1,1 +1,106 @@
-"""barrierspec.spec."""
+"""The executable specification: a pure model of barrier semantics.
+
+* :func:`step` -- every successor a profile's contract allows for an event;
+* :func:`enabled` -- the events an environment can produce, within :class:`Bounds`;
+* :data:`PROFILES` / :func:`get_profile` -- ``threading``, ``multiprocessing``, ``asyncio``,
+  ``grinder``, each a bundle of named :class:`Policies`;
+* :class:`BarrierSystem` -- a profile's model as a transition system for the explorer;
+* :func:`state_invariants` / :func:`transition_invariants` -- the named safety properties.
+
+Nothing here does I/O, reads a clock or starts a thread: time, cancellation and death are
+events.
+"""
+
+from barrierspec.spec._barrier_system import BarrierSystem, StepFunction
+from barrierspec.spec._enabled import Bounds, enabled
+from barrierspec.spec._invariants import state_invariants, transition_invariants
+from barrierspec.spec._policies import (
+    PROFILES,
+    AbortDrainers,
+    ActionPolicy,
+    Cancellation,
+    Death,
+    Deviation,
+    GiveUp,
+    IndexPolicy,
+    Membership,
+    Newcomer,
+    Policies,
+    Profile,
+    ResetPolicy,
+    get_profile,
+)
+from barrierspec.spec._state import (
+    Abort,
+    ActionRan,
+    Cancel,
+    Die,
+    Enter,
+    Event,
+    Fault,
+    Join,
+    Local,
+    Member,
+    Observation,
+    Raised,
+    Reset,
+    Resume,
+    Returned,
+    State,
+    Status,
+    Timeout,
+    Transition,
+    Wait,
+)
+from barrierspec.spec._step import Successor, initial_state, settling, step
+from barrierspec.spec._system import Invariant, TransitionInvariant, TransitionSystem
+
+__all__ = [
+    "PROFILES",
+    "Abort",
+    "AbortDrainers",
+    "ActionPolicy",
+    "ActionRan",
+    "BarrierSystem",
+    "Bounds",
+    "Cancel",
+    "Cancellation",
+    "Death",
+    "Deviation",
+    "Die",
+    "Enter",
+    "Event",
+    "Fault",
+    "GiveUp",
+    "IndexPolicy",
+    "Invariant",
+    "Join",
+    "Local",
+    "Member",
+    "Membership",
+    "Newcomer",
+    "Observation",
+    "Policies",
+    "Profile",
+    "Raised",
+    "Reset",
+    "ResetPolicy",
+    "Resume",
+    "Returned",
+    "State",
+    "StepFunction",
+    "Status",
+    "Successor",
+    "Timeout",
+    "Transition",
+    "TransitionInvariant",
+    "TransitionSystem",
+    "Wait",
+    "enabled",
+    "get_profile",
+    "initial_state",
+    "settling",
+    "state_invariants",
+    "step",
+    "transition_invariants",
+]

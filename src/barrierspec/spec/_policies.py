@@ -1,0 +1,237 @@
+"""Semantic axes as named policies, and the profiles that bundle them.
+
+Barriers in the wild disagree on a handful of axes (see ``docs/semantics.md``). Each axis is
+an enum here; a :class:`Profile` picks one value per axis and states, for the documentation
+and the reports, where each choice comes from and which known deviations of the real
+implementation it records.
+
+Where a family's documentation is silent the profile picks the permissive value (``EITHER``,
+``ANY``): the model is then nondeterministic and accepts each behaviour. Where CPython
+contradicts its own documentation, the profile follows the documentation and lists the
+deviation in :attr:`Profile.deviations`, so the conformance suite reports it by name.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from barrierspec.errors import UsageError
+
+__all__ = [
+    "PROFILES",
+    "AbortDrainers",
+    "ActionPolicy",
+    "Cancellation",
+    "Death",
+    "Deviation",
+    "GiveUp",
+    "IndexPolicy",
+    "Membership",
+    "Newcomer",
+    "Policies",
+    "Profile",
+    "ResetPolicy",
+    "get_profile",
+]
+
+
+class Membership(enum.Enum):
+    """Who counts toward a round."""
+
+    FIXED = "fixed"  # `parties` given at construction (threading, asyncio, CyclicBarrier)
+    DYNAMIC = "dynamic"  # members join and leave; release re-checked on leave (Grinder)
+
+
+class IndexPolicy(enum.Enum):
+    """What a successful wait returns."""
+
+    DISTINCT = "distinct"  # an int in range(parties), different for each party of a round
+    NONE = "none"  # no index: a successful wait returns True (Grinder)
+
+
+class ActionPolicy(enum.Enum):
+    """Whether a barrier action runs at each trip."""
+
+    NONE = "none"
+    LAST_ARRIVAL = "last-arrival"  # run once by the last arrival before anyone is released
+
+
+class GiveUp(enum.Enum):
+    """What a waiter's timeout does to the barrier."""
+
+    BREAK_ALL = "break-all"  # the barrier breaks; the timer and the others get BrokenBarrierError
+    WITHDRAW = "withdraw"  # the arrival is withdrawn; the timer gets TimeoutError; no break
+    WITHDRAW_MEMBER = "withdraw-member"  # wait returns False and the member is cancelled
+
+
+class Cancellation(enum.Enum):
+    """What cancelling a waiter does."""
+
+    NONE = "none"  # not applicable (threads cannot be cancelled)
+    WITHDRAW = "withdraw"  # asyncio: the waiter gets CancelledError, its arrival is withdrawn
+    CANCEL_MEMBER = "cancel-member"  # Grinder: the member leaves; a waiting one gets an error
+
+
+class Newcomer(enum.Enum):
+    """What a wait does while the previous round still drains (or resets)."""
+
+    BLOCK = "block"  # wait until every party of the last round has left (CPython)
+    JOIN_NEXT = "join-next"  # join the next round at once (Java, Grinder)
+    EITHER = "either"  # the documentation is silent: both are allowed
+
+
+class ResetPolicy(enum.Enum):
+    """What ``reset()`` does."""
+
+    NONE = "none"  # no reset operation
+    KEEP_DRAINERS = "keep-drainers"  # waiters break; released parties still return (threading)
+    BREAK_DRAINERS = "break-drainers"  # released-but-not-resumed parties break too (asyncio)
+
+
+class AbortDrainers(enum.Enum):
+    """What ``abort()`` does to parties released but not yet returned."""
+
+    NO_ABORT = "no-abort"  # no abort operation
+    BREAK = "break"  # they get BrokenBarrierError
+    EITHER = "either"  # the documentation is silent: their index or BrokenBarrierError
+
+
+class Death(enum.Enum):
+    """What the death of a participant (a killed process) does."""
+
+    NONE = "none"  # participants cannot die (threads, tasks)
+    WITHDRAW = "withdraw"  # its membership and arrival are withdrawn (Grinder console)
+    ANY = "any"  # undocumented: its arrival may stand, be withdrawn, or break the barrier;
+    #             timeouts keep working in every case
+
+
+@attrs.frozen
+class Policies:
+    """One choice per semantic axis."""
+
+    membership: Membership
+    index: IndexPolicy
+    action: ActionPolicy
+    give_up: GiveUp
+    cancellation: Cancellation
+    newcomer: Newcomer
+    reset: ResetPolicy
+    abort: AbortDrainers
+    death: Death
+
+
+@attrs.frozen
+class Deviation:
+    """A known place where an implementation breaks its documented contract."""
+
+    key: str  # e.g. "gh-155233"
+    summary: str
+    prop: str  # the conformance property expected to report it
+
+
+@attrs.frozen
+class Profile:
+    """A family of barriers: its policies, its sources, its known deviations."""
+
+    name: str
+    summary: str
+    policies: Policies
+    deviations: tuple[Deviation, ...] = ()
+    documented_hang: str | None = None  # why a stuck state can be the contract, if it can
+
+    @property
+    def has_abort(self) -> bool:
+        """Whether the family has ``abort()``."""
+        return self.policies.abort is not AbortDrainers.NO_ABORT
+
+    @property
+    def has_reset(self) -> bool:
+        """Whether the family has ``reset()``."""
+        return self.policies.reset is not ResetPolicy.NONE
+
+
+_THREADING = Policies(
+    membership=Membership.FIXED,
+    index=IndexPolicy.DISTINCT,
+    action=ActionPolicy.LAST_ARRIVAL,
+    give_up=GiveUp.BREAK_ALL,
+    cancellation=Cancellation.NONE,
+    newcomer=Newcomer.EITHER,
+    reset=ResetPolicy.KEEP_DRAINERS,
+    abort=AbortDrainers.EITHER,
+    death=Death.NONE,
+)
+
+PROFILES: dict[str, Profile] = {
+    "threading": Profile(
+        name="threading",
+        summary="threading.Barrier as documented: fixed parties, action, timeout breaks",
+        policies=_THREADING,
+        deviations=(
+            Deviation(
+                "gh-121474",
+                "threading.Barrier before 3.13 accepts parties <= 0 and then hangs",
+                "argument validation",
+            ),
+        ),
+    ),
+    "multiprocessing": Profile(
+        name="multiprocessing",
+        summary="multiprocessing.Barrier: threading's contract across processes",
+        policies=attrs.evolve(_THREADING, death=Death.ANY),
+        deviations=(
+            Deviation(
+                "gh-123899",
+                "a killed waiting process makes the others hang past their timeouts",
+                "dead participant",
+            ),
+        ),
+        documented_hang=(
+            "a participant died while the others wait with no timeout: its arrival may "
+            "stand, so untimed waiters can wait forever (use timeouts)"
+        ),
+    ),
+    "asyncio": Profile(
+        name="asyncio",
+        summary="asyncio.Barrier: cancellation and timeouts withdraw the waiter",
+        policies=attrs.evolve(
+            _THREADING,
+            give_up=GiveUp.WITHDRAW,
+            cancellation=Cancellation.WITHDRAW,
+            reset=ResetPolicy.BREAK_DRAINERS,
+        ),
+        deviations=(
+            Deviation(
+                "gh-155233",
+                "asyncio.Barrier gives two tasks the same index after a waiter is cancelled",
+                "arrival index",
+            ),
+        ),
+    ),
+    "grinder": Profile(
+        name="grinder",
+        summary="The Grinder's named barriers: dynamic membership, wait -> bool, cancel()",
+        policies=Policies(
+            membership=Membership.DYNAMIC,
+            index=IndexPolicy.NONE,
+            action=ActionPolicy.NONE,
+            give_up=GiveUp.WITHDRAW_MEMBER,
+            cancellation=Cancellation.CANCEL_MEMBER,
+            newcomer=Newcomer.JOIN_NEXT,
+            reset=ResetPolicy.NONE,
+            abort=AbortDrainers.NO_ABORT,
+            death=Death.WITHDRAW,
+        ),
+    ),
+}
+
+
+def get_profile(name: str) -> Profile:
+    """Return the profile called ``name``; :class:`UsageError` names the known ones."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        known = ", ".join(sorted(PROFILES))
+        raise UsageError(f"unknown profile {name!r}: choose one of {known}") from None
