@@ -1,0 +1,297 @@
+"""The exhaustive explorer: breadth-first search over every reachable state of a system.
+
+The engine is generic over :class:`~barrierspec.spec._system.TransitionSystem`; it knows
+nothing about barriers.
+
+Search. Level by level from the initial states, each state expanded once. One dictionary maps
+every visited state to its parent (``None`` for initial states); it is both the visited set
+and the only per-state memory. Labels and paths are never stored: when a trace is needed it is
+rebuilt by :mod:`barrierspec.spec._trace`.
+
+Properties checked, and when:
+
+* every state invariant, on every state the first time it is reached (initial states too);
+* every transition invariant, on every generated transition ``pre --label--> post``;
+* deadlock freedom (unless ``check_deadlock=False``): a reachable state with no successor for
+  which ``stuck`` returns a sentence is a deadlock -- unless ``documented_hang`` names a
+  documented deviation, which is then recorded once per name (with a shortest trace) and the
+  search goes on.
+
+No liveness property other than deadlock freedom is checked. Deadlock is a property of single
+states, so checking it on canonical states is sound; symmetry reduction is therefore never
+combined with a liveness check that it could make unsound.
+
+Shortest counterexamples. Because the search is breadth-first and checks properties as soon
+as a state or transition is generated, the first violation met is one of minimal length.
+One refinement keeps that true across kinds: a state or transition violation met while
+expanding level ``d`` has ``d`` steps, but a deadlock among the not yet expanded states of
+level ``d`` would have ``d - 1``; so before stopping, the rest of the level is scanned for
+deadlocks (and a deadlock found there wins).
+
+Symmetry. With ``symmetry=True`` every generated state is replaced by ``canonical(state)``
+before the visited test, so the search runs on one representative per symmetry class. The
+counterexample is then replayed forward from the concrete initial state, so it is a real
+execution with real participant ids. If the system provides the optional member
+``orbit_size(state) -> int`` (the number of concrete states a canonical state stands for),
+the result carries the number of concrete states and hence the exact reduction factor.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import attrs
+
+from barrierspec.errors import UsageError
+from barrierspec.spec._result import (
+    DocumentedHang,
+    ExplorationResult,
+    ExplorationStatus,
+    ExplorerError,
+    Violation,
+    ViolationKind,
+)
+from barrierspec.spec._system import TransitionSystem
+from barrierspec.spec._trace import path_to, replay
+
+__all__ = ["ProgressCallback", "explore"]
+
+#: ``progress(states, transitions, depth, seconds)``, called about every ``progress_interval``.
+ProgressCallback = Callable[[int, int, int, float], None]
+
+# States expanded between two looks at the clock (for progress reports).
+_TICK = 512
+
+
+@attrs.frozen
+class _Found:
+    """A violation met during the search, before its trace is rebuilt.
+
+    ``state`` is the last search state of the trace (the pre-state for a transition
+    invariant, whose ``label`` and generated ``post`` are kept too).
+    """
+
+    kind: ViolationKind
+    name: str
+    message: str
+    state: Hashable
+    label: object = None
+    post: Hashable = None
+
+
+def explore(
+    system: TransitionSystem[Any],
+    *,
+    symmetry: bool = False,
+    max_states: int | None = None,
+    progress: ProgressCallback | None = None,
+    check_deadlock: bool = True,
+    progress_interval: float = 0.5,
+) -> ExplorationResult:
+    """Visit every reachable state of ``system`` breadth-first and check its properties.
+
+    Returns an :class:`ExplorationResult` whose status is ``OK`` (everything visited, nothing
+    violated), ``VIOLATION`` (the search stopped at the first violation in breadth-first order;
+    the result carries a shortest counterexample) or ``BOUND_REACHED`` (at least
+    ``max_states`` distinct states were known before the next state was expanded; not a
+    verdict). ``progress`` is called about every ``progress_interval`` seconds with
+    ``(states, transitions, depth, seconds)``. ``seconds`` in the result is the time of the
+    search itself; rebuilding a trace is not counted.
+
+    Raises :class:`UsageError` for ``max_states < 1`` and :class:`ExplorerError` when the
+    system has no initial state or a counterexample cannot be replayed (``canonical`` is not a
+    symmetry).
+    """
+    if max_states is not None and max_states < 1:
+        raise UsageError(f"max_states must be at least 1 (or None for no bound), got {max_states}")
+    clock = time.perf_counter
+    started = clock()
+    successors = system.successors
+    canonical = system.canonical if symmetry else None
+    state_checks = tuple((inv.name, inv.check) for inv in system.invariants)
+    step_checks = tuple((inv.name, inv.check) for inv in system.transition_invariants)
+    stuck = system.stuck if check_deadlock else None
+    hangs: dict[str, tuple[str, Hashable]] = {}
+    parent: dict[Hashable, Hashable | None] = {}
+    found: _Found | None = None
+
+    frontier: list[Hashable] = []
+    initial = 0
+    for state in system.initial_states():
+        initial += 1
+        key = canonical(state) if canonical is not None else state
+        if key not in parent:
+            parent[key] = None
+            frontier.append(key)
+            if found is None:
+                found = _check_state(state_checks, key)
+    if not initial:
+        raise ExplorerError(f"system {system.name!r} has no initial state; nothing to explore")
+
+    transitions = 0
+    depth = 1
+    status = ExplorationStatus.OK
+    limit = max_states if max_states is not None else sys.maxsize
+    countdown = _TICK
+    next_report = started + progress_interval
+    fast = canonical is None and not step_checks
+    while frontier and found is None and status is ExplorationStatus.OK:
+        level: list[Hashable] = []
+        append = level.append
+        pending = iter(frontier)
+        for state in pending:
+            if len(parent) >= limit:
+                status = ExplorationStatus.BOUND_REACHED
+                break
+            countdown -= 1
+            if not countdown:
+                countdown = _TICK
+                now = clock()
+                if progress is not None and now >= next_report:
+                    next_report = now + progress_interval
+                    progress(len(parent), transitions, depth + (1 if level else 0), now - started)
+            succ = successors(state)
+            if type(succ) is not list:
+                succ = list(succ)
+            if not succ:
+                if stuck is not None:
+                    found = _stuck(system, stuck, state, hangs)
+                    if found is not None:
+                        break
+                continue
+            transitions += len(succ)
+            if fast:
+                for _label, post in succ:
+                    if post not in parent:
+                        parent[post] = state
+                        append(post)
+                        if state_checks:
+                            found = _check_state(state_checks, post)
+                            if found is not None:
+                                break
+            else:
+                for label, post in succ:
+                    if step_checks:
+                        found = _check_step(step_checks, state, label, post)
+                        if found is not None:
+                            break
+                    key = canonical(post) if canonical is not None else post
+                    if key not in parent:
+                        parent[key] = state
+                        append(key)
+                        if state_checks:
+                            found = _check_state(state_checks, key)
+                            if found is not None:
+                                break
+            if found is not None:
+                if stuck is not None:
+                    # A deadlock in the rest of this level is one step shorter: it wins.
+                    for rest in pending:
+                        if not any(True for _ in successors(rest)):
+                            shorter = _stuck(system, stuck, rest, hangs)
+                            if shorter is not None:
+                                found = shorter
+                                break
+                break
+        if level:
+            depth += 1
+        frontier = level
+
+    concrete = None
+    orbit_size = getattr(system, "orbit_size", None)
+    if symmetry and orbit_size is not None:
+        concrete = sum(map(orbit_size, parent))
+    seconds = clock() - started
+    return ExplorationResult(
+        system=system.name,
+        status=ExplorationStatus.VIOLATION if found is not None else status,
+        states=len(parent),
+        transitions=transitions,
+        generated=transitions + initial,
+        depth=depth,
+        seconds=seconds,
+        invariants=tuple(name for name, _ in state_checks),
+        transition_invariants=tuple(name for name, _ in step_checks),
+        deadlock_checked=check_deadlock,
+        symmetry=symmetry,
+        concrete_states=concrete,
+        max_states=max_states,
+        violation=None if found is None else _violation(system, parent, found, symmetry),
+        documented_hangs=tuple(
+            DocumentedHang(name, message, replay(system, path_to(parent, state), symmetry=symmetry))
+            for name, (message, state) in hangs.items()
+        ),
+    )
+
+
+def _check_state(
+    checks: tuple[tuple[str, Callable[[Any], str | None]], ...], state: Hashable
+) -> _Found | None:
+    for name, check in checks:
+        message = check(state)
+        if message is not None:
+            return _Found(ViolationKind.INVARIANT, name, message, state)
+    return None
+
+
+def _check_step(
+    checks: tuple[tuple[str, Callable[[Any, object, Any], str | None]], ...],
+    pre: Hashable,
+    label: object,
+    post: Hashable,
+) -> _Found | None:
+    for name, check in checks:
+        message = check(pre, label, post)
+        if message is not None:
+            return _Found(ViolationKind.TRANSITION_INVARIANT, name, message, pre, label, post)
+    return None
+
+
+def _stuck(
+    system: TransitionSystem[Any],
+    stuck: Callable[[Any], str | None],
+    state: Hashable,
+    hangs: dict[str, tuple[str, Hashable]],
+) -> _Found | None:
+    """The deadlock at a state without successors, or ``None`` (normal end, documented hang)."""
+    message = stuck(state)
+    if message is None:
+        return None
+    deviation = system.documented_hang(state)
+    if deviation is None:
+        return _Found(ViolationKind.DEADLOCK, "deadlock", message, state)
+    hangs.setdefault(deviation, (message, state))
+    return None
+
+
+def _violation(
+    system: TransitionSystem[Any],
+    parent: dict[Hashable, Hashable | None],
+    found: _Found,
+    symmetry: bool,
+) -> Violation:
+    """Rebuild a concrete shortest trace for ``found`` and re-derive its message on it."""
+    path = path_to(parent, found.state)
+    if found.kind is ViolationKind.TRANSITION_INVARIANT:
+        check = next(i.check for i in system.transition_invariants if i.name == found.name)
+        key = system.canonical if symmetry else (lambda s: s)
+        path.append(key(found.post))
+
+        def violates(pre: Any, label: object, post: Any) -> bool:
+            return check(pre, label, post) is not None
+
+        trace = replay(system, path, symmetry=symmetry, last_step=violates)
+        last = trace[-1]
+        message = check(trace[-2].state, last.label, last.state)
+    else:
+        trace = replay(system, path, symmetry=symmetry)
+        last_state = trace[-1].state
+        if found.kind is ViolationKind.INVARIANT:
+            check_state = next(i.check for i in system.invariants if i.name == found.name)
+            message = check_state(last_state)
+        else:
+            message = system.stuck(last_state)
+    return Violation(found.kind, found.name, message or found.message, trace)

@@ -1,0 +1,1 @@
+"""Test-only transition systems for the explorer (not part of the package)."""
