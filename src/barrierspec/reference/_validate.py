@@ -1,0 +1,56 @@
+"""Argument checks shared by the reference barriers.
+
+Each check returns the value it accepts (normalised) or raises
+:class:`~barrierspec.errors.UsageError` naming the rule and the offending value.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from barrierspec.errors import UsageError
+
+__all__ = ["check_action", "check_parties", "check_timeout"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def check_parties(parties: object, *, limit: int | None = None) -> int:
+    """Return ``parties`` if it is an ``int`` (not a ``bool``) >= 1 and <= ``limit``.
+
+    There is no upper bound for in-process barriers: a barrier whose ``parties`` exceeds the
+    number of threads that will ever call ``wait`` is legal and simply never trips.
+    """
+    if isinstance(parties, bool) or not isinstance(parties, int) or parties < 1:
+        raise UsageError(f"parties must be an int >= 1, got {parties!r}")
+    if limit is not None and parties > limit:
+        raise UsageError(f"parties must be <= {limit} for this barrier, got {parties!r}")
+    return parties
+
+
+def check_timeout(timeout: object, *, name: str = "timeout") -> float | None:
+    """Return ``timeout`` as a float, or ``None``; reject anything but a finite real >= 0.
+
+    Booleans, strings, NaN, infinities and negative numbers raise :class:`UsageError`.
+    Values above :data:`threading.TIMEOUT_MAX` are clamped to it (292 years: "forever").
+    """
+    if timeout is None:
+        return None
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout < 0
+    ):
+        raise UsageError(f"{name} must be None or a finite number >= 0, got {timeout!r}")
+    return float(min(timeout, threading.TIMEOUT_MAX))
+
+
+def check_action(action: F | None) -> F | None:
+    """Return ``action`` if it is ``None`` or callable."""
+    if action is not None and not callable(action):
+        raise UsageError(f"action must be None or callable, got {action!r}")
+    return action
