@@ -1,0 +1,235 @@
+"""The contract every driver keeps, and the parts they share.
+
+A driver owns one barrier and ``participants`` workers (threads, tasks or processes). The
+checker calls :meth:`Driver.perform` with one operation at a time; the driver sends it, waits
+for quiescence (every participant idle, or blocked inside the barrier) by observation, and
+returns a :class:`~barrierspec.adapters.Step`. :meth:`Driver.close` aborts the barrier and
+ends every worker; it never blocks longer than its bounds and can be called any number of
+times (also after a hang).
+
+Rules of use, checked here and reported as :class:`~barrierspec.errors.UsageError`: the
+participant exists and is alive; Wait/Abort/Reset/Join go to an idle participant; the
+operation is one the target supports (its :class:`~barrierspec.adapters.Capabilities`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from types import TracebackType
+from typing import Any, ClassVar
+
+from barrierspec.adapters._ops import (
+    Abort,
+    Advance,
+    Cancel,
+    Capabilities,
+    Join,
+    Kill,
+    Op,
+    Outcome,
+    Raised,
+    Reset,
+    Returned,
+    Snapshot,
+    Step,
+    Wait,
+    outcome_of,
+)
+from barrierspec.adapters._target import Target, TargetKind, resolve_target
+from barrierspec.errors import BarrierSpecError, UsageError
+
+__all__ = [
+    "BarrierConstructionError",
+    "Driver",
+    "DriverError",
+    "build_barrier",
+    "call_bounded",
+    "describe",
+]
+
+
+class DriverError(BarrierSpecError, RuntimeError):
+    """A driver could not set up or operate its workers (e.g. a process failed to start)."""
+
+
+def describe(op: Op) -> str:
+    """A short readable form of an operation, as used in logs and messages."""
+    if isinstance(op, Wait):
+        args = "" if op.timeout is None else repr(op.timeout)
+        return f"wait({args})" + (" [action raises]" if op.action_raises else "")
+    return {Abort: "abort()", Reset: "reset()", Cancel: "cancel", Kill: "SIGKILL",
+            Join: "join"}.get(type(op), repr(op))
+
+
+class BarrierConstructionError(DriverError):
+    """Building the barrier raised; ``outcome`` classifies the exception (e.g. ``invalid``)."""
+
+    def __init__(self, message: str, outcome: Raised) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+def call_bounded(func: Callable[[], Any], timeout: float) -> Outcome | None:
+    """Call ``func`` in a daemon thread: its outcome, or None if it did not finish within
+    ``timeout`` seconds (the thread is then abandoned, blocked where it is)."""
+    box: list[Outcome] = []
+
+    def run() -> None:
+        try:
+            box.append(Returned(func()))
+        except BaseException as exc:
+            box.append(outcome_of(exc))
+
+    thread = threading.Thread(target=run, name="barrierspec-bounded", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return box[0] if box else None
+
+
+def build_barrier(target: Target, parties: int, **kwargs: Any) -> Any:
+    """``target.build(parties, **kwargs)``; a failure becomes BarrierConstructionError."""
+    try:
+        return target.build(parties, **kwargs)
+    except Exception as exc:
+        raise BarrierConstructionError(
+            f"building target {target.name!r} with parties={parties!r} raised "
+            f"{type(exc).__name__}: {exc}", outcome_of(exc),
+        ) from exc
+
+
+class Driver:
+    """Base class of the drivers; see the module docstring for the protocol."""
+
+    kind: ClassVar[TargetKind]
+
+    def __init__(
+        self, target: Target | str | object, parties: int, participants: int, *,
+        action: bool = False, default_timeout: float | None = None, settle: float = 5.0,
+        poll: float = 0.001, quiet_polls: int = 3,
+    ) -> None:
+        self.target = resolve_target(target)
+        if self.target.kind != self.kind:
+            raise UsageError(
+                f"{type(self).__name__} drives {self.kind} targets; "
+                f"target {self.target.name!r} is a {self.target.kind} target"
+            )
+        if participants < 1:
+            raise UsageError(f"participants must be >= 1, got {participants!r}")
+        caps = self.target.capabilities
+        if action and not caps.has_action:
+            raise UsageError(f"target {self.target.name!r} takes no action; use action=False")
+        if default_timeout is not None and not caps.has_timeout:
+            raise UsageError(f"target {self.target.name!r} takes no timeout")
+        if settle <= 0 or poll <= 0 or quiet_polls < 1:
+            raise UsageError(
+                f"settle and poll must be > 0 and quiet_polls >= 1, got settle={settle!r}, "
+                f"poll={poll!r}, quiet_polls={quiet_polls!r}"
+            )
+        self.capabilities: Capabilities = replace(caps, has_action=action)
+        self.parties = parties
+        self.participants = participants
+        self.default_timeout = default_timeout
+        self.settle = settle
+        self.poll = poll
+        self.quiet_polls = quiet_polls
+        self.program: list[Op] = []
+        self.leaked: tuple[str, ...] = ()  # workers close() could not end (daemon threads)
+        self._busy: dict[int, Op] = {}
+        self._stuck: set[int] = set()
+        self._dead: set[int] = set()
+        self._closed = False
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def perform(self, op: Op) -> Step:
+        """Send ``op``, wait for quiescence, and report what happened as a Step."""
+        if self._closed:
+            raise UsageError(f"{type(self).__name__} is closed; cannot perform {op!r}")
+        self._validate(op)
+        self.program.append(op)
+        return self._perform(op)
+
+    def close(self) -> None:
+        """Abort the barrier and end every worker, within bounds; idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._close()
+
+    def __enter__(self) -> Driver:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- for subclasses -----------------------------------------------------------------------
+
+    def _perform(self, op: Op) -> Step:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def effective_timeout(self, op: Op) -> float | None:
+        """The real-clock bound of ``op``: a Wait's timeout, else the default timeout."""
+        if not isinstance(op, Wait):
+            return None
+        return op.timeout if op.timeout is not None else self.default_timeout
+
+    def _validate(self, op: Op) -> None:
+        caps = self.capabilities
+        needs: dict[type, tuple[bool, str]] = {
+            Abort: (caps.has_abort, "abort()"),
+            Reset: (caps.has_reset, "reset()"),
+            Cancel: (caps.has_cancel, "cancellation"),
+            Kill: (caps.has_kill, "killing a participant"),
+            Join: (caps.named, "Join (named barriers only)"),
+            Advance: (self.kind == "asyncio", "Advance (asyncio's virtual clock only)"),
+        }
+        supported, what = needs.get(type(op), (True, ""))
+        if not supported:
+            raise UsageError(f"target {self.target.name!r} does not support {what}: {op!r}")
+        if isinstance(op, Wait):
+            if op.timeout is not None and not caps.has_timeout:
+                raise UsageError(f"target {self.target.name!r} takes no timeout: {op!r}")
+            if op.action_raises and not caps.has_action:
+                raise UsageError(f"action_raises needs a driver built with action=True: {op!r}")
+        if isinstance(op, Advance):
+            if op.seconds < 0:
+                raise UsageError(f"Advance needs seconds >= 0, got {op.seconds!r}")
+            return
+        p = op.participant
+        if not 0 <= p < self.participants:
+            raise UsageError(f"participant must be in 0..{self.participants - 1}, got {p!r}")
+        if p in self._dead:
+            raise UsageError(f"participant {p} is dead (killed); cannot perform {op!r}")
+        if p in self._stuck:
+            raise UsageError(f"participant {p} is stuck after a hang; cannot perform {op!r}")
+        if isinstance(op, Wait | Abort | Reset | Join) and p in self._busy:
+            raise UsageError(
+                f"participant {p} is still inside {describe(self._busy[p])}; "
+                f"only an idle participant can perform {op!r}"
+            )
+
+    def _snapshot(self, barrier: object) -> Snapshot | None:
+        """n_waiting, broken and parties read in a bounded call (None if that call hangs)."""
+        caps = self.capabilities
+
+        def read() -> Snapshot:
+            n = getattr(barrier, "n_waiting", None) if caps.has_n_waiting else None
+            broken = getattr(barrier, "broken", None) if caps.has_broken else None
+            parties = getattr(barrier, "parties", None)
+            return Snapshot(
+                n if isinstance(n, int) else None,
+                broken if isinstance(broken, bool) else None,
+                parties if isinstance(parties, int) else None,
+            )
+
+        outcome = call_bounded(read, min(self.settle, 1.0))
+        if isinstance(outcome, Returned) and isinstance(outcome.value, Snapshot):
+            return outcome.value
+        return None

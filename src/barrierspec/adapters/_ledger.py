@@ -1,0 +1,107 @@
+"""What a driver saw between two steps, and the action it installs in the barrier.
+
+The :class:`Ledger` collects, in the order they happen, the outcomes of finished operations,
+the runs of the barrier's action and a readable log; the controller drains it into a
+:class:`~barrierspec.adapters.Step` once the system is quiescent.
+
+The :class:`RecordingAction` is the callable a driver passes as the barrier's ``action``. It
+finds out who runs it (the participant id is a context variable, so it works in threads and
+asyncio tasks alike), reads ``n_waiting``, counts the waits of its round that already returned
+(a wait belongs to the round of the first action that starts after it was sent), and raises
+:class:`~barrierspec.adapters.ActionFailure` when the running participant's Wait asked for it.
+The process driver uses the same rounds with shared counters (``_child.ProcessAction``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+
+from barrierspec.adapters._ops import ActionFailure, ActionRun, Outcome, Returned
+
+__all__ = ["PARTICIPANT", "Ledger", "RecordingAction", "read_n_waiting"]
+
+PARTICIPANT: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "barrierspec_participant", default=-1
+)
+
+
+def read_n_waiting(barrier: object) -> int | None:
+    """``barrier.n_waiting`` as an int, or None when it is missing or fails."""
+    try:
+        value = getattr(barrier, "n_waiting", None)
+    except Exception:
+        return None
+    return value if isinstance(value, int) else None
+
+
+class Ledger:
+    """Outcomes, action runs and log lines, appended by any thread, drained by the controller."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._outcomes: dict[int, Outcome] = {}
+        self._actions: list[ActionRun] = []
+        self._log: list[str] = []
+        self.changed = threading.Event()  # set whenever an operation finishes
+
+    def note(self, line: str) -> None:
+        """Append one line to the log."""
+        with self._lock:
+            self._log.append(line)
+
+    def finished(self, participant: int, outcome: Outcome) -> None:
+        """Record that ``participant``'s operation finished with ``outcome``."""
+        with self._lock:
+            self._outcomes[participant] = outcome
+            self._log.append(f"return p{participant} {outcome}")
+        self.changed.set()
+
+    def ran(self, run: ActionRun) -> None:
+        """Record one run of the barrier's action."""
+        with self._lock:
+            self._actions.append(run)
+            self._log.append(f"action p{run.participant}" + (" raises" if run.raised else ""))
+
+    def drain(self) -> tuple[dict[int, Outcome], tuple[ActionRun, ...], tuple[str, ...]]:
+        """Everything recorded since the previous drain, and forget it."""
+        with self._lock:
+            outcomes, self._outcomes = self._outcomes, {}
+            actions, self._actions = tuple(self._actions), []
+            log, self._log = tuple(self._log), []
+        return outcomes, actions, log
+
+
+class RecordingAction:
+    """The barrier action of the thread and asyncio drivers (see the module docstring)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.barrier: object = None  # set once the barrier exists
+        self._ledger = ledger
+        self._lock = threading.Lock()
+        self._started = 0  # action runs started so far
+        self._pending = 0  # normal returns of waits sent since the last action started
+        self._raises: dict[int, bool] = {}
+
+    def wait_started(self, participant: int, action_raises: bool) -> int:
+        """Note a wait being sent; returns its round tag for :meth:`wait_returned`."""
+        with self._lock:
+            self._raises[participant] = action_raises
+            return self._started
+
+    def wait_returned(self, tag: int, outcome: Outcome) -> None:
+        """Note a wait finishing; a normal return before its round's action counts."""
+        with self._lock:
+            if isinstance(outcome, Returned) and tag == self._started:
+                self._pending += 1
+
+    def __call__(self) -> None:
+        participant = PARTICIPANT.get()
+        n_waiting = read_n_waiting(self.barrier)
+        with self._lock:
+            before, self._pending = self._pending, 0
+            self._started += 1
+            raises = self._raises.get(participant, False)
+        self._ledger.ran(ActionRun(participant, raises, n_waiting, before))
+        if raises:
+            raise ActionFailure(f"the action raised on purpose in participant {participant}")

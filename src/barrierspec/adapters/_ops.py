@@ -1,0 +1,236 @@
+"""The vocabulary shared by every driver: operations, outcomes and step reports.
+
+A checker talks to a real barrier through a driver, one operation at a time. Each operation
+names the participant (a thread, task or process owned by the driver) that performs it, or is
+performed by the controller itself (``Cancel``, ``Kill``, ``Advance``). After each operation
+the driver waits until the system is quiescent and answers with a :class:`Step`: which
+participants finished an operation and how (:class:`Returned` or :class:`Raised`), which are
+blocked inside the barrier, which are dead, which runs of the barrier's action it saw, and a
+watchdog finding (:class:`Hang`) when something stayed blocked longer than its bound allows.
+
+Everything here is a frozen dataclass made of plain values, so steps compare by value, print
+readably and cross process boundaries by pickling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+from barrierspec.errors import CancelledBarrierError, InvalidOperationError
+
+__all__ = [
+    "Abort",
+    "ActionFailure",
+    "ActionRun",
+    "Advance",
+    "Cancel",
+    "Capabilities",
+    "Hang",
+    "Join",
+    "Kill",
+    "Op",
+    "Outcome",
+    "OutcomeKind",
+    "Raised",
+    "Reset",
+    "Returned",
+    "Snapshot",
+    "Step",
+    "Wait",
+    "outcome_of",
+]
+
+
+class ActionFailure(Exception):  # noqa: N818 -- the name the issue fixes
+    """Raised by the driver's barrier action when the last arrival's Wait asked for it."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """The participant waits at the barrier.
+
+    threads/processes: ``barrier.wait(timeout)`` (``wait()`` when ``timeout`` is None);
+    asyncio: ``await barrier.wait()`` inside ``asyncio.timeout(timeout)`` on the virtual clock;
+    named barriers: ``member.wait(timeout) -> bool``. With ``action_raises``, the action raises
+    :class:`ActionFailure` if it runs during this wait in this participant.
+    """
+
+    participant: int
+    timeout: float | None = None
+    action_raises: bool = False
+
+
+@dataclass(frozen=True)
+class Abort:
+    """An idle participant calls ``barrier.abort()`` (awaited for asyncio)."""
+
+    participant: int
+
+
+@dataclass(frozen=True)
+class Reset:
+    """An idle participant calls ``barrier.reset()`` (awaited for asyncio)."""
+
+    participant: int
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """The controller cancels the participant: its pending asyncio task, or ``member.cancel()``."""
+
+    participant: int
+
+
+@dataclass(frozen=True)
+class Kill:
+    """The controller sends SIGKILL to the participant's process and reaps it."""
+
+    participant: int
+
+
+@dataclass(frozen=True)
+class Advance:
+    """The controller moves the asyncio virtual clock forward, firing every timer due."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Join:
+    """Named barriers: the participant creates its member with ``registry.barrier(name)``."""
+
+    participant: int
+
+
+Op: TypeAlias = Wait | Abort | Reset | Cancel | Kill | Advance | Join
+
+OutcomeKind: TypeAlias = Literal[
+    "broken", "action", "timeout", "cancelled", "cancelled_barrier", "invalid", "other"
+]
+
+
+@dataclass(frozen=True)
+class Returned:
+    """The operation returned ``value`` (an arrival index, a bool, or None)."""
+
+    value: object
+
+
+@dataclass(frozen=True)
+class Raised:
+    """The operation raised; ``kind`` classifies the exception (see :func:`outcome_of`)."""
+
+    kind: OutcomeKind
+    type_name: str
+    message: str
+
+
+Outcome: TypeAlias = Returned | Raised
+
+
+def _kind_of(exc: BaseException) -> OutcomeKind:
+    if isinstance(exc, ActionFailure):
+        return "action"
+    if isinstance(exc, threading.BrokenBarrierError | asyncio.BrokenBarrierError):
+        return "broken"
+    if type(exc).__name__ == "BrokenBarrierError":
+        return "broken"
+    if isinstance(exc, CancelledBarrierError):
+        return "cancelled_barrier"
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, InvalidOperationError | ValueError | TypeError | OverflowError):
+        return "invalid"
+    return "other"
+
+
+def outcome_of(exc: BaseException) -> Raised:
+    """Classify an exception raised by a barrier operation.
+
+    ``broken``: any BrokenBarrierError (threading, asyncio, barrierspec, or a class of that
+    name); ``action``: :class:`ActionFailure`; ``timeout``: TimeoutError;
+    ``cancelled``: asyncio.CancelledError; ``cancelled_barrier``: CancelledBarrierError;
+    ``invalid``: InvalidOperationError, ValueError, TypeError, OverflowError; else ``other``.
+    """
+    cls = type(exc)
+    return Raised(_kind_of(exc), f"{cls.__module__}.{cls.__qualname__}", str(exc))
+
+
+@dataclass(frozen=True)
+class ActionRun:
+    """One run of the barrier's action.
+
+    ``returned_before`` counts the waits that returned normally before the action started,
+    among the waits sent after the previous action run started (the action's round); a
+    barrier that runs its action before releasing anyone reports 0.
+    """
+
+    participant: int
+    raised: bool
+    n_waiting: int | None
+    returned_before: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Observers read by the controller after quiescence; None where not readable."""
+
+    n_waiting: int | None
+    broken: bool | None
+    parties: int | None
+
+
+@dataclass(frozen=True)
+class Hang:
+    """A watchdog finding: ``participants`` stayed blocked past their bound.
+
+    ``op`` is the operation after which the hang was seen and ``program`` every operation
+    performed so far, in order (the program that caused the hang).
+    """
+
+    participants: frozenset[int]
+    seconds: float
+    op: Op
+    message: str
+    program: tuple[Op, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the driver saw between sending ``op`` and quiescence.
+
+    ``returned`` maps each participant whose operation finished during this step to its
+    outcome; ``blocked`` holds the participants still inside an operation (including any a
+    hang left stuck), ``dead`` the participants whose process is gone. ``control`` is the
+    outcome of a controller-side call (``Cancel`` of a named member), else None.
+    """
+
+    op: Op
+    returned: dict[int, Outcome]
+    blocked: frozenset[int]
+    dead: frozenset[int]
+    actions: tuple[ActionRun, ...]
+    log: tuple[str, ...]
+    snapshot: Snapshot | None
+    hang: Hang | None
+    control: Outcome | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a target supports; the checker applies only the properties these allow."""
+
+    has_action: bool = False
+    has_timeout: bool = False
+    has_abort: bool = False
+    has_reset: bool = False
+    has_n_waiting: bool = False
+    has_broken: bool = False
+    has_cancel: bool = False
+    has_kill: bool = False
+    named: bool = False
