@@ -7,6 +7,7 @@ threads holding named-barrier members). The checker sends operations one at a ti
 and reports a :class:`Step`. Hangs are findings (:class:`Hang`), never hangs of the suite.
 """
 
+from barrierspec.adapters._asyncio import AsyncioDriver, VirtualClockLoop
 from barrierspec.adapters._base import (
     BarrierConstructionError,
     Driver,
@@ -42,6 +43,7 @@ __all__ = [
     "ActionFailure",
     "ActionRun",
     "Advance",
+    "AsyncioDriver",
     "BarrierConstructionError",
     "Cancel",
     "Capabilities",
@@ -61,6 +63,7 @@ __all__ = [
     "Target",
     "TargetKind",
     "ThreadDriver",
+    "VirtualClockLoop",
     "Wait",
     "describe",
     "outcome_of",

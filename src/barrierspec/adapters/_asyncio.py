@@ -1,0 +1,281 @@
+"""Driving an asyncio barrier: one task per operation, on a loop with a virtual clock.
+
+All participants' tasks run on one :class:`VirtualClockLoop`, served by a daemon thread the
+driver owns (so the caller may itself be inside an event loop). The loop's ``time()`` returns
+a virtual time that only :class:`~barrierspec.adapters.Advance` moves, so ``asyncio.timeout``
+and ``wait_for`` deadlines are exact and fire instantly when the clock passes them; the loop
+may block in its selector in real time, but no timer ever becomes due by itself.
+
+Quiescence is exact: no callback is ready and no timer is due at the current virtual time.
+Every pending task is then blocked. ``Advance(s)`` moves the clock to each timer due within
+``s`` in turn, settling after each, then to ``now + s``.
+
+Watchdog findings (:class:`~barrierspec.adapters.Hang`): an ``abort()``/``reset()`` still
+pending at quiescence; a wait still pending although its timeout has passed on the virtual
+clock, or although its task was cancelled (the barrier swallowed the cancellation); a loop
+that keeps running callbacks for ``settle`` real seconds; a loop that does not answer at all
+within ``settle`` real seconds (a task blocking the thread). After the last one the loop is
+unusable: further operations raise :class:`~barrierspec.adapters.DriverError`.
+
+Relies on two attributes of ``asyncio.BaseEventLoop`` (``_ready``, ``_scheduled``), stable
+from 3.11 to 3.13; the tests pin the behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import inspect
+import threading
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+from barrierspec.adapters._base import Driver, DriverError, build_barrier, describe
+from barrierspec.adapters._ledger import PARTICIPANT, Ledger, RecordingAction
+from barrierspec.adapters._ops import (
+    Abort,
+    Advance,
+    Cancel,
+    Hang,
+    Op,
+    Outcome,
+    Returned,
+    Step,
+    Wait,
+    outcome_of,
+)
+from barrierspec.adapters._target import Target
+
+__all__ = ["AsyncioDriver", "VirtualClockLoop"]
+
+_CLOSE_BOUND = 1.0
+
+
+class VirtualClockLoop(asyncio.SelectorEventLoop):
+    """An event loop whose ``time()`` is virtual: it moves only through :meth:`set_time`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._virtual_now = 0.0
+
+    def time(self) -> float:
+        return self._virtual_now
+
+    def set_time(self, when: float) -> None:
+        """Move the clock forward to ``when`` (never backward)."""
+        self._virtual_now = max(self._virtual_now, when)
+
+    def next_timer(self) -> float | None:
+        """The deadline of the earliest live timer, or None."""
+        handles: list[asyncio.TimerHandle] = self._scheduled  # type: ignore[attr-defined]
+        live = [h.when() for h in handles if not h.cancelled()]
+        return min(live, default=None)
+
+    def runnable(self) -> bool:
+        """Whether any callback is ready or any timer is due at the current time."""
+        if self._ready:  # type: ignore[attr-defined]
+            return True
+        handles: list[asyncio.TimerHandle] = self._scheduled  # type: ignore[attr-defined]
+        horizon = self._virtual_now + self._clock_resolution  # type: ignore[attr-defined]
+        return any(h.when() < horizon for h in handles)
+
+
+class AsyncioDriver(Driver):
+    """Drives an asyncio-style barrier (``await wait() -> index``) from tasks."""
+
+    kind = "asyncio"
+
+    def __init__(self, target: Target | str | object, parties: int, participants: int, *,
+                 action: bool = False, default_timeout: float | None = None,
+                 **options: Any) -> None:
+        super().__init__(target, parties, participants, action=action,
+                         default_timeout=default_timeout, **options)
+        self.ledger = Ledger()
+        self.action = RecordingAction(self.ledger) if action else None
+        self.loop = VirtualClockLoop()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._ops: dict[int, Op] = {}  # the latest operation sent to each participant
+        self._deadlines: dict[int, float] = {}  # virtual deadline of each timed wait
+        self._cancelled: set[int] = set()  # participants whose pending task was cancelled
+        self._loop_stuck = False
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="barrierspec-asyncio", daemon=True
+        )
+        self._thread.start()
+        self.barrier: Any = self._in_loop(self._build(), self.settle)
+
+    async def _build(self) -> Any:
+        barrier = build_barrier(self.target, self.parties, action=self.action)
+        if self.action is not None:
+            self.action.barrier = barrier
+        return barrier
+
+    def _in_loop(self, coro: Coroutine[Any, Any, Any], bound: float) -> Any:
+        """Run ``coro`` on the loop; DriverError if the loop does not finish it in time."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(timeout=bound)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            self._loop_stuck = True
+            raise DriverError(
+                f"the event loop did not answer within {bound:g} s: a task blocks its thread"
+            ) from None
+
+    # -- one step -----------------------------------------------------------------------------
+
+    def _validate(self, op: Op) -> None:
+        if self._loop_stuck:
+            raise DriverError("the event loop is stuck since an earlier hang; close the driver")
+        super()._validate(op)
+        if isinstance(op, Cancel) and op.participant not in self._busy:
+            raise DriverError(
+                f"participant {op.participant} has no pending operation to cancel: {op!r}"
+            )
+
+    def _perform(self, op: Op) -> Step:
+        start = time.monotonic()
+        try:
+            step: Step = self._in_loop(self._step(op, start), self.settle + 1.0)
+        except DriverError as exc:
+            stuck = frozenset(self._busy) | {getattr(op, "participant", -1)} - {-1}
+            self._stuck.update(stuck)
+            hang = Hang(frozenset(stuck), round(time.monotonic() - start, 3), op,
+                        f"the event loop stopped answering after {describe(op)}: {exc}",
+                        tuple(self.program))
+            return Step(op, {}, frozenset(stuck), frozenset(), (), (f"hang: {exc}",), None, hang)
+        self._busy = dict(self._pending_ops())
+        return step
+
+    def _pending_ops(self) -> dict[int, Op]:
+        return {p: op for p, op in self._ops.items() if not self._tasks[p].done()}
+
+    async def _step(self, op: Op, start: float) -> Step:
+        control: Outcome | None = None
+        if isinstance(op, Advance):
+            self.ledger.note(f"advance {op.seconds:g} s")
+            hang = await self._advance(op, start)
+        else:
+            if isinstance(op, Cancel):
+                self.ledger.note(f"control cancel p{op.participant}")
+                control = Returned(self._tasks[op.participant].cancel())
+                self._cancelled.add(op.participant)
+            else:
+                self._launch(op)
+            hang = await self._settle(op, start)
+        hang = hang or self._findings(op, start)
+        returned, actions, log = self.ledger.drain()
+        self._stuck.difference_update(returned)
+        pending = self._pending_ops()
+        return Step(op, returned, frozenset(pending), frozenset(), actions, log,
+                    self._read_snapshot(), hang, control)
+
+    def _launch(self, op: Op) -> None:
+        p = op.participant  # type: ignore[union-attr]
+        self.ledger.note(f"send p{p} {describe(op)}")
+        timeout = self.effective_timeout(op)
+        if timeout is not None:
+            self._deadlines[p] = self.loop.time() + timeout
+        else:
+            self._deadlines.pop(p, None)
+        self._cancelled.discard(p)
+        self._ops[p] = op
+        self._tasks[p] = self.loop.create_task(self._run(p, op, timeout))
+
+    async def _run(self, p: int, op: Op, timeout: float | None) -> None:
+        PARTICIPANT.set(p)
+        tag = 0
+        if isinstance(op, Wait) and self.action is not None:
+            tag = self.action.wait_started(p, op.action_raises)
+        try:
+            if isinstance(op, Wait):
+                if timeout is None:
+                    value = await self.barrier.wait()
+                else:
+                    async with asyncio.timeout(timeout):
+                        value = await self.barrier.wait()
+            else:
+                value = (self.barrier.abort if isinstance(op, Abort) else self.barrier.reset)()
+                if inspect.isawaitable(value):
+                    value = await value
+            outcome: Outcome = Returned(value)
+        except BaseException as exc:  # CancelledError included: it is an outcome here
+            outcome = outcome_of(exc)
+        if isinstance(op, Wait) and self.action is not None:
+            self.action.wait_returned(tag, outcome)
+        self.ledger.finished(p, outcome)
+
+    async def _settle(self, op: Op, start: float) -> Hang | None:
+        while self.loop.runnable():
+            if time.monotonic() - start > self.settle:
+                busy = frozenset(self._pending_ops())
+                message = (f"the event loop kept running callbacks for {self.settle:g} s after "
+                           f"{describe(op)}; tasks never block nor finish")
+                self._stuck.update(busy)
+                return Hang(busy, round(time.monotonic() - start, 3), op, message,
+                            tuple(self.program))
+            await asyncio.sleep(0)
+        return None
+
+    async def _advance(self, op: Advance, start: float) -> Hang | None:
+        target = self.loop.time() + op.seconds
+        while (when := self.loop.next_timer()) is not None and when <= target:
+            self.loop.set_time(when)
+            hang = await self._settle(op, start)
+            if hang is not None:
+                return hang
+        self.loop.set_time(target)
+        return await self._settle(op, start)
+
+    def _findings(self, op: Op, start: float) -> Hang | None:
+        now = self.loop.time()
+        late: dict[int, str] = {}
+        for p, pending in self._pending_ops().items():
+            if not isinstance(pending, Wait):
+                late[p] = (f"participant {p} blocked in {describe(pending)}, which must "
+                           "return without waiting for other participants")
+            elif p in self._cancelled:
+                late[p] = f"participant {p} still blocked in {describe(pending)} after cancel"
+            elif p in self._deadlines and self._deadlines[p] <= now:
+                timeout = self.effective_timeout(pending)
+                late[p] = (f"participant {p} still blocked {now - self._deadlines[p]:g} s "
+                           f"(virtual) after its {timeout:g} s timeout")
+        fresh = {p: m for p, m in late.items() if p not in self._stuck}
+        if not fresh:
+            return None
+        self._stuck.update(fresh)
+        message = "; ".join(fresh[p] for p in sorted(fresh))
+        self.ledger.note(f"hang: {message}")
+        return Hang(frozenset(fresh), round(time.monotonic() - start, 3), op, message,
+                    tuple(self.program))
+
+    def _read_snapshot(self) -> Any:
+        return self._snapshot(self.barrier)
+
+    # -- clean-up -----------------------------------------------------------------------------
+
+    async def _shutdown(self) -> None:
+        if self.capabilities.has_abort:
+            with contextlib.suppress(Exception):
+                value = self.barrier.abort()
+                if inspect.isawaitable(value):
+                    await value
+        for task in self._tasks.values():
+            task.cancel()
+        for _ in range(100):
+            if not self.loop.runnable():
+                break
+            await asyncio.sleep(0)
+
+    def _close(self) -> None:
+        if not self._loop_stuck:
+            with contextlib.suppress(DriverError):
+                self._in_loop(self._shutdown(), _CLOSE_BOUND)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(_CLOSE_BOUND)
+        if self._thread.is_alive():
+            self.leaked = (self._thread.name,)
+        else:
+            self.loop.close()
