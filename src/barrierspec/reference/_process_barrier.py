@@ -1,0 +1,319 @@
+"""A process barrier: a drop-in for :class:`multiprocessing.Barrier` that survives deaths.
+
+State machine
+-------------
+The phases are those of the thread barrier (``filling``, ``acting``, ``broken``; a released
+round is final and the next one starts at once), kept in shared memory
+(``_process_shared.py``). What differs is how parties sleep and how deaths are found:
+
+* a party registers its pid in a free *slot* and sleeps on the slot's own semaphore, in
+  slices of ``POLL`` seconds. Between slices it checks (under the lock) whether its round
+  ended, whether its timeout expired (then it breaks the round, as in threading), and
+  whether another member of the round, or the process running the action, has died
+  (then it breaks the round, naming the dead pid);
+* the last arrival checks that every member is alive before it runs the action or
+  releases the round; a dead member breaks the round instead, so a death *while waiting*
+  always breaks the round, whichever party notices first;
+* the last arrival runs the action outside the lock (``acting``): ``reset()`` and
+  ``abort()`` from the action or from any process break the round, as in the thread
+  barrier.
+
+There is no ``Condition``: the releaser writes one outcome word and posts one semaphore per
+member, and nobody waits for acknowledgements, so a dead sleeper cannot block anyone
+(gh-123899). A death before arriving is not a fault of the barrier: the survivors wait for
+the missing party like any other, until their timeout breaks the round.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from multiprocessing.context import BaseContext, get_spawning_popen
+from typing import Any
+
+from barrierspec.errors import BrokenBarrierError, InvalidOperationError
+from barrierspec.reference._liveness import first_dead
+from barrierspec.reference._process_shared import (
+    ABORTED,
+    ACTING,
+    ACTION_FAILED,
+    ACTOR,
+    BROKEN,
+    CODE,
+    COMPLETED,
+    COUNT,
+    DIED,
+    DIED_ACTING,
+    FILLING,
+    PHASE,
+    POISONED,
+    POLL,
+    RELEASED,
+    RESET,
+    ROUND,
+    TIMED_OUT,
+    SharedState,
+)
+from barrierspec.reference._validate import check_action, check_parties, check_timeout
+
+__all__ = ["MAX_PROCESS_PARTIES", "ProcessBarrier"]
+
+MAX_PROCESS_PARTIES = 512
+"""Each party needs two slots, each with its own semaphore (2 * 512 semaphores at most)."""
+
+_NEWCOMER_PAUSE = 0.0005  # poll period of a newcomer blocked behind an action (rare)
+
+
+class ProcessBarrier:
+    """A barrier for a fixed number of processes; a drop-in for :class:`multiprocessing.Barrier`.
+
+    Semantics as :class:`~barrierspec.reference.Barrier` (arrival indices, the action run
+    once by the last arrival before release, a timeout that breaks the barrier, ``reset``
+    and ``abort`` that are safe from the action) across processes, plus death handling:
+
+    * a participant killed **while waiting**: the round breaks; every survivor of it gets
+      ``BrokenBarrierError("participant process <pid> died while waiting at the barrier")``
+      within ``POLL`` (0.05 s) of its next liveness check, or at once if it is the last
+      arrival; the barrier stays broken until ``reset()``;
+    * killed **while running the action**: the same, "died while running the action";
+    * killed **before arriving**: nothing to detect; the survivors wait, as for a slow
+      party, until their timeout breaks the round;
+    * killed **inside the barrier's critical section** (a few microseconds under its lock):
+      the barrier is poisoned; every later call raises ``BrokenBarrierError`` and ``reset()``
+      cannot repair it.
+
+    A timeout is never exceeded by more than the scheduling of one poll slice. ``parties``
+    is at most :data:`MAX_PROCESS_PARTIES`. Sharing: like ``multiprocessing`` primitives,
+    only by inheritance when a process starts (an argument of ``Process``, or a global under
+    fork); pickling it otherwise raises :class:`~barrierspec.errors.InvalidOperationError`.
+    Under spawn and forkserver the action must be picklable. ``ctx`` selects the
+    multiprocessing context (default: ``multiprocessing.get_context()``).
+    """
+
+    def __init__(
+        self,
+        parties: int,
+        action: Callable[[], Any] | None = None,
+        timeout: float | None = None,
+        *,
+        ctx: BaseContext | None = None,
+    ) -> None:
+        self._parties = check_parties(parties, limit=MAX_PROCESS_PARTIES)
+        self._action = check_action(action)
+        self._timeout = check_timeout(timeout)
+        self._shared = SharedState(self._parties, ctx or multiprocessing.get_context())
+
+    def __getstate__(self) -> dict[str, Any]:
+        if get_spawning_popen() is None:
+            raise InvalidOperationError(
+                "ProcessBarrier objects can only be shared with a child process by"
+                " inheritance (pass it to Process(args=...) or use a global under fork),"
+                " not pickled or sent through a queue or pipe"
+            )
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    # ------------------------------------------------------------------ waiting
+    def wait(self, timeout: float | None = None) -> int:
+        """Block until the round fills; return this process's arrival index.
+
+        ``timeout=None`` means the constructor's default. Raises ``BrokenBarrierError`` if
+        the barrier is or becomes broken while this party is in a filling round: timeout,
+        failing action, ``abort()``, ``reset()``, or a member process that died (named in
+        the message). The last arrival re-raises the action's own exception.
+        """
+        limit = self._timeout if timeout is None else check_timeout(timeout)
+        deadline = None if limit is None else time.monotonic() + limit
+        sh = self._shared
+        mem = sh.mem
+        pid = os.getpid()
+        slot = self._enter(pid, deadline)  # returns holding the lock
+        index = mem[COUNT]
+        mem[sh.members + index] = slot
+        mem[sh.pids + slot] = pid
+        mem[COUNT] = index + 1
+        my_round = mem[ROUND]
+        if index + 1 == self._parties:
+            return self._trip(slot, index, my_round)
+        sh.release()
+        sem = sh.sems[slot]
+        while True:
+            if deadline is None:
+                wait_for = POLL
+            else:
+                wait_for = min(POLL, max(0.0, deadline - time.monotonic()))
+            if sem.acquire(True, wait_for) or self._stalled(slot, my_round, deadline):
+                break
+        return self._leave(slot, index, my_round)
+
+    def _enter(self, pid: int, deadline: float | None) -> int:
+        """Take the lock and a free slot in a filling round; raise if broken."""
+        sh = self._shared
+        mem = sh.mem
+        while True:
+            sh.acquire()
+            phase = mem[PHASE]
+            if phase == FILLING:
+                slot = sh.free_slot()
+                if slot >= 0:
+                    return slot
+            elif phase in (BROKEN, POISONED):
+                reason = sh.reason(mem[CODE])
+                sh.release()
+                raise BrokenBarrierError(f"barrier is broken ({reason}); call reset()")
+            elif mem[ACTOR] == pid:
+                sh.release()
+                raise InvalidOperationError(
+                    "wait() called from the barrier's own action: it would wait for itself"
+                )
+            if deadline is not None and time.monotonic() >= deadline:
+                if phase == FILLING:
+                    sh.end_round(TIMED_OUT)
+                sh.release()
+                raise BrokenBarrierError("a wait timed out before it could join a round")
+            sh.release()
+            time.sleep(_NEWCOMER_PAUSE)  # an action runs, or every slot is still held
+
+    def _stalled(self, slot: int, my_round: int, deadline: float | None) -> bool:
+        """A slice expired: end the round if it must end. True once a token is posted."""
+        sh = self._shared
+        mem = sh.mem
+        sh.acquire()
+        try:
+            if mem[sh.outcome + slot] // 8 != my_round:
+                if mem[PHASE] == FILLING and deadline is not None and (
+                    time.monotonic() >= deadline
+                ):
+                    sh.end_round(TIMED_OUT)
+                else:
+                    others = [mem[sh.pids + s] for s in sh.round_members()]
+                    dead = first_dead(others)
+                    if dead is None:
+                        return False
+                    acting = mem[PHASE] == ACTING and dead == mem[ACTOR]
+                    sh.end_round(DIED_ACTING if acting else DIED, dead)
+        finally:
+            sh.release()
+        sh.sems[slot].acquire()  # posted (under the lock) by whoever ended the round
+        return True
+
+    def _leave(self, slot: int, index: int, my_round: int) -> int:
+        """Read this party's outcome, free its slot, return the index or raise."""
+        sh = self._shared
+        word = sh.mem[sh.outcome + slot]
+        code = word % 8
+        assert word // 8 == my_round, "an outcome is written before its token is posted"
+        message = "" if code == RELEASED else sh.reason(code)
+        sh.mem[sh.pids + slot] = 0
+        if code == RELEASED:
+            return index
+        raise BrokenBarrierError(message)
+
+    def _trip(self, slot: int, index: int, my_round: int) -> int:
+        """Last arrival, lock held: check liveness, run the action, release the round."""
+        sh = self._shared
+        mem = sh.mem
+        dead = first_dead([mem[sh.pids + s] for s in sh.round_members() if s != slot])
+        if dead is not None:
+            sh.end_round(DIED, dead)
+            sh.release()
+            sh.sems[slot].acquire()
+            return self._leave(slot, index, my_round)
+        action = self._action
+        if action is not None:
+            mem[PHASE] = ACTING
+            mem[ACTOR] = os.getpid()
+            sh.release()
+            try:
+                action()
+            except BaseException:
+                sh.acquire()
+                if mem[sh.outcome + slot] // 8 != my_round:
+                    sh.end_round(ACTION_FAILED, os.getpid())
+                sh.release()
+                sh.sems[slot].acquire()
+                mem[sh.pids + slot] = 0
+                raise
+            sh.acquire()
+            mem[ACTOR] = 0
+            if mem[sh.outcome + slot] // 8 == my_round:  # reset/abort/death during the action
+                sh.release()
+                sh.sems[slot].acquire()
+                return self._leave(slot, index, my_round)
+        sh.end_round(RELEASED, skip=slot)
+        mem[sh.pids + slot] = 0
+        sh.release()
+        return index
+
+    # ------------------------------------------------------------ reset and abort
+    def reset(self) -> None:
+        """Return the barrier to an empty, filling round.
+
+        Parties of the current round get ``BrokenBarrierError``; a broken barrier is
+        repaired (not a poisoned one: see the class docstring).
+        """
+        sh = self._shared
+        mem = sh.mem
+        sh.acquire()
+        try:
+            phase = mem[PHASE]
+            if phase == POISONED or (phase == FILLING and mem[COUNT] == 0):
+                return
+            if phase != BROKEN:
+                sh.end_round(RESET)
+            mem[ROUND] += 1
+            mem[PHASE] = FILLING
+            assert mem[COUNT] == 0
+        finally:
+            sh.release()
+
+    def abort(self) -> None:
+        """Break the barrier for the current and every later caller until ``reset()``."""
+        sh = self._shared
+        sh.acquire()
+        try:
+            if sh.mem[PHASE] in (FILLING, ACTING):
+                sh.end_round(ABORTED)
+            assert sh.mem[PHASE] in (BROKEN, POISONED)
+        finally:
+            sh.release()
+
+    # ---------------------------------------------------------------- observers
+    @property
+    def parties(self) -> int:
+        """The number of processes required to trip the barrier."""
+        return self._parties
+
+    @property
+    def n_waiting(self) -> int:
+        """Parties in the current round (``parties`` while the action runs); 0 if broken."""
+        mem = self._shared.mem
+        return mem[COUNT] if mem[PHASE] in (FILLING, ACTING) else 0
+
+    @property
+    def broken(self) -> bool:
+        """True if the barrier is broken (until ``reset()``) or poisoned."""
+        return self._shared.mem[PHASE] in (BROKEN, POISONED)
+
+    @property
+    def round(self) -> int:
+        """The number of rounds that have tripped so far."""
+        return self._shared.mem[COMPLETED]
+
+    def __repr__(self) -> str:
+        sh = self._shared
+        mem = sh.mem
+        cls = f"{type(self).__module__.rsplit('._', 1)[0]}.{type(self).__qualname__}"
+        phase = mem[PHASE]
+        if phase in (BROKEN, POISONED):
+            what = "poisoned" if phase == POISONED else f"broken ({sh.reason(mem[CODE])})"
+            return f"<{cls} at {id(self):#x}: {what}, round={mem[COMPLETED]}>"
+        name = "filling" if phase == FILLING else "acting"
+        return (
+            f"<{cls} at {id(self):#x}: {name}, waiters={mem[COUNT]}/{self._parties},"
+            f" round={mem[COMPLETED]}>"
+        )
