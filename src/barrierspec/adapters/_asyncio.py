@@ -33,7 +33,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from barrierspec.adapters._base import Driver, DriverError, build_barrier, describe
-from barrierspec.adapters._ledger import PARTICIPANT, Ledger, RecordingAction
+from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
 from barrierspec.adapters._ops import (
     Abort,
     Advance,
@@ -92,7 +92,6 @@ class AsyncioDriver(Driver):
                  **options: Any) -> None:
         super().__init__(target, parties, participants, action=action,
                          default_timeout=default_timeout, **options)
-        self.ledger = Ledger()
         self.action = RecordingAction(self.ledger) if action else None
         self.loop = VirtualClockLoop()
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -257,16 +256,22 @@ class AsyncioDriver(Driver):
     # -- clean-up -----------------------------------------------------------------------------
 
     async def _shutdown(self) -> None:
+        """Abort the barrier, then cancel every task still pending (abort's included)."""
+        tasks = list(self._tasks.values())
         if self.capabilities.has_abort:
             with contextlib.suppress(Exception):
                 value = self.barrier.abort()
                 if inspect.isawaitable(value):
-                    await value
-        for task in self._tasks.values():
+                    tasks.append(asyncio.ensure_future(value))
+        await self._drain_ready()
+        for task in tasks:
             task.cancel()
-        for _ in range(100):
+        await self._drain_ready()
+
+    async def _drain_ready(self, rounds: int = 1000) -> None:
+        for _ in range(rounds):
             if not self.loop.runnable():
-                break
+                return
             await asyncio.sleep(0)
 
     def _close(self) -> None:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any, ClassVar
 
+from barrierspec.adapters._ledger import Ledger
 from barrierspec.adapters._ops import (
     Abort,
     Advance,
@@ -134,6 +135,7 @@ class Driver:
         self.settle = settle
         self.poll = poll
         self.quiet_polls = quiet_polls
+        self.ledger = Ledger()
         self.program: list[Op] = []
         self.leaked: tuple[str, ...] = ()  # workers close() could not end (daemon threads)
         self._busy: dict[int, Op] = {}

@@ -1,21 +1,10 @@
 """Driving a barrier from threads: one daemon thread per participant.
 
 Each participant thread runs the operations sent to its inbox one at a time, with a
-:class:`~barrierspec.adapters._probe.Probe` installed as its profile hook. After sending an
-operation the controller polls until the system is quiescent:
-
-* every participant is idle, or *looks blocked* (see ``_probe``) with an unchanged event
-  count over ``quiet_polls`` consecutive polls, ``poll`` seconds apart (each poll waits on the
-  ledger's "an operation finished" event, so finishing operations are seen at once);
-* a participant inside a wait with a real-clock timeout (its own, or the barrier's default)
-  is never taken as blocked: the controller waits until that wait returns.
-
-Watchdog: a timed wait still inside the barrier ``settle`` seconds after its timeout, or an
-untimed operation still running (not blocked) ``settle`` seconds after it was sent, is a
-:class:`~barrierspec.adapters.Hang`; so is an ``abort()``/``reset()``/join that is blocked at
-quiescence (they must not block). Hung participants are marked stuck: later steps list them
-as blocked, and :meth:`close` aborts the barrier to free them; daemon threads that stay stuck
-are listed in ``leaked``.
+:class:`~barrierspec.adapters._probe.Probe` installed as its profile hook; quiescence and the
+watchdog are those of :mod:`barrierspec.adapters._quiesce`. :meth:`ThreadDriver.close`
+aborts the barrier to free stuck participants; daemon threads that stay stuck anyway (a
+barrier whose abort does not wake them) are listed in ``leaked``.
 """
 
 from __future__ import annotations
@@ -26,8 +15,8 @@ import threading
 import time
 from typing import Any
 
-from barrierspec.adapters._base import Driver, build_barrier, call_bounded, describe
-from barrierspec.adapters._ledger import PARTICIPANT, Ledger, RecordingAction
+from barrierspec.adapters._base import build_barrier, call_bounded, describe
+from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
 from barrierspec.adapters._ops import (
     Abort,
     Cancel,
@@ -40,6 +29,7 @@ from barrierspec.adapters._ops import (
     outcome_of,
 )
 from barrierspec.adapters._probe import Observation, Probe
+from barrierspec.adapters._quiesce import PollingDriver
 from barrierspec.adapters._target import Target
 
 __all__ = ["ThreadDriver", "ThreadEngine"]
@@ -73,13 +63,12 @@ class _Worker:
             sys.setprofile(None)
 
 
-class ThreadEngine(Driver):
+class ThreadEngine(PollingDriver):
     """Participant threads, quiescence and watchdog; subclasses say how to run an operation."""
 
     def __init__(self, target: Target | str | object, parties: int, participants: int,
                  **options: Any) -> None:
         super().__init__(target, parties, participants, **options)
-        self.ledger = Ledger()
         self._workers = [_Worker(i, self) for i in range(participants)]
 
     def _start_workers(self) -> None:
@@ -115,55 +104,12 @@ class ThreadEngine(Driver):
     def _busy_now(self) -> dict[int, Op]:
         return {w.index: op for w in self._workers if (op := w.current) is not None}
 
-    def _settle(self, op: Op) -> Hang | None:
-        start = time.monotonic()
-        last_key: tuple[tuple[int, int], ...] | None = None
-        stable = 0
-        while True:
-            self.ledger.changed.clear()
-            busy = {p: o for p, o in self._busy_now().items() if p not in self._stuck}
-            timed = {p: t for p, o in busy.items() if (t := self.effective_timeout(o)) is not None}
-            seen = {p: self._workers[p].probe.observe() for p in busy if p not in timed}
-            if not timed and all(o.blocked for o in seen.values()):
-                key = tuple(sorted((p, o.events) for p, o in seen.items()))
-                stable = stable + 1 if key == last_key else 0
-                last_key = key
-                if stable >= self.quiet_polls:
-                    return self._blocked_non_waits(op, busy, seen, start)
-            else:
-                last_key, stable = None, 0
-                hang = self._overdue(op, start, busy, timed, seen)
-                if hang is not None:
-                    return hang
-            self.ledger.changed.wait(self.poll)
+    def _observe(self, participant: int) -> Observation:
+        return self._workers[participant].probe.observe()
 
-    def _overdue(self, op: Op, start: float, busy: dict[int, Op], timed: dict[int, float],
-                 seen: dict[int, Observation]) -> Hang | None:
-        elapsed = time.monotonic() - start
-        late: dict[int, str] = {}
-        for p, t in timed.items():
-            if elapsed > t + self.settle:
-                late[p] = (f"participant {p} still blocked {elapsed - t:.1f} s after its "
-                           f"{t:g} s timeout in {describe(busy[p])}")
-        bound = self.settle + max(timed.values(), default=0.0)
-        for p, o in seen.items():
-            if not o.blocked and elapsed > bound:
-                late[p] = (f"participant {p} still running ({o.where}) {elapsed:.1f} s after "
-                           f"{describe(busy[p])} was sent, neither returning nor blocked")
-        return self._hang(op, late, elapsed) if late else None
-
-    def _blocked_non_waits(self, op: Op, busy: dict[int, Op], seen: dict[int, Observation],
-                           start: float) -> Hang | None:
-        late = {p: (f"participant {p} blocked in {describe(o)} ({seen[p].where}), "
-                    "which must return without waiting for other participants")
-                for p, o in busy.items() if not isinstance(o, Wait)}
-        return self._hang(op, late, time.monotonic() - start) if late else None
-
-    def _hang(self, op: Op, late: dict[int, str], elapsed: float) -> Hang:
-        self._stuck.update(late)
-        message = "; ".join(late[p] for p in sorted(late))
-        self.ledger.note(f"hang: {message}")
-        return Hang(frozenset(late), round(elapsed, 3), op, message, tuple(self.program))
+    def _await_change(self, timeout: float) -> None:
+        self.ledger.changed.wait(timeout)
+        self.ledger.changed.clear()
 
     def _step(self, op: Op, hang: Hang | None, control: Outcome | None) -> Step:
         returned, actions, log = self.ledger.drain()

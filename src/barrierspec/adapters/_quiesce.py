@@ -1,0 +1,92 @@
+"""Quiescence by polling observations, with a watchdog (threads and processes).
+
+After an operation is sent, :meth:`PollingDriver._settle` polls until the system is quiescent:
+
+* every participant is idle, or *looks blocked* (see ``_probe``) with an unchanged event
+  count over ``quiet_polls`` consecutive polls, ``poll`` seconds apart (each poll waits on
+  "an operation finished", so finishing operations are seen at once);
+* a participant inside a wait with a real-clock timeout (its own, or the barrier's default)
+  is never taken as blocked: the controller waits until that wait returns.
+
+Watchdog: a timed wait still inside the barrier ``settle`` seconds after its timeout, or an
+untimed operation still running (not blocked) ``settle`` seconds after it was sent, is a
+:class:`~barrierspec.adapters.Hang`; so is an ``abort()``/``reset()``/join blocked at
+quiescence (they must not block). Hung participants are marked stuck: later steps list them as
+blocked, and ``close()`` frees or kills them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from barrierspec.adapters._base import Driver, describe
+from barrierspec.adapters._ops import Hang, Op, Wait
+from barrierspec.adapters._probe import Observation
+
+__all__ = ["PollingDriver"]
+
+
+class PollingDriver(Driver):
+    """A driver that finds quiescence by polling observations of its participants."""
+
+    def _busy_now(self) -> dict[int, Op]:
+        """Each participant inside an operation, with that operation."""
+        raise NotImplementedError
+
+    def _observe(self, participant: int) -> Observation:
+        """One observation of a busy participant."""
+        raise NotImplementedError
+
+    def _await_change(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for an operation to finish (collecting it)."""
+        raise NotImplementedError
+
+    def _settle(self, op: Op) -> Hang | None:
+        start = time.monotonic()
+        last_key: tuple[tuple[int, int], ...] | None = None
+        stable = 0
+        while True:
+            busy = {p: o for p, o in self._busy_now().items() if p not in self._stuck}
+            timed = {p: t for p, o in busy.items() if (t := self.effective_timeout(o)) is not None}
+            seen = {p: self._observe(p) for p in busy if p not in timed}
+            if not timed and all(o.blocked for o in seen.values()):
+                key = tuple(sorted((p, o.events) for p, o in seen.items()))
+                stable = stable + 1 if key == last_key else 0
+                last_key = key
+                if stable >= self.quiet_polls:
+                    return self._blocked_non_waits(op, busy, seen, start)
+            else:
+                last_key, stable = None, 0
+                hang = self._overdue(op, start, busy, timed, seen)
+                if hang is not None:
+                    return hang
+            self._await_change(self.poll)
+
+    def _overdue(self, op: Op, start: float, busy: dict[int, Op], timed: dict[int, float],
+                 seen: dict[int, Observation]) -> Hang | None:
+        elapsed = time.monotonic() - start
+        late: dict[int, str] = {}
+        for p, t in timed.items():
+            if elapsed > t + self.settle:
+                late[p] = (f"participant {p} still blocked {elapsed - t:.1f} s after its "
+                           f"{t:g} s timeout in {describe(busy[p])}")
+        bound = self.settle + max(timed.values(), default=0.0)
+        for p, o in seen.items():
+            if not o.blocked and elapsed > bound:
+                late[p] = (f"participant {p} still running ({o.where}) {elapsed:.1f} s after "
+                           f"{describe(busy[p])} was sent, neither returning nor blocked")
+        return self._hang(op, late, elapsed) if late else None
+
+    def _blocked_non_waits(self, op: Op, busy: dict[int, Op], seen: dict[int, Observation],
+                           start: float) -> Hang | None:
+        late = {p: (f"participant {p} blocked in {describe(o)} ({seen[p].where}), "
+                    "which must return without waiting for other participants")
+                for p, o in busy.items() if not isinstance(o, Wait)}
+        return self._hang(op, late, time.monotonic() - start) if late else None
+
+    def _hang(self, op: Op, late: dict[int, str], elapsed: float) -> Hang:
+        self._stuck.update(late)
+        message = "; ".join(late[p] for p in sorted(late))
+        self.ledger.note(f"hang: {message}")
+        return Hang(frozenset(late), round(elapsed, 3), op, message, tuple(self.program))
+
