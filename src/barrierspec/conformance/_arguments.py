@@ -1,0 +1,94 @@
+"""The "argument validation" property: constructor arguments, valid and invalid.
+
+Rules checked:
+
+* valid ``parties`` (1, 2, 3) are accepted and read back through ``parties``;
+* nonsense ``parties`` (0, -1) are rejected at construction with ``ValueError`` or
+  ``TypeError``. A barrier that accepts them fails if a wait on it then passes (no party can
+  complete a round of zero) or outlives its timeout; if a timed wait merely breaks, the
+  leniency is reported as a warning (CPython before 3.13, gh-121474);
+* the wrong types ``1.5``, ``"3"``, ``None`` are rejected, or reported as a warning.
+
+Every call into the barrier here is bounded: a barrier that hangs cannot hang the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from barrierspec import adapters as ad
+from barrierspec.adapters._base import call_bounded
+from barrierspec.conformance._result import PropertyResult, Status
+from barrierspec.spec import Profile
+
+__all__ = ["check_arguments"]
+
+_NAME = "argument validation"
+_RULE = "valid parties are accepted; nonsense parties are rejected at construction"
+_BOUND = 3.0  # seconds any single probing call may take
+
+
+def _build(target: ad.Target, parties: object) -> ad.Outcome | None:
+    return call_bounded(lambda: target.build(parties), _BOUND)  # type: ignore[arg-type]
+
+
+def _timed_wait(target: ad.Target, barrier: Any) -> ad.Outcome | None:
+    if target.kind == "asyncio":
+
+        async def attempt() -> object:
+            return await asyncio.wait_for(barrier.wait(), 0.05)
+
+        return call_bounded(lambda: asyncio.run(attempt()), _BOUND)
+    if target.capabilities.has_timeout:
+        return call_bounded(lambda: barrier.wait(0.05), _BOUND)
+    return call_bounded(barrier.wait, _BOUND)
+
+
+def _abort(barrier: Any) -> None:
+    abort = getattr(barrier, "abort", None)
+    if callable(abort) and not asyncio.iscoroutinefunction(abort):
+        call_bounded(abort, _BOUND)
+
+
+def check_arguments(target: ad.Target, profile: Profile) -> PropertyResult:
+    """The verdict of the argument-validation property for ``target``."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    for parties in (1, 2, 3):
+        got = _build(target, parties)
+        if not isinstance(got, ad.Returned):
+            what = "hangs" if got is None else f"raises {got.type_name}: {got.message}"
+            problems.append(f"parties={parties} is valid but construction {what}")
+            continue
+        read = getattr(got.value, "parties", parties)
+        if read != parties:
+            problems.append(f"built with parties={parties}, .parties reads {read!r}")
+        _abort(got.value)
+    for bad in (0, -1, 1.5, "3", None):
+        got = _build(target, bad)
+        if got is None:
+            problems.append(f"construction with parties={bad!r} hangs")
+            continue
+        if isinstance(got, ad.Raised):
+            if got.kind != "invalid":
+                problems.append(f"parties={bad!r} raises {got.type_name}, not ValueError/TypeError")
+            continue
+        if not isinstance(bad, int):
+            warnings.append(f"accepts parties={bad!r}")
+            _abort(got.value)
+            continue
+        waited = _timed_wait(target, got.value)
+        _abort(got.value)
+        if waited is None:
+            problems.append(f"accepts parties={bad!r}, then a wait outlives its 0.05 s timeout")
+        elif isinstance(waited, ad.Returned):
+            problems.append(f"accepts parties={bad!r}, then a lone wait passes ({waited.value!r})")
+        else:
+            warnings.append(f"accepts parties={bad!r} (a timed wait then breaks)")
+    status: Status = "fail" if problems else ("warn" if warnings else "pass")
+    note = "; ".join(problems or warnings) or "rejects 0, -1, 1.5, '3', None; accepts 1, 2, 3"
+    known = [d for d in profile.deviations if d.prop == _NAME]
+    if known and status != "pass":
+        note += f" (the known deviation {known[0].key}: {known[0].summary})"
+    return PropertyResult(_NAME, _RULE, status, note)

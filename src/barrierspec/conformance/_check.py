@@ -1,0 +1,189 @@
+"""``check()``: hold a real barrier to a profile, property by property. No pytest needed.
+
+For every applicable property, Hypothesis searches programs (drawn whole before any worker
+starts) for one the oracle rejects, and shrinks the first it finds to a minimal one: fewer
+instructions, fewer parties, smaller picks. The minimal program is replayed once more to
+record its steps for the report. Each property has a time budget, so a default run ends in
+well under a minute per target; ``thorough`` raises the number of programs.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import attrs
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky, NoSuchExample
+
+from barrierspec import adapters as ad
+from barrierspec.conformance import _properties as props
+from barrierspec.conformance._arguments import check_arguments
+from barrierspec.conformance._drivers import default_profile, opener, resolve
+from barrierspec.conformance._generated import run_generated
+from barrierspec.conformance._program import Instruction, Timing, instructions
+from barrierspec.conformance._result import CheckResult, PropertyResult
+from barrierspec.conformance._runner import Run, run_program
+from barrierspec.spec import Profile, get_profile
+
+__all__ = ["CheckSettings", "check"]
+
+
+@attrs.frozen
+class CheckSettings:
+    """How hard to look.
+
+    ``examples``: programs tried per property (before shrinking). ``budget``: seconds per
+    property after which no new program is started unless a failure is being shrunk.
+    ``seed``: makes the drawn programs reproducible. ``timeout``: the real-clock timeout of
+    timed waits (threads, processes). ``generated``: also replay the model-generated tests.
+    """
+
+    examples: int = 40
+    budget: float = 4.0
+    seed: int | None = None
+    timeout: float = 0.05
+    generated: bool = True
+    settle: float = 3.0
+
+    @classmethod
+    def thorough(cls, seed: int | None = None) -> CheckSettings:
+        """Settings for a long search: many more programs, a larger budget."""
+        return cls(examples=400, budget=40.0, seed=seed)
+
+
+def _kinds(prop: props.Property, caps: ad.Capabilities, profile: Profile, kind: str) -> list[str]:
+    usable = []
+    for op in prop.ops:
+        if op == props.TIMED and not caps.has_timeout:
+            continue
+        if op == props.RAISE and not caps.has_action:
+            continue
+        if op == props.ABORT and not (caps.has_abort and profile.has_abort):
+            continue
+        if op == props.RESET and not (caps.has_reset and profile.has_reset):
+            continue
+        if op == props.CANCEL and not caps.has_cancel:
+            continue
+        if op == props.KILL and not caps.has_kill:
+            continue
+        if op == props.ADVANCE and (kind != "asyncio" or not caps.has_timeout):
+            continue
+        if op == props.JOIN and not caps.named:
+            continue
+        usable.append(op)
+    return usable
+
+
+def _search(
+    prop: props.Property,
+    runner: Callable[[int, list[Instruction]], Run],
+    kinds: list[str],
+    cfg: CheckSettings,
+    seed: int,
+) -> tuple[int, Run | None]:
+    """Look for a failing program; return (programs run, the minimal failing run or None)."""
+    failures: dict[tuple[int, tuple[Instruction, ...]], Run] = {}
+    count = 0
+    deadline = time.monotonic() + cfg.budget
+
+    def fails(example: tuple[int, list[Instruction]]) -> bool:
+        nonlocal count
+        parties, program = example
+        if not failures and time.monotonic() > deadline:
+            return False
+        count += 1
+        run = runner(parties, program)
+        if run.failure is not None:
+            failures[(parties, tuple(program))] = run
+            return True
+        return False
+
+    strategy = st.tuples(st.integers(1, prop.max_parties), instructions(prop, kinds))
+    conf = settings(
+        max_examples=cfg.examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+    )
+    try:
+        parties, program = find(strategy, fails, settings=conf, random=random.Random(seed))
+    except NoSuchExample:
+        return count, None
+    except Flaky:
+        parties, program = min(failures, key=lambda k: (len(k[1]), k[0]))
+    run = runner(parties, program)  # replay the minimal program for the report
+    if run.failure is None:  # not reproducible on replay: report the recorded failure
+        run = failures.get((parties, tuple(program))) or min(
+            failures.values(), key=lambda r: len(r.steps)
+        )
+    return count, run
+
+
+def check(
+    target: str | ad.Target | object,
+    profile: str | Profile | None = None,
+    *,
+    settings_: CheckSettings | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CheckResult:
+    """Check ``target`` against ``profile``; return every property's verdict.
+
+    ``target``: "threading", "asyncio", "multiprocessing", "module:attr", an
+    :class:`~barrierspec.adapters.Target`, or a barrier class / factory. ``profile``: a
+    profile name or object (default: the one matching the target's kind).
+    """
+    cfg = settings_ or CheckSettings()
+    tgt = resolve(target)
+    if isinstance(profile, Profile):
+        prof = profile
+    else:
+        prof = get_profile(profile or default_profile(tgt))
+    caps = tgt.capabilities
+    seed = cfg.seed if cfg.seed is not None else random.randrange(2**32)
+    real_clock = tgt.kind != "asyncio"
+    timing = Timing(cfg.timeout if real_clock else 1.0)
+    started = time.monotonic()
+    results: list[PropertyResult] = []
+    for prop in props.PROPERTIES:
+        why_not = props.applicable(prop, prof, caps)
+        if why_not is not None:
+            results.append(PropertyResult(prop.name, prop.rule, "n/a", why_not))
+            continue
+        if progress is not None:
+            progress(prop.name)
+        t0 = time.monotonic()
+        open_driver = opener(tgt, action=caps.has_action, settle=cfg.settle)
+
+        def runner(
+            parties: int, program: list[Instruction], prop: props.Property = prop
+        ) -> Run:
+            return run_program(
+                open_driver, prof, parties, parties + prop.extra, program,
+                timing=timing, real_clock=real_clock, observers=prop.observers,
+            )
+
+        count, run = _search(prop, runner, _kinds(prop, caps, prof, tgt.kind), cfg, seed)
+        results.append(PropertyResult.from_run(prop, prof, run, count, time.monotonic() - t0))
+    if tgt.kind != "named":
+        if progress is not None:
+            progress("argument validation")
+        results.append(check_arguments(tgt, prof))
+    coverage = None
+    if cfg.generated:
+        if progress is not None:
+            progress("model-generated tests")
+        generated, coverage = run_generated(tgt, prof, timing=timing, real_clock=real_clock,
+                                            settle=cfg.settle)
+        results.append(generated)
+    return CheckResult(
+        target=tgt.name,
+        profile=prof.name,
+        seed=seed,
+        properties=tuple(results),
+        seconds=time.monotonic() - started,
+        coverage=coverage,
+    )

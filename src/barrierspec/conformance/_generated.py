@@ -1,0 +1,165 @@
+"""Model-generated tests: operation sequences that cover every transition of a profile.
+
+At small bounds (2 parties, 3 participants, 2 rounds) the model's *operation graph* is built:
+its nodes are quiescent model states, its edges ``(state, operation)`` lead to the quiescent
+states the operation can end in. For every edge, the shortest operation sequence that
+reaches its source and then takes it is a test; sequences that are prefixes of others are
+dropped. Each test is replayed on the real barrier through the oracle, and the report says
+how many of the graph's edges were exercised (transition coverage).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator
+
+from barrierspec import adapters as ad
+from barrierspec.conformance._drivers import opener
+from barrierspec.conformance._oracle import Oracle
+from barrierspec.conformance._program import Timing
+from barrierspec.conformance._result import Counterexample, PropertyResult, render_op, render_step
+from barrierspec.spec import (
+    Abort,
+    Cancel,
+    Die,
+    Event,
+    Join,
+    Membership,
+    Profile,
+    Reset,
+    State,
+    Status,
+    Wait,
+    initial_state,
+)
+
+__all__ = ["operation_graph", "run_generated"]
+
+_NAME = "model-generated tests"
+_RULE = "every transition of the profile's operation graph, replayed on the real barrier"
+PARTIES, PARTICIPANTS, ROUNDS = 2, 3, 2
+Edge = tuple[State, Event | None]  # None: advance the virtual clock
+
+
+def _operations(oracle: Oracle, state: State, caps: ad.Capabilities, kind: str) -> Iterator[
+    Event | None
+]:
+    profile = oracle.profile
+    dynamic = profile.policies.membership is Membership.DYNAMIC
+    for p, loc in enumerate(state.locals):
+        if loc.status is Status.IDLE:
+            if state.round < ROUNDS and (not dynamic or loc.member.value != 0):
+                yield Wait(p)
+                if caps.has_timeout:
+                    yield Wait(p, timeout=True)
+                if caps.has_action and state.arrived + 1 == state.parties:
+                    yield Wait(p, raises=True)
+            if caps.has_abort and profile.has_abort:
+                yield Abort(p)
+            if caps.has_reset and profile.has_reset:
+                yield Reset(p)
+            if dynamic and loc.member.value != 1:
+                yield Join(p)
+        if caps.has_cancel and (
+            (dynamic and loc.member.value == 1)
+            or (not dynamic and loc.status in (Status.WAITING, Status.BLOCKED))
+        ):
+            yield Cancel(p)
+        if caps.has_kill and loc.status is not Status.DEAD and p == 0:
+            yield Die(p)  # one death is enough at these bounds
+    if kind == "asyncio" and caps.has_timeout:
+        yield None
+
+
+def operation_graph(
+    oracle: Oracle, caps: ad.Capabilities, kind: str
+) -> tuple[dict[State, list[Event | None]], dict[Edge, set[State]]]:
+    """BFS over quiescent states: (shortest path to each node, edge -> its targets)."""
+    start = initial_state(oracle.profile, PARTIES, PARTICIPANTS)
+    paths: dict[State, list[Event | None]] = {start: []}
+    edges: dict[Edge, set[State]] = {}
+    queue = deque([start])
+    while queue:
+        state = queue.popleft()
+        for op in _operations(oracle, state, caps, kind):
+            targets = oracle.settle(state, op)
+            edges[(state, op)] = targets
+            for t in targets:
+                if t not in paths:
+                    paths[t] = [*paths[state], op]
+                    queue.append(t)
+    return paths, edges
+
+
+def _to_op(event: Event | None, timing: Timing) -> ad.Op:
+    if event is None:
+        return ad.Advance(timing.timeout)
+    if isinstance(event, Wait):
+        return ad.Wait(event.p, timing.timeout if event.timeout else None, event.raises)
+    table: dict[type, type] = {Abort: ad.Abort, Reset: ad.Reset, Cancel: ad.Cancel,
+                               Die: ad.Kill, Join: ad.Join}
+    op: ad.Op = table[type(event)](event.p)
+    return op
+
+
+def _tests(paths: dict[State, list[Event | None]], edges: dict[Edge, set[State]]) -> list[
+    list[Event | None]
+]:
+    tests = sorted(({tuple([*paths[s], op]) for (s, op) in edges}), key=len, reverse=True)
+    kept: list[tuple[Event | None, ...]] = []
+    prefixes: set[tuple[Event | None, ...]] = set()
+    for t in tests:
+        if t in prefixes:
+            continue
+        kept.append(t)
+        prefixes.update(t[:i] for i in range(1, len(t) + 1))
+    return [list(t) for t in reversed(kept)]
+
+
+def run_generated(
+    target: ad.Target,
+    profile: Profile,
+    *,
+    timing: Timing,
+    real_clock: bool,
+    settle: float,
+    budget: float = 10.0,
+) -> tuple[PropertyResult, tuple[int, int]]:
+    """Replay the generated tests; return the verdict and (edges exercised, edges)."""
+    caps = target.capabilities
+    model = Oracle(profile, PARTIES, PARTICIPANTS, caps, real_clock)
+    paths, edges = operation_graph(model, caps, target.kind)
+    tests = _tests(paths, edges)
+    covered: set[Edge] = set()
+    open_driver = opener(target, action=caps.has_action, settle=settle)
+    started = time.monotonic()
+    ran = 0
+    for test in tests:
+        if time.monotonic() - started > budget:
+            break
+        ran += 1
+        oracle = Oracle(profile, PARTIES, PARTICIPANTS, caps, real_clock)
+        driver = open_driver(PARTIES, PARTICIPANTS)
+        steps: list[ad.Step] = []
+        try:
+            for event in test:
+                before = set(oracle.states)
+                seen = driver.perform(_to_op(event, timing))
+                steps.append(seen)
+                mismatch = oracle.observe(seen)
+                if mismatch is not None:
+                    cex = Counterexample(
+                        PARTIES, PARTICIPANTS,
+                        tuple((render_op(s.op), render_step(s)) for s in steps),
+                        mismatch.reason, mismatch.expected,
+                    )
+                    result = PropertyResult(_NAME, _RULE, "fail", mismatch.reason, cex, ran,
+                                            time.monotonic() - started)
+                    return result, (len(covered), len(edges))
+                covered.update((s, event) for s in before if (s, event) in edges)
+        finally:
+            driver.close()
+    note = f"{ran}/{len(tests)} tests, {len(covered)}/{len(edges)} transitions"
+    result = PropertyResult(_NAME, _RULE, "pass", note, None, ran, time.monotonic() - started)
+    return result, (len(covered), len(edges))

@@ -1,0 +1,401 @@
+"""The oracle: the set of model states consistent with everything observed so far.
+
+A real barrier is observed only at quiescence, after each operation: who returned and how,
+who is still blocked, which action runs happened, and what the observers read. Between two
+observations the model may take any number of *internal* steps the environment does not
+control -- released parties resuming, blocked newcomers entering, and (on a real clock)
+timeouts firing. The oracle therefore advances every candidate state by the operation's
+event, then closes under internal events, keeping the paths whose outputs are exactly the
+observed ones and that end in a quiescent state matching the observed blocked set and
+observers. When no candidate survives, the observation is a violation; :class:`Mismatch`
+says what was observed and what the model allowed instead.
+
+Both kinds of nondeterminism are handled without guessing: the model's (a free arrival
+index, a newcomer that may block or join) and the scheduler's (which timeout fired first).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+import attrs
+
+from barrierspec import adapters as ad
+from barrierspec.errors import InvalidOperationError
+from barrierspec.spec import (
+    Abort,
+    ActionRan,
+    Cancel,
+    Die,
+    Enter,
+    Event,
+    Fault,
+    GiveUp,
+    Join,
+    Profile,
+    Raised,
+    Reset,
+    Resume,
+    Returned,
+    State,
+    Status,
+    Successor,
+    Timeout,
+    Wait,
+    initial_state,
+    settling,
+    step,
+)
+
+__all__ = ["Mismatch", "Oracle", "event_of", "model_n_waiting"]
+
+_KIND_OF_FAULT: dict[Fault, str] = {
+    Fault.BROKEN: "broken",
+    Fault.ACTION: "action",
+    Fault.TIMEOUT: "timeout",
+    Fault.CANCELLED: "cancelled",
+    Fault.CANCELLED_BARRIER: "cancelled_barrier",
+}
+_MAX_FRONTIER = 200_000  # closure paths explored per observation before giving up
+
+
+def event_of(op: ad.Op) -> Event | None:
+    """The model event an adapter operation stands for (None for ``Advance``)."""
+    if isinstance(op, ad.Wait):
+        return Wait(op.participant, op.timeout is not None, op.action_raises)
+    table: dict[type, type] = {
+        ad.Abort: Abort,
+        ad.Reset: Reset,
+        ad.Cancel: Cancel,
+        ad.Kill: Die,
+        ad.Join: Join,
+    }
+    if isinstance(op, ad.Advance):
+        return None
+    event: Event = table[type(op)](op.participant)
+    return event
+
+
+def model_n_waiting(state: State) -> int:
+    """What ``n_waiting`` (or ``waiting(name)``) reads in a quiescent model state."""
+    return 0 if state.broken else state.arrived
+
+
+def _render(outcome: ad.Outcome) -> str:
+    if isinstance(outcome, ad.Returned):
+        return f"returned {outcome.value!r}"
+    return f"raised {outcome.type_name}" + (f" ({outcome.message})" if outcome.message else "")
+
+
+def _matches(model: Returned | Raised, seen: ad.Outcome) -> bool:
+    if isinstance(model, Returned):
+        if not isinstance(seen, ad.Returned):
+            return False
+        if isinstance(model.value, bool):
+            return seen.value is model.value
+        return type(seen.value) is int and seen.value == model.value
+    return isinstance(seen, ad.Raised) and seen.kind == _KIND_OF_FAULT[model.fault]
+
+
+@attrs.frozen
+class Mismatch:
+    """Why an observation left no model state: what happened and what the model allowed."""
+
+    reason: str  # one sentence: the first rule the observation broke
+    observed: str  # what the real barrier did
+    expected: str  # what the model allowed instead (a few alternatives)
+
+
+@attrs.frozen
+class _Path:
+    state: State
+    pending: frozenset[int]  # participants whose observed outcome is not yet explained
+    actions: tuple[tuple[int, bool], ...]  # observed action runs not yet explained
+
+
+@attrs.define
+class Oracle:
+    """Holds the model states consistent with a real barrier's observations.
+
+    ``real_clock``: timeouts fire by themselves (threads, processes), so they are internal
+    events and a quiescent state has no pending timed wait; otherwise (asyncio's virtual
+    clock) they fire only on ``Advance``. ``has_action`` / ``has_n_waiting`` / ... say which
+    observations the target makes, so missing capabilities are not held against it.
+    """
+
+    profile: Profile
+    parties: int
+    participants: int
+    capabilities: ad.Capabilities
+    real_clock: bool
+    states: set[State] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.states = {initial_state(self.profile, self.parties, self.participants)}
+
+    # ------------------------------------------------------------------ public interface
+
+    def observe(self, step_seen: ad.Step) -> Mismatch | None:
+        """Advance by one observed step; on a violation keep the old states, return why."""
+        if step_seen.hang is not None:  # a watchdog finding is never allowed
+            return self._diagnose(step_seen)
+        survivors = self._advance(step_seen, strict=True)
+        if survivors:
+            self.states = survivors
+            return None
+        return self._diagnose(step_seen)
+
+    def is_idle(self, p: int) -> bool:
+        """True if ``p`` is outside the barrier in every candidate state."""
+        return all(s.locals[p].status is Status.IDLE for s in self.states)
+
+    def is_waiting(self, p: int) -> bool:
+        """True if ``p`` waits (counted, or blocked as a newcomer) in every candidate state."""
+        return all(s.locals[p].status in (Status.WAITING, Status.BLOCKED) for s in self.states)
+
+    def is_dead(self, p: int) -> bool:
+        """True if ``p`` is dead in every candidate state."""
+        return all(s.locals[p].status is Status.DEAD for s in self.states)
+
+    def settle(self, state: State, event: Event | None) -> set[State]:
+        """The quiescent states ``event`` (None: a clock advance) can lead to from ``state``,
+        whatever is observed on the way."""
+        advance = event is None
+        frontier = [state] if event is None else [s.state for s in self._step(state, event)]
+        seen = set(frontier)
+        done: set[State] = set()
+        while frontier:
+            current = frontier.pop()
+            if self._quiescent(current, advance):
+                done.add(current)
+            events = list(self._internal(current))
+            if advance:
+                events += [t for t in self._timeouts_due(current) if t not in events]
+            for ev in events:
+                for succ in self._step(current, ev):
+                    if succ.state not in seen:
+                        seen.add(succ.state)
+                        frontier.append(succ.state)
+        return done
+
+    def _step(self, state: State, event: Event) -> list[Successor]:
+        try:
+            return step(self.profile, state, event)
+        except InvalidOperationError:
+            return []
+
+    # -------------------------------------------------------------------------- closure
+
+    def _internal(self, state: State) -> Iterator[Event]:
+        """Events the environment does not control: resumptions, entries, real timeouts."""
+        draining = settling(state)
+        blocked_timeouts = self.profile.policies.give_up is not GiveUp.BREAK_ALL
+        for p, loc in enumerate(state.locals):
+            if loc.status in (Status.PASSED, Status.FAILING):
+                yield Resume(p)
+            elif loc.status is Status.BLOCKED:
+                if not draining and not state.broken:
+                    yield Enter(p)
+                if loc.timed and blocked_timeouts and self.real_clock:
+                    yield Timeout(p)
+            elif loc.status is Status.WAITING and loc.timed and self.real_clock:
+                yield Timeout(p)
+
+    def _timeouts_due(self, state: State) -> Iterator[Event]:
+        blocked_timeouts = self.profile.policies.give_up is not GiveUp.BREAK_ALL
+        for p, loc in enumerate(state.locals):
+            if loc.timed and (
+                loc.status is Status.WAITING or (loc.status is Status.BLOCKED and blocked_timeouts)
+            ):
+                yield Timeout(p)
+
+    def _quiescent(self, state: State, advance: bool) -> bool:
+        for event in self._internal(state):
+            if not isinstance(event, Timeout) or self.real_clock:
+                return False
+        return not (advance and any(True for _ in self._timeouts_due(state)))
+
+    def _consume(self, path: _Path, outputs: Iterable[object], seen: ad.Step) -> _Path | None:
+        pending = set(path.pending)
+        actions = list(path.actions)
+        for o in outputs:
+            if isinstance(o, ActionRan):
+                if not self.capabilities.has_action:
+                    continue
+                if (o.p, o.raised) not in actions:
+                    return None
+                actions.remove((o.p, o.raised))
+            elif isinstance(o, Returned | Raised):
+                if o.p not in pending or not _matches(o, seen.returned[o.p]):
+                    return None
+                pending.discard(o.p)
+        return _Path(path.state, frozenset(pending), tuple(actions))
+
+    def _paths(self, seen: ad.Step) -> tuple[set[_Path], bool]:
+        """Every fully-explained quiescent path; the flag says the search was cut short."""
+        op = seen.op
+        advance = isinstance(op, ad.Advance)
+        event = event_of(op)
+        observed = dict(seen.returned)
+        caller = getattr(op, "participant", None)
+        if isinstance(op, ad.Abort | ad.Reset | ad.Join) and caller in observed:
+            observed.pop(caller)  # the call itself returned; nothing to explain
+        if isinstance(op, ad.Cancel) and self.capabilities.named:
+            pass  # member.cancel() runs in the controller; its waiter's outcome is observed
+        actions = tuple((a.participant, a.raised) for a in seen.actions)
+        start = [_Path(s, frozenset(observed), actions) for s in self.states]
+        frontier: list[_Path] = []
+        for path in start:
+            if event is None:
+                frontier.append(path)
+                continue
+            for succ in self._step(path.state, event):
+                moved = self._consume(attrs.evolve(path, state=succ.state), succ.outputs, seen)
+                if moved is not None:
+                    frontier.append(moved)
+        done: set[_Path] = set()
+        visited: set[_Path] = set(frontier)
+        cut = False
+        while frontier:
+            path = frontier.pop()
+            if not path.pending and not path.actions and self._quiescent(path.state, advance):
+                done.add(path)
+            events = list(self._internal(path.state))
+            if advance:
+                events += [t for t in self._timeouts_due(path.state) if t not in events]
+            for ev in events:
+                for succ in self._step(path.state, ev):
+                    moved = self._consume(attrs.evolve(path, state=succ.state), succ.outputs, seen)
+                    if moved is not None and moved not in visited:
+                        visited.add(moved)
+                        frontier.append(moved)
+            if len(visited) > _MAX_FRONTIER:
+                cut = True
+                break
+        return done, cut
+
+    def _fits(self, state: State, seen: ad.Step) -> bool:
+        """The quiescent ``state`` agrees with the observed blocked set, deaths, observers."""
+        blocked = {
+            p
+            for p, loc in enumerate(state.locals)
+            if loc.status in (Status.WAITING, Status.BLOCKED)
+        }
+        if blocked != set(seen.blocked) - set(seen.dead):
+            return False
+        if self.capabilities.has_kill:
+            dead = {p for p, loc in enumerate(state.locals) if loc.status is Status.DEAD}
+            if dead != set(seen.dead):
+                return False
+        return self._fits_snapshot(state, seen.snapshot)
+
+    def _fits_snapshot(self, state: State, snap: ad.Snapshot | None) -> bool:
+        if snap is None:
+            return True
+        if snap.n_waiting is not None and snap.n_waiting != model_n_waiting(state):
+            return False
+        if snap.broken is not None and snap.broken != state.broken:
+            return False
+        return snap.parties is None or snap.parties == state.parties
+
+    def _advance(self, seen: ad.Step, strict: bool) -> set[State]:
+        paths, _ = self._paths(seen)
+        if not strict:
+            return {p.state for p in paths}
+        return {p.state for p in paths if self._fits(p.state, seen)}
+
+    # ------------------------------------------------------------------------ diagnosis
+
+    def _diagnose(self, seen: ad.Step) -> Mismatch:
+        observed = self._describe_seen(seen)
+        if seen.hang is not None:
+            return Mismatch(
+                f"hang: {seen.hang.message}", observed, "every timed wait ends by its timeout"
+            )
+        loose = self._advance(seen, strict=False)
+        if not loose:
+            return Mismatch(
+                "the outcomes are not allowed by the model", observed, self._allowed(seen)
+            )
+        states = sorted(loose, key=lambda s: s.describe())
+        if not any(self._fits_snapshot(s, None) and self._blocked_fits(s, seen) for s in states):
+            return Mismatch(
+                "who is blocked differs from the model (a lost wake-up, or a release too early)",
+                observed,
+                "; ".join(self._blocked_text(s) for s in states[:3]),
+            )
+        snap = seen.snapshot
+        assert snap is not None
+        alt = "; ".join(
+            f"n_waiting={model_n_waiting(s)} broken={s.broken} parties={s.parties}"
+            for s in states[:3]
+        )
+        field = "observers"
+        if snap.n_waiting is not None and all(snap.n_waiting != model_n_waiting(s) for s in states):
+            field = "n_waiting"
+        elif snap.broken is not None and all(snap.broken != s.broken for s in states):
+            field = "broken"
+        elif snap.parties is not None and all(snap.parties != s.parties for s in states):
+            field = "parties"
+        return Mismatch(f"{field} reads a value the model does not allow", observed, alt)
+
+    def _blocked_fits(self, state: State, seen: ad.Step) -> bool:
+        return self._fits(state, attrs.evolve(seen, snapshot=None))
+
+    @staticmethod
+    def _blocked_text(state: State) -> str:
+        waiting = [
+            f"P{p}"
+            for p, loc in enumerate(state.locals)
+            if loc.status in (Status.WAITING, Status.BLOCKED)
+        ]
+        return "blocked: " + (", ".join(waiting) if waiting else "nobody")
+
+    @staticmethod
+    def _describe_seen(seen: ad.Step) -> str:
+        parts = [f"P{p} {_render(o)}" for p, o in sorted(seen.returned.items())]
+        for a in seen.actions:
+            parts.append(f"action ran in P{a.participant}" + (" and raised" if a.raised else ""))
+        parts.append("blocked: " + (", ".join(f"P{p}" for p in sorted(seen.blocked)) or "nobody"))
+        if seen.snapshot is not None:
+            s = seen.snapshot
+            parts.append(f"n_waiting={s.n_waiting} broken={s.broken} parties={s.parties}")
+        return "; ".join(parts)
+
+    def _allowed(self, seen: ad.Step) -> str:
+        """A few outcome sets the model allows for this operation (ignoring observations)."""
+        options: Counter[str] = Counter()
+        event = event_of(seen.op)
+        for state in sorted(self.states, key=lambda s: s.describe())[:4]:
+            for text in self._outcome_sets(state, event, isinstance(seen.op, ad.Advance)):
+                options[text] += 1
+                if len(options) >= 4:
+                    break
+        return " | ".join(options) if options else "no outcome at all (the operation is invalid)"
+
+    def _outcome_sets(self, state: State, event: Event | None, advance: bool) -> list[str]:
+        found: list[str] = []
+        frontier: list[tuple[State, tuple[str, ...]]] = []
+        if event is None:
+            frontier.append((state, ()))
+        else:
+            for succ in self._step(state, event):
+                frontier.append((succ.state, tuple(str(o) for o in succ.outputs)))
+        seen_paths: set[tuple[State, tuple[str, ...]]] = set(frontier)
+        while frontier and len(found) < 4 and len(seen_paths) < 5000:
+            current, outs = frontier.pop()
+            if self._quiescent(current, advance):
+                text = ", ".join(outs) + "; " + self._blocked_text(current)
+                if text not in found:
+                    found.append(text)
+            events = list(self._internal(current))
+            if advance:
+                events += list(self._timeouts_due(current))
+            for ev in events:
+                for succ in self._step(current, ev):
+                    item = (succ.state, outs + tuple(str(o) for o in succ.outputs))
+                    if item not in seen_paths:
+                        seen_paths.add(item)
+                        frontier.append(item)
+        return found

@@ -1,0 +1,165 @@
+"""The named properties of the conformance suite.
+
+Each property is a family of programs: the operations it may use, the capabilities the
+target needs for it to apply, and how many participants it runs. A property fails when one
+of its programs makes an observation the model does not allow; the report names the property,
+so "which rule broke" is part of every verdict. All properties share one oracle, so they are
+not separate specifications: they are focused searches over the same model.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from barrierspec import adapters as ad
+from barrierspec.spec import Membership, Profile
+
+__all__ = ["PROPERTIES", "Property", "applicable"]
+
+# operation kinds a program may draw
+WAIT = "wait"
+TIMED = "timed-wait"
+RAISE = "raising-wait"
+ABORT = "abort"
+RESET = "reset"
+CANCEL = "cancel"
+KILL = "kill"
+ADVANCE = "advance"
+JOIN = "join"
+
+
+@attrs.frozen
+class Property:
+    """A named rule and the programs that exercise it.
+
+    ``ops``: operation kinds its programs use. ``needs``: capability flags the target must
+    have. ``extra``: participants beyond ``parties`` (newcomers, late arrivals).
+    ``observers``: whether ``n_waiting`` / ``broken`` / ``parties`` readings are checked.
+    ``membership``: the membership kinds it applies to (None: all).
+    """
+
+    name: str
+    rule: str
+    ops: tuple[str, ...]
+    needs: tuple[str, ...] = ()
+    extra: int = 1
+    max_parties: int = 3
+    observers: bool = False
+    membership: Membership | None = None
+    max_ops: int = 10
+
+
+PROPERTIES: tuple[Property, ...] = (
+    Property(
+        "release count",
+        "nobody passes before all parties arrived, and all pass when they have",
+        (WAIT,),
+        extra=1,
+        membership=Membership.FIXED,
+    ),
+    Property(
+        "arrival index",
+        "indices of a round are distinct and in range(parties)",
+        (WAIT, CANCEL),
+        extra=2,
+        membership=Membership.FIXED,
+    ),
+    Property(
+        "draining",
+        "a fast party never laps a slow one; newcomers join the right round",
+        (WAIT,),
+        extra=3,
+        max_parties=3,
+        max_ops=14,
+    ),
+    Property(
+        "lost wake-up",
+        "every party of a full round is woken, round after round",
+        (WAIT,),
+        extra=2,
+        max_parties=5,
+        max_ops=16,
+    ),
+    Property(
+        "single action",
+        "the action runs once per round, in the last arrival, before any release",
+        (WAIT,),
+        needs=("has_action",),
+        extra=1,
+    ),
+    Property(
+        "action failure",
+        "a failing action raises in the last arrival and breaks the barrier for the others",
+        (WAIT, RAISE, RESET),
+        needs=("has_action", "has_reset"),
+    ),
+    Property(
+        "timeout",
+        "a wait's timeout has the profile's effect (break, withdraw, or False)",
+        (WAIT, TIMED, RESET, ADVANCE),
+        needs=("has_timeout",),
+    ),
+    Property(
+        "abort",
+        "abort breaks current and future waits until reset",
+        (WAIT, ABORT, RESET),
+        needs=("has_abort",),
+    ),
+    Property(
+        "reset",
+        "reset breaks the waiters and leaves the barrier usable",
+        (WAIT, RESET),
+        needs=("has_reset",),
+    ),
+    Property(
+        "broken stickiness",
+        "a broken barrier stays broken (and says so) until reset",
+        (WAIT, ABORT, TIMED, RESET, ADVANCE),
+        needs=("has_broken",),
+        observers=True,
+    ),
+    Property(
+        "n_waiting",
+        "n_waiting (or waiting(name)) counts exactly the parties waiting in the filling round",
+        (WAIT, CANCEL, TIMED, RESET, ADVANCE),
+        needs=("has_n_waiting",),
+        observers=True,
+    ),
+    Property(
+        "cancellation",
+        "a cancelled waiter leaves as the profile says, without disturbing the others",
+        (WAIT, CANCEL),
+        needs=("has_cancel",),
+        extra=1,
+    ),
+    Property(
+        "membership",
+        "members join and leave; a leave re-checks the release at once",
+        (WAIT, TIMED, CANCEL, JOIN),
+        membership=Membership.DYNAMIC,
+        extra=1,
+        observers=True,
+    ),
+    Property(
+        "dead participant",
+        "a killed participant never makes the survivors wait past their timeouts",
+        (WAIT, TIMED, KILL),
+        needs=("has_kill", "has_timeout"),
+        extra=0,
+        max_ops=8,
+    ),
+)
+
+
+def applicable(prop: Property, profile: Profile, caps: ad.Capabilities) -> str | None:
+    """None if ``prop`` applies; otherwise why it does not (shown as "n/a")."""
+    if prop.membership is not None and prop.membership is not profile.policies.membership:
+        return f"{profile.name} has {profile.policies.membership.value} membership"
+    missing = [need for need in prop.needs if not getattr(caps, need)]
+    if missing:
+        return "the target has no " + ", ".join(n.removeprefix("has_") for n in missing)
+    if ABORT in prop.ops and prop.name == "abort" and not profile.has_abort:
+        return f"{profile.name} has no abort()"
+    if prop.name == "reset" and not profile.has_reset:
+        return f"{profile.name} has no reset()"
+    return None

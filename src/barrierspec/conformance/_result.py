@@ -1,0 +1,198 @@
+"""Structured results of a conformance check, and their text and JSON renderings."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+
+from barrierspec import adapters as ad
+from barrierspec.conformance._properties import Property
+from barrierspec.conformance._runner import Run
+from barrierspec.spec import Profile
+
+__all__ = ["CheckResult", "Counterexample", "PropertyResult", "render_op", "render_step"]
+
+Status = Literal["pass", "fail", "n/a", "warn"]
+
+
+def render_op(op: ad.Op) -> str:
+    """``P1 wait(0.05)``, ``cancel P2``, ``advance 1.0 s``."""
+    if isinstance(op, ad.Advance):
+        return f"advance the clock {op.seconds:g} s"
+    p = op.participant
+    if isinstance(op, ad.Wait):
+        args = "" if op.timeout is None else f"timeout={op.timeout:g}"
+        note = " [the action raises if it runs here]" if op.action_raises else ""
+        return f"P{p} wait({args}){note}"
+    names = {ad.Abort: "abort()", ad.Reset: "reset()", ad.Join: "joins: barrier(name)"}
+    if type(op) in names:
+        return f"P{p} {names[type(op)]}"
+    if isinstance(op, ad.Cancel):
+        return f"cancel P{p}"
+    return f"kill -9 P{p}"
+
+
+def _outcome(o: ad.Outcome) -> str:
+    if isinstance(o, ad.Returned):
+        return f"returned {o.value!r}"
+    return f"raised {o.type_name.rsplit('.', 1)[-1]}" + (f": {o.message}" if o.message else "")
+
+
+def render_step(step: ad.Step) -> str:
+    """What one operation led to: returns, action runs, who stays blocked."""
+    parts = [f"P{p} {_outcome(o)}" for p, o in sorted(step.returned.items())]
+    parts += [
+        f"action ran in P{a.participant}" + (" and raised" if a.raised else "")
+        for a in step.actions
+    ]
+    blocked = sorted(step.blocked - step.dead)
+    parts.append("blocked: " + (", ".join(f"P{p}" for p in blocked) if blocked else "nobody"))
+    if step.snapshot is not None:
+        s = step.snapshot
+        reads = [
+            f"{name}={value}"
+            for name, value in (("n_waiting", s.n_waiting), ("broken", s.broken))
+            if value is not None
+        ]
+        if reads:
+            parts.append(" ".join(reads))
+    return "; ".join(parts)
+
+
+@attrs.frozen
+class Counterexample:
+    """A minimal failing program, step by step, and what the model expected at the end."""
+
+    parties: int
+    participants: int
+    steps: tuple[tuple[str, str], ...]  # (operation, what happened)
+    reason: str
+    expected: str
+
+    def lines(self) -> list[str]:
+        """Numbered steps for humans."""
+        head = f"barrier(parties={self.parties}) with {self.participants} participants:"
+        out = [head]
+        for i, (op, seen) in enumerate(self.steps, 1):
+            out.append(f"  {i}. {op}  ->  {seen}")
+        out.append(f"  violation: {self.reason}")
+        out.append(f"  the model allows: {self.expected}")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine-readable form."""
+        return {
+            "parties": self.parties,
+            "participants": self.participants,
+            "steps": [{"step": i, "op": op, "observed": seen}
+                      for i, (op, seen) in enumerate(self.steps, 1)],
+            "reason": self.reason,
+            "expected": self.expected,
+        }
+
+
+@attrs.frozen
+class PropertyResult:
+    """One property's verdict."""
+
+    name: str
+    rule: str
+    status: Status
+    note: str = ""
+    counterexample: Counterexample | None = None
+    programs: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def from_run(
+        cls, prop: Property, profile: Profile, run: Run | None, programs: int, seconds: float
+    ) -> PropertyResult:
+        """The verdict of a search that found ``run`` (None: nothing failed)."""
+        if run is None or run.failure is None:
+            return cls(prop.name, prop.rule, "pass", f"{programs} programs", None, programs,
+                       seconds)
+        failure = run.failure
+        cex = Counterexample(
+            run.parties,
+            run.participants,
+            tuple((render_op(s.op), render_step(s)) for s in failure.steps),
+            failure.mismatch.reason,
+            failure.mismatch.expected,
+        )
+        known = [d for d in profile.deviations if d.prop == prop.name]
+        note = failure.mismatch.reason
+        if known:
+            note += f" (matches the known deviation {known[0].key}: {known[0].summary})"
+        return cls(prop.name, prop.rule, "fail", note, cex, programs, seconds)
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine-readable form."""
+        return {
+            "property": self.name,
+            "rule": self.rule,
+            "status": self.status,
+            "note": self.note,
+            "programs": self.programs,
+            "seconds": round(self.seconds, 3),
+            "counterexample": self.counterexample.to_json() if self.counterexample else None,
+        }
+
+
+@attrs.frozen
+class CheckResult:
+    """Every property's verdict for one target under one profile."""
+
+    target: str
+    profile: str
+    seed: int
+    properties: tuple[PropertyResult, ...]
+    seconds: float
+    coverage: tuple[int, int] | None = None  # (transitions exercised, transitions in graph)
+
+    @property
+    def conformant(self) -> bool:
+        """True when no property failed."""
+        return all(p.status != "fail" for p in self.properties)
+
+    @property
+    def failures(self) -> tuple[PropertyResult, ...]:
+        """The failing properties."""
+        return tuple(p for p in self.properties if p.status == "fail")
+
+    def format(self) -> str:
+        """The report: a table of properties, then each failure's minimal program."""
+        width = max(len(p.name) for p in self.properties)
+        lines = [f"barrierspec check {self.target} --profile {self.profile} --seed {self.seed}"]
+        lines.append("")
+        for p in self.properties:
+            lines.append(f"  {p.name.ljust(width)}  {p.status.upper():4}  {p.note}")
+        if self.coverage is not None:
+            done, total = self.coverage
+            pct = 100.0 * done / total if total else 100.0
+            lines.append(f"\n  model transitions exercised: {done}/{total} ({pct:.0f}%)")
+        for p in self.failures:
+            if p.counterexample is None:
+                continue
+            lines.append("")
+            lines.append(f"FAIL {p.name}: {p.rule}")
+            lines.extend("  " + line for line in p.counterexample.lines())
+        verdict = "conformant" if self.conformant else f"NOT conformant ({len(self.failures)} "
+        if not self.conformant:
+            verdict += "failing properties)" if len(self.failures) > 1 else "failing property)"
+        lines.append("")
+        lines.append(f"{self.target}: {verdict} to profile {self.profile} "
+                     f"in {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine-readable form of the whole report."""
+        return {
+            "target": self.target,
+            "profile": self.profile,
+            "seed": self.seed,
+            "conformant": self.conformant,
+            "seconds": round(self.seconds, 3),
+            "coverage": list(self.coverage) if self.coverage else None,
+            "properties": [p.to_json() for p in self.properties],
+        }

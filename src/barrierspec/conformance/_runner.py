@@ -1,0 +1,89 @@
+"""Run one program against a real barrier and the oracle, in lock-step.
+
+The runner opens a fresh driver (a fresh barrier and fresh workers), turns each instruction
+into a concrete operation, performs it, waits for the driver's quiescent report and feeds it
+to the oracle. The first observation the model does not allow ends the run with a
+:class:`Failure`; a hang reported by the driver's watchdog is such an observation. The driver
+is always closed, whatever happens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import attrs
+
+from barrierspec import adapters as ad
+from barrierspec.conformance._oracle import Mismatch, Oracle
+from barrierspec.conformance._program import Instruction, Timing, concretise
+from barrierspec.spec import Profile
+
+__all__ = ["DriverLike", "Failure", "OpenDriver", "Run", "run_program"]
+
+
+class DriverLike(Protocol):
+    """What the runner needs from an adapter driver."""
+
+    capabilities: ad.Capabilities
+
+    def perform(self, op: ad.Op) -> ad.Step: ...
+
+    def close(self) -> None: ...
+
+
+OpenDriver = Callable[[int, int], DriverLike]  # (parties, participants) -> open driver
+
+
+@attrs.frozen
+class Failure:
+    """The observation that broke the model, after ``steps`` (the last one is the culprit)."""
+
+    mismatch: Mismatch
+    steps: tuple[ad.Step, ...]
+
+
+@attrs.frozen
+class Run:
+    """One executed program: its steps, and the failure if there was one."""
+
+    parties: int
+    participants: int
+    steps: tuple[ad.Step, ...]
+    failure: Failure | None
+
+
+def run_program(
+    open_driver: OpenDriver,
+    profile: Profile,
+    parties: int,
+    participants: int,
+    program: Sequence[Instruction],
+    *,
+    timing: Timing,
+    real_clock: bool,
+    observers: bool,
+) -> Run:
+    """Execute ``program``; stop at the first violation. Always closes the driver."""
+    driver = open_driver(parties, participants)
+    steps: list[ad.Step] = []
+    try:
+        caps = driver.capabilities
+        if not observers:
+            caps = dataclasses.replace(caps, has_n_waiting=False, has_broken=False)
+        oracle = Oracle(profile, parties, participants, caps, real_clock)
+        for ins in program:
+            op = concretise(ins, oracle, timing)
+            if op is None:
+                continue
+            seen = driver.perform(op)
+            if not observers:
+                seen = dataclasses.replace(seen, snapshot=None)
+            steps.append(seen)
+            mismatch = oracle.observe(seen)
+            if mismatch is not None:
+                return Run(parties, participants, tuple(steps), Failure(mismatch, tuple(steps)))
+        return Run(parties, participants, tuple(steps), None)
+    finally:
+        driver.close()
