@@ -18,7 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from barrierspec.spec._result import ExplorationResult, ExplorationStatus, TraceStep
+from barrierspec.spec._result import (
+    ExplorationResult,
+    ExplorationStatus,
+    TraceStep,
+    ViolationKind,
+)
 from barrierspec.spec._system import TransitionSystem
 
 __all__ = ["format_result", "format_trace", "result_to_json"]
@@ -32,7 +37,7 @@ def format_result(result: ExplorationResult, system: TransitionSystem[Any]) -> s
         lines.append("")
         lines.append(
             f"Documented deviation {hang.name} (a known hang, not reported as a deadlock), "
-            f"reached in {len(hang.trace) - 1} steps:"
+            f"reached in {_steps(len(hang.trace) - 1)}:"
         )
         lines.append(format_trace(hang.trace, system))
         lines.append(f"Stuck: {hang.message}")
@@ -40,7 +45,7 @@ def format_result(result: ExplorationResult, system: TransitionSystem[Any]) -> s
     if violation is not None:
         steps = len(violation.trace) - 1
         lines.append("")
-        lines.append(f"Shortest counterexample ({steps} step{'s' if steps != 1 else ''}):")
+        lines.append(f"Shortest counterexample ({_steps(steps)}):")
         lines.append(format_trace(violation.trace, system))
         what = "deadlock" if violation.name == "deadlock" else f"{violation.name} violated"
         lines.append(f"{what}: {violation.message}")
@@ -92,10 +97,16 @@ def result_to_json(result: ExplorationResult, system: TransitionSystem[Any]) -> 
     }
 
 
+def _steps(count: int) -> str:
+    return f"{count} step" if count == 1 else f"{count} steps"
+
+
 def _verdict(result: ExplorationResult) -> str:
     if result.status is ExplorationStatus.VIOLATION:
         violation = result.violation
         assert violation is not None
+        if violation.kind is ViolationKind.DEADLOCK:
+            return "VIOLATION of deadlock freedom"
         return f"VIOLATION of {violation.kind.value.replace('_', ' ')} {violation.name}"
     if result.status is ExplorationStatus.BOUND_REACHED:
         return (

@@ -9,6 +9,7 @@ with ``str(label)`` by :mod:`barrierspec.spec._report`.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import attrs
 
@@ -63,7 +64,7 @@ class TraceStep:
 
     step: int
     label: object
-    state: object
+    state: Any  # the system's own state object (typed by the system, not here)
 
 
 @attrs.frozen

@@ -66,6 +66,12 @@ class TransitionSystem(Protocol[S]):
       that explains the hang (the explorer then reports it as that deviation, not as a
       deadlock), or ``None``.
     * ``describe(state)``: a one-line readable rendering of a state for traces.
+
+    Optional (looked up with ``getattr``, so not part of the protocol's required members):
+
+    * ``orbit_size(state) -> int``: for a canonical state, how many concrete states it
+      stands for (the size of its symmetry class). When present, a symmetric exploration
+      reports the number of concrete states and the exact reduction factor.
     """
 
     name: str

@@ -18,9 +18,9 @@ Processes are interchangeable, so sorting the pc vector is a symmetry (``canonic
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+
+from tests.spec.models.common import Checked, permutations_of
 
 from barrierspec.spec._system import Invariant, TransitionInvariant
 
@@ -37,7 +37,7 @@ _B1_GATE_2_SHUT = tuple(1 <= pc <= 12 for pc in range(13))
 _B1_GATE_2_OPEN = tuple(1 <= pc <= 10 for pc in range(13))
 
 
-class BarriersTLA:
+class BarriersTLA(Checked[State]):
     """Barriers.tla for ``n`` processes as a :class:`TransitionSystem` over flat tuples.
 
     ``checks=False`` drops the invariants (for raw-speed benchmarks).
@@ -49,8 +49,8 @@ class BarriersTLA:
         self.n = n
         self.name = f"Barriers.tla N={n}"
         self._labels = [[f"p{i + 1}: a{pc}" for pc in range(13)] for i in range(n)]
-        self._invariants: tuple[Invariant[State], ...] = ()
-        self._steps: tuple[TransitionInvariant[State], ...] = ()
+        self._invariants = ()
+        self._steps = ()
         if checks:
             self._invariants = (
                 Invariant("TypeOK", "variables stay in their types", self._type_ok),
@@ -125,23 +125,12 @@ class BarriersTLA:
             add((labels[k - PCS][pc], tuple(nxt)))
         return out
 
-    @property
-    def invariants(self) -> Sequence[Invariant[State]]:
-        return self._invariants
-
-    @property
-    def transition_invariants(self) -> Sequence[TransitionInvariant[State]]:
-        return self._steps
-
     def canonical(self, state: State) -> State:
         return state[:PCS] + tuple(sorted(state[PCS:]))
 
     def orbit_size(self, state: State) -> int:
         """How many pc vectors are permutations of this one (a multinomial coefficient)."""
-        size = math.factorial(self.n)
-        for count in Counter(state[PCS:]).values():
-            size //= math.factorial(count)
-        return size
+        return permutations_of(state[PCS:])
 
     def stuck(self, state: State) -> str | None:
         return "every process is blocked: " + self.describe(state)
