@@ -14,6 +14,7 @@ from barrierspec.adapters._base import (
     DriverError,
     describe,
 )
+from barrierspec.adapters._named import NamedThreadDriver
 from barrierspec.adapters._ops import (
     Abort,
     ActionFailure,
@@ -35,6 +36,7 @@ from barrierspec.adapters._ops import (
     Wait,
     outcome_of,
 )
+from barrierspec.adapters._processes import ProcessDriver
 from barrierspec.adapters._target import Target, TargetKind, resolve_target, target_from
 from barrierspec.adapters._threads import ThreadDriver
 
@@ -52,9 +54,11 @@ __all__ = [
     "Hang",
     "Join",
     "Kill",
+    "NamedThreadDriver",
     "Op",
     "Outcome",
     "OutcomeKind",
+    "ProcessDriver",
     "Raised",
     "Reset",
     "Returned",
