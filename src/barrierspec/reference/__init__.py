@@ -4,10 +4,23 @@
 * :class:`AsyncBarrier`: asyncio tasks, a drop-in for :class:`asyncio.Barrier`.
 * :class:`ProcessBarrier`: processes, a drop-in for :class:`multiprocessing.Barrier` that
   breaks instead of hanging when a participant dies.
+* :class:`NamedBarriers` and :class:`ProcessNamedBarriers`: The Grinder's named barriers
+  with dynamic membership, for the threads of a process and the processes of a machine.
 """
 
 from barrierspec.reference._async_barrier import AsyncBarrier
+from barrierspec.reference._named import NamedBarrier, NamedBarriers
 from barrierspec.reference._process_barrier import MAX_PROCESS_PARTIES, ProcessBarrier
+from barrierspec.reference._process_named import ProcessNamedBarrier, ProcessNamedBarriers
 from barrierspec.reference._thread_barrier import Barrier
 
-__all__ = ["MAX_PROCESS_PARTIES", "AsyncBarrier", "Barrier", "ProcessBarrier"]
+__all__ = [
+    "MAX_PROCESS_PARTIES",
+    "AsyncBarrier",
+    "Barrier",
+    "NamedBarrier",
+    "NamedBarriers",
+    "ProcessBarrier",
+    "ProcessNamedBarrier",
+    "ProcessNamedBarriers",
+]

@@ -1,0 +1,48 @@
+"""Helpers for the reference-barrier tests: bounded polls and a thread runner."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+DEADLINE = 10.0  # seconds: the bound of every wait in these tests (a hang is a failure)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = DEADLINE) -> None:
+    """Poll ``predicate`` until it holds; fail the test after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            pytest.fail(f"condition not reached within {timeout} s")
+        time.sleep(0.001)
+
+
+class Runner:
+    """Start callables in threads; collect their results or exceptions by name."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, Any] = {}
+        self.threads: list[threading.Thread] = []
+
+    def start(self, name: str, fn: Callable[[], Any]) -> threading.Thread:
+        def body() -> None:
+            try:
+                self.results[name] = fn()
+            except BaseException as exc:  # collected and checked by the test
+                self.results[name] = exc
+
+        thread = threading.Thread(target=body, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return thread
+
+    def join(self, timeout: float = DEADLINE) -> dict[str, Any]:
+        end = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, end - time.monotonic()))
+            assert not thread.is_alive(), f"thread {thread.name} hung"
+        return self.results
