@@ -14,6 +14,7 @@ from barrierspec.adapters._base import (
     DriverError,
     describe,
 )
+from barrierspec.adapters._make import make_driver
 from barrierspec.adapters._named import NamedThreadDriver
 from barrierspec.adapters._ops import (
     Abort,
@@ -70,6 +71,7 @@ __all__ = [
     "VirtualClockLoop",
     "Wait",
     "describe",
+    "make_driver",
     "outcome_of",
     "resolve_target",
     "target_from",
