@@ -34,10 +34,14 @@ counterexample is then replayed forward from the concrete initial state, so it i
 execution with real participant ids. If the system provides the optional member
 ``orbit_size(state) -> int`` (the number of concrete states a canonical state stands for),
 the result carries the number of concrete states and hence the exact reduction factor.
+Symmetry is sound only when ``canonical`` is a symmetry of the transition relation and every
+invariant is symmetric (permuting participants never changes its verdict); transition
+invariants are then checked on the transitions out of the canonical representatives.
 """
 
 from __future__ import annotations
 
+import operator
 import sys
 import time
 from collections.abc import Callable, Hashable
@@ -61,6 +65,8 @@ __all__ = ["ProgressCallback", "explore"]
 
 #: ``progress(states, transitions, depth, seconds)``, called about every ``progress_interval``.
 ProgressCallback = Callable[[int, int, int, float], None]
+
+_STEP = ViolationKind.TRANSITION_INVARIANT
 
 # States expanded between two looks at the clock (for progress reports).
 _TICK = 512
@@ -137,7 +143,8 @@ def explore(
     limit = max_states if max_states is not None else sys.maxsize
     countdown = _TICK
     next_report = started + progress_interval
-    fast = canonical is None and not step_checks
+    fast = not step_checks
+    second = operator.itemgetter(1)
     while frontier and found is None and status is ExplorationStatus.OK:
         level: list[Hashable] = []
         append = level.append
@@ -164,28 +171,39 @@ def explore(
                 continue
             transitions += len(succ)
             if fast:
-                for _label, post in succ:
-                    if post not in parent:
-                        parent[post] = state
-                        append(post)
-                        if state_checks:
-                            found = _check_state(state_checks, post)
-                            if found is not None:
+                # no transition invariant: only the successor states matter (map is C-level)
+                posts = map(second, succ)
+                for key in posts if canonical is None else map(canonical, posts):
+                    if key not in parent:
+                        parent[key] = state
+                        append(key)
+                        for name, check in state_checks:
+                            message = check(key)
+                            if message is not None:
+                                found = _Found(ViolationKind.INVARIANT, name, message, key)
                                 break
-            else:
-                for label, post in succ:
-                    if step_checks:
-                        found = _check_step(step_checks, state, label, post)
                         if found is not None:
                             break
+            else:
+                for label, post in succ:
+                    for name, step_check in step_checks:
+                        message = step_check(state, label, post)
+                        if message is not None:
+                            found = _Found(_STEP, name, message, state, label, post)
+                            break
+                    if found is not None:
+                        break
                     key = canonical(post) if canonical is not None else post
                     if key not in parent:
                         parent[key] = state
                         append(key)
-                        if state_checks:
-                            found = _check_state(state_checks, key)
-                            if found is not None:
+                        for name, check in state_checks:
+                            message = check(key)
+                            if message is not None:
+                                found = _Found(ViolationKind.INVARIANT, name, message, key)
                                 break
+                        if found is not None:
+                            break
             if found is not None:
                 if stuck is not None:
                     # A deadlock in the rest of this level is one step shorter: it wins.
@@ -234,19 +252,6 @@ def _check_state(
         message = check(state)
         if message is not None:
             return _Found(ViolationKind.INVARIANT, name, message, state)
-    return None
-
-
-def _check_step(
-    checks: tuple[tuple[str, Callable[[Any, object, Any], str | None]], ...],
-    pre: Hashable,
-    label: object,
-    post: Hashable,
-) -> _Found | None:
-    for name, check in checks:
-        message = check(pre, label, post)
-        if message is not None:
-            return _Found(ViolationKind.TRANSITION_INVARIANT, name, message, pre, label, post)
     return None
 
 

@@ -31,10 +31,10 @@ PCS = 4  # index of the first process's pc
 
 # Program points where a process holds the lock (LockInv's lockcs).
 _LOCKED = frozenset({2, 3, 4, 5, 8, 9, 10, 11})
-# Barrier.tla's pc of a process, by program point (True = b1): a1..a10 are inside the
-# barrier; a11/a12 are inside until gate_2 opens; a0 is outside.
-_B1_GATE_2_SHUT = tuple(1 <= pc <= 12 for pc in range(13))
-_B1_GATE_2_OPEN = tuple(1 <= pc <= 10 for pc in range(13))
+# Barrier.tla's pc of a process, by program point, as byte translation tables (1 = b1, inside
+# the barrier): a1..a10 are inside; a11/a12 are inside until gate_2 opens; a0 is outside.
+_B1_GATE_2_SHUT = bytes(int(1 <= pc <= 12) for pc in range(256))
+_B1_GATE_2_OPEN = bytes(int(1 <= pc <= 10) for pc in range(256))
 
 
 class BarriersTLA(Checked[State]):
@@ -210,14 +210,10 @@ class BarriersTLA(Checked[State]):
 
     # --- refinement of Barrier.tla as a transition invariant ------------------------------
 
-    @staticmethod
-    def _abstract(state: State) -> tuple[bool, ...]:
-        """Barrier.tla's pc per process (True = b1, inside the barrier)."""
-        table = _B1_GATE_2_OPEN if state[GATE_2] else _B1_GATE_2_SHUT
-        return tuple(map(table.__getitem__, state[PCS:]))
-
     def _refines(self, pre: State, label: object, post: State) -> str | None:
-        before, after = self._abstract(pre), self._abstract(post)
+        # Barrier.tla's pc per process (1 = b1, inside the barrier), one byte each
+        before = bytes(pre[PCS:]).translate(_B1_GATE_2_OPEN if pre[GATE_2] else _B1_GATE_2_SHUT)
+        after = bytes(post[PCS:]).translate(_B1_GATE_2_OPEN if post[GATE_2] else _B1_GATE_2_SHUT)
         if before == after:
             return None  # a stuttering step of Barrier.tla
         changed = [i for i in range(self.n) if before[i] != after[i]]
