@@ -47,6 +47,7 @@ from barrierspec.adapters._ops import (
     outcome_of,
 )
 from barrierspec.adapters._target import Target
+from barrierspec.errors import UsageError
 
 __all__ = ["AsyncioDriver", "VirtualClockLoop"]
 
@@ -130,7 +131,7 @@ class AsyncioDriver(Driver):
             raise DriverError("the event loop is stuck since an earlier hang; close the driver")
         super()._validate(op)
         if isinstance(op, Cancel) and op.participant not in self._busy:
-            raise DriverError(
+            raise UsageError(
                 f"participant {op.participant} has no pending operation to cancel: {op!r}"
             )
 

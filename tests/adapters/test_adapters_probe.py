@@ -1,0 +1,88 @@
+"""The profile-hook probe tells blocked from running threads by observation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from barrierspec.adapters._probe import Observation, Probe
+
+BOUND = 10.0
+
+
+def _probed_thread(body: Callable[[], None]) -> Probe:
+    """Run ``body`` in a daemon thread with a probe installed; return the probe."""
+    probe = Probe()
+    started = threading.Event()
+
+    def run() -> None:
+        probe.install()
+        started.set()
+        body()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert started.wait(BOUND)
+    return probe
+
+
+def _poll(probe: Probe, until: Callable[[Observation], bool]) -> Observation:
+    """Observe until ``until`` holds; fail after BOUND seconds."""
+    deadline = time.monotonic() + BOUND
+    seen = probe.observe()
+    while not until(seen):
+        if time.monotonic() > deadline:
+            pytest.fail(f"probe never showed the expected state; last: {seen}")
+        time.sleep(0.001)  # a polling interval, not a synchronisation guess
+        seen = probe.observe()
+    return seen
+
+
+def test_a_thread_in_acquire_of_a_held_lock_is_blocked() -> None:
+    lock = threading.Lock()
+    lock.acquire()
+    try:
+        seen = _poll(_probed_thread(lambda: lock.acquire(timeout=BOUND)), lambda o: o.blocked)
+        assert "acquire" in seen.where
+    finally:
+        lock.release()
+
+
+def test_a_thread_on_a_with_statement_of_a_held_lock_is_blocked() -> None:
+    lock = threading.Lock()
+
+    def body() -> None:
+        with lock:
+            pass
+
+    lock.acquire()
+    try:
+        seen = _poll(_probed_thread(body), lambda o: o.blocked)
+        assert "with-statement" in seen.where or "enter" in seen.where
+    finally:
+        lock.release()
+
+
+def test_a_spinning_thread_keeps_moving_its_event_count() -> None:
+    # One look may catch it inside a C call; the controller's rule (an unchanged count over
+    # consecutive polls) never takes it for blocked.
+    stop = threading.Event()
+
+    def spin() -> None:
+        deadline = time.monotonic() + BOUND
+        while not stop.is_set() and time.monotonic() < deadline:
+            pass
+
+    try:
+        probe = _probed_thread(spin)
+        first = _poll(probe, lambda o: o.events > 0)
+        _poll(probe, lambda o: o.events > first.events)
+    finally:
+        stop.set()
+
+
+def test_a_sleeping_thread_is_running() -> None:
+    seen = _poll(_probed_thread(lambda: time.sleep(5)), lambda o: "sleep" in o.where)
+    assert not seen.blocked
