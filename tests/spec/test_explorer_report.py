@@ -68,6 +68,9 @@ def test_deadlocks_and_documented_hangs_are_named() -> None:
     assert text.splitlines()[-1] == "deadlock: everybody waits forever in A|B"
     hang = GraphSystem("hang", {"s0": [("x", "h")]}, hangs={"h": "gh-123899"})
     text = format_result(explore(hang), hang)
+    assert text.splitlines()[0] == (
+        "hang: no violation; every reachable state visited; 1 documented hang"
+    )
     assert "Documented deviation gh-123899 (a known hang, not reported as a deadlock)" in text
     assert "reached in 1 step:" in text
     assert text.splitlines()[-1] == "Stuck: everybody waits forever in h"

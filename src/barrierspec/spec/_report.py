@@ -113,6 +113,10 @@ def _verdict(result: ExplorationResult) -> str:
             f"bound reached: stopped at max_states={result.max_states:,} before visiting every "
             "reachable state (no verdict)"
         )
+    hangs = len(result.documented_hangs)
+    if hangs:
+        plural = "s" if hangs != 1 else ""
+        return f"no violation; every reachable state visited; {hangs} documented hang{plural}"
     return "no violation; every reachable state visited"
 
 
