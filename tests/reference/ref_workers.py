@@ -66,3 +66,8 @@ def named_member_park(registry: Any, name: str, conn: Connection, gate: Any) -> 
     registry.barrier(name)
     conn.send("created")
     gate.wait(60)
+
+
+def boom() -> None:
+    """An action that raises."""
+    raise ValueError("boom")

@@ -184,7 +184,7 @@ class ProcessBarrier:
         mem = sh.mem
         sh.acquire()
         try:
-            if mem[sh.outcome + slot] // 8 != my_round:
+            if not sh.ended(slot, my_round):
                 if mem[PHASE] == FILLING and deadline is not None and (
                     time.monotonic() >= deadline
                 ):
@@ -206,7 +206,7 @@ class ProcessBarrier:
         sh = self._shared
         word = sh.mem[sh.outcome + slot]
         code = word % 8
-        assert word // 8 == my_round, "an outcome is written before its token is posted"
+        assert sh.ended(slot, my_round), "an outcome is written before its token is posted"
         message = "" if code == RELEASED else sh.reason(code)
         sh.mem[sh.pids + slot] = 0
         if code == RELEASED:
@@ -232,7 +232,7 @@ class ProcessBarrier:
                 action()
             except BaseException:
                 sh.acquire()
-                if mem[sh.outcome + slot] // 8 != my_round:
+                if not sh.ended(slot, my_round):
                     sh.end_round(ACTION_FAILED, os.getpid())
                 sh.release()
                 sh.sems[slot].acquire()
@@ -240,7 +240,7 @@ class ProcessBarrier:
                 raise
             sh.acquire()
             mem[ACTOR] = 0
-            if mem[sh.outcome + slot] // 8 == my_round:  # reset/abort/death during the action
+            if sh.ended(slot, my_round):  # reset/abort/death during the action
                 sh.release()
                 sh.sems[slot].acquire()
                 return self._leave(slot, index, my_round)

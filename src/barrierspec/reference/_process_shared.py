@@ -6,7 +6,8 @@ One array of 64-bit ints in a ``multiprocessing.heap`` arena, one lock, and one 
     header   ROUND COMPLETED COUNT PHASE CODE CULPRIT OWNER HINT ACTOR
     members  parties entries: the slot of the k-th arrival of the current round
     pids     nslots entries: pid of the party holding the slot (0 = free)
-    outcome  nslots entries: round * 8 + code, written before the slot's semaphore is posted
+    outcome  nslots entries: (round + 1) * 8 + code, written before the slot's semaphore
+             is posted (0: no outcome yet)
 
 A party takes a free slot when it arrives, sleeps on that slot's semaphore, reads the
 outcome, and frees the slot (a plain store; no lock). Because each sleeper has its own
@@ -127,21 +128,26 @@ class SharedState:
         """Write ``code`` as the outcome of every member of the current round (but ``skip``)
         and post their semaphores. A round that is not released leaves the barrier broken."""
         mem = self.mem
-        word = mem[ROUND] * 8 + code
-        for slot in self.round_members():
-            if slot != skip:
-                mem[self.outcome + slot] = word
-                self.sems[slot].release()
+        word = (mem[ROUND] + 1) * 8 + code
+        members = self.round_members()
         mem[COUNT] = 0
         if code == RELEASED:
             mem[ROUND] += 1
             mem[COMPLETED] += 1
             mem[PHASE] = FILLING
-        else:
+        else:  # the reason is complete before anyone can wake and read it
             mem[PHASE] = BROKEN
             mem[CODE] = code
             mem[CULPRIT] = culprit
+        for slot in members:
+            if slot != skip:
+                mem[self.outcome + slot] = word
+                self.sems[slot].release()
         assert mem[COUNT] == 0
+
+    def ended(self, slot: int, round_no: int) -> bool:
+        """Has the outcome of round ``round_no`` been written to ``slot``?"""
+        return self.mem[self.outcome + slot] // 8 == round_no + 1
 
     def reason(self, code: int) -> str:
         """Why a round ended with ``code`` (for ``BrokenBarrierError`` messages)."""
