@@ -1,0 +1,185 @@
+"""Rounds per second of the reference barriers against their stdlib counterparts.
+
+Each participant (thread, task or process) calls ``wait()`` in a loop; a round is one trip of
+the barrier. For every size the stdlib barrier and the reference barrier are measured
+alternately, ``--repeat`` times each, and the median is reported with the ratio
+reference / stdlib. Usage::
+
+    python benchmarks/reference_bench.py [--kinds thread,async,process,named]
+        [--sizes 2,4,8,16] [--repeat 3] [--seconds 0.5] [--start-method fork]
+
+``named`` measures NamedBarriers (threads) against threading.Barrier, for orientation only:
+there is no stdlib named barrier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.context import BaseContext
+from typing import Any
+
+from barrierspec.reference import AsyncBarrier, Barrier, NamedBarriers, ProcessBarrier
+
+Measure = Callable[[int, int], float]  # (participants, rounds) -> rounds per second
+
+
+def _threads(make: Callable[[int], Callable[[], object]], n: int, rounds: int) -> float:
+    wait = make(n)
+    start = threading.Barrier(n + 1)
+
+    def body(wait: Callable[[], object]) -> None:
+        start.wait()
+        for _ in range(rounds):
+            wait()
+
+    threads = [threading.Thread(target=body, args=(wait,)) for _ in range(n)]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    return rounds / (time.perf_counter() - began)
+
+
+def thread_stdlib(n: int, rounds: int) -> float:
+    return _threads(lambda k: threading.Barrier(k).wait, n, rounds)
+
+
+def thread_reference(n: int, rounds: int) -> float:
+    return _threads(lambda k: Barrier(k).wait, n, rounds)
+
+
+def named_reference(n: int, rounds: int) -> float:
+    registry = NamedBarriers()
+    members = [registry.barrier("bench") for _ in range(n)]
+    start = threading.Barrier(n + 1)
+
+    def body(member: Any) -> None:
+        start.wait()
+        for _ in range(rounds):
+            member.wait()
+
+    threads = [threading.Thread(target=body, args=(m,)) for m in members]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    return rounds / (time.perf_counter() - began)
+
+
+def _tasks(factory: Callable[[int], Any], n: int, rounds: int) -> float:
+    async def main() -> float:
+        barrier = factory(n)
+
+        async def body() -> None:
+            for _ in range(rounds):
+                await barrier.wait()
+
+        began = time.perf_counter()
+        await asyncio.gather(*(body() for _ in range(n)))
+        return rounds / (time.perf_counter() - began)
+
+    return asyncio.run(main())
+
+
+def async_stdlib(n: int, rounds: int) -> float:
+    return _tasks(asyncio.Barrier, n, rounds)
+
+
+def async_reference(n: int, rounds: int) -> float:
+    return _tasks(AsyncBarrier, n, rounds)
+
+
+def _proc_body(barrier: Any, rounds: int) -> None:
+    barrier.wait()
+    for _ in range(rounds):
+        barrier.wait()
+
+
+def _processes(make: Callable[[int, BaseContext], Any], ctx: BaseContext, n: int,
+               rounds: int) -> float:
+    """n - 1 child processes plus this one; timed in this process from the first round."""
+    barrier = make(n, ctx)
+    procs = [ctx.Process(target=_proc_body, args=(barrier, rounds))  # type: ignore[attr-defined]
+             for _ in range(n - 1)]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for _ in range(rounds):
+        barrier.wait()
+    rate = rounds / (time.perf_counter() - began)
+    for p in procs:
+        p.join(60)
+    return rate
+
+
+def process_stdlib(ctx: BaseContext) -> Measure:
+    return lambda n, rounds: _processes(lambda k, c: c.Barrier(k), ctx, n, rounds)
+
+
+def process_reference(ctx: BaseContext) -> Measure:
+    return lambda n, rounds: _processes(lambda k, c: ProcessBarrier(k, ctx=c), ctx, n, rounds)
+
+
+def calibrate(measure: Measure, n: int, seconds: float) -> int:
+    """A round count that takes about ``seconds`` for this measure at size ``n``."""
+    rate = measure(n, 200)
+    return max(200, int(rate * seconds))
+
+
+def compare(name: str, stdlib: Measure, reference: Measure, sizes: list[int], repeat: int,
+            seconds: float) -> list[str]:
+    rows = []
+    for n in sizes:
+        rounds = calibrate(stdlib, n, seconds)
+        base, ours = [], []
+        for _ in range(repeat):
+            base.append(stdlib(n, rounds))
+            ours.append(reference(n, rounds))
+        b, o = statistics.median(base), statistics.median(ours)
+        rows.append(f"| {name} | {n} | {rounds} | {b:,.0f} | {o:,.0f} | {o / b:.2f}x |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kinds", default="thread,async,process,named")
+    parser.add_argument("--sizes", default="2,4,8,16")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=0.5)
+    parser.add_argument("--start-method", default="fork")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    ctx = multiprocessing.get_context(args.start_method)
+    print(f"# {platform.platform()}, nproc={os.cpu_count()}, Python {sys.version.split()[0]},"
+          f" start method {args.start_method}")
+    print("| barrier | participants | rounds | stdlib rounds/s | reference rounds/s | ratio |")
+    print("|---|---|---|---|---|---|")
+    table = {
+        "thread": ("Barrier vs threading.Barrier", thread_stdlib, thread_reference),
+        "async": ("AsyncBarrier vs asyncio.Barrier", async_stdlib, async_reference),
+        "process": ("ProcessBarrier vs multiprocessing.Barrier", process_stdlib(ctx),
+                    process_reference(ctx)),
+        "named": ("NamedBarriers vs threading.Barrier", thread_stdlib, named_reference),
+    }
+    for kind in args.kinds.split(","):
+        name, stdlib, reference = table[kind]
+        compare(name, stdlib, reference, sizes, args.repeat, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
