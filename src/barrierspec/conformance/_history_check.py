@@ -22,6 +22,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from math import isfinite
+from typing import Any, cast
 
 from barrierspec.conformance._history_model import (
     Kind,
@@ -68,11 +70,24 @@ def check_history(
     """
     found = _Collector(max_violations)
     inv = [op.invoke for op in history]
+    resp = [op.response for op in history]
+    released_flags = [op.kind is Kind.WAIT and op.outcome is Outcome.OK for op in history]
     by_worker: dict[str, list[int]] = {}
     by_barrier: dict[str, list[int]] = {}
     for i, op in enumerate(history):
         by_worker.setdefault(op.worker, []).append(i)
         by_barrier.setdefault(op.barrier, []).append(i)
+    suspects = [
+        i
+        for i, (a, b, op) in enumerate(zip(inv, resp, history, strict=True))
+        if b is None
+        or b < a
+        or not isfinite(a)
+        or op.outcome is Outcome.PENDING
+        or (op.round is not None and (not released_flags[i] or op.round < 1))
+    ]
+    for i in suspects:
+        op = history[i]
         if not _well_formed(op):
             found.add(Violation("malformed", op.barrier, f"operation {i} is malformed: {op}", (i,)))
     for worker, ops in by_worker.items():
@@ -83,7 +98,8 @@ def check_history(
     notes: list[str] = []
     unknown = False
     for barrier, ops in by_barrier.items():
-        released = [i for i in ops if history[i].released]
+        released = [i for i in ops if released_flags[i] and resp[i] is not None]
+        others = [i for i in ops if not released_flags[i]]
         labelled = sum(1 for i in released if history[i].round is not None)
         if labelled and labelled != len(released):
             found.add(
@@ -95,14 +111,15 @@ def check_history(
                 )
             )
             continue
-        _check_members(history, barrier, ops, found)
-        windows = presence_windows(history, ops)
+        _check_members(history, inv, barrier, released, others, found=found)
+        windows = presence_windows(history, released, others)
         if parties is None and not any(history[i].kind is Kind.JOIN for i in ops):
             notes.append(f"barrier {barrier!r}: no join records, membership rule not checked")
         if labelled or not released:
             methods[barrier] = "rounds"
             _sweep_rounds(
                 history,
+                (inv, resp),
                 barrier,
                 released,
                 windows=windows,
@@ -162,11 +179,17 @@ def _check_worker(
 
 
 def _check_members(
-    history: Sequence[Operation], barrier: str, ops: list[int], found: _Collector
+    history: Sequence[Operation],
+    inv: list[float],
+    barrier: str,
+    released: list[int],
+    others: list[int],
+    *,
+    found: _Collector,
 ) -> None:
     """A member's released waits do not overlap; none follows the member's withdrawal."""
     gone_at: dict[str, tuple[float, int]] = {}
-    for i in ops:
+    for i in others:
         op = history[i]
         if op.member is None or op.response is None:
             continue
@@ -175,45 +198,45 @@ def _check_members(
         )
         if withdraws and (op.member not in gone_at or op.response < gone_at[op.member][0]):
             gone_at[op.member] = (op.response, i)
-    last: dict[str, int] = {}
-    for i in sorted((i for i in ops if history[i].released), key=lambda i: history[i].invoke):
-        member = history[i].member
+    busy_until: dict[str, tuple[float, int]] = {}
+    for i in sorted(released, key=inv.__getitem__):
+        op = history[i]
+        member = op.member
         if member is None:
             continue
-        prev = last.get(member)
-        if prev is not None and (history[prev].response or 0.0) > history[i].invoke:
+        end = op.response or 0.0
+        prev = busy_until.get(member)
+        if prev is not None and prev[0] > op.invoke:
             found.add(
                 Violation(
                     "member-in-two-rounds",
                     barrier,
-                    f"member {member!r} was in two waits at once: operation {prev} (round "
-                    f"{history[prev].round}) and operation {i} (round {history[i].round}) "
-                    "overlap; a member waits once at a time",
-                    (prev, i),
-                    history[i].round,
+                    f"member {member!r} was in two waits at once: operation {prev[1]} (round "
+                    f"{history[prev[1]].round}) and operation {i} (round {op.round}) overlap; "
+                    "a member waits once at a time",
+                    (prev[1], i),
+                    op.round,
                 )
             )
-        if prev is None or (history[i].response or 0.0) > (history[prev].response or 0.0):
-            last[member] = i
-    for i in ops:
-        op = history[i]
-        if op.released and op.member in gone_at:
-            when, by = gone_at[op.member]
-            if op.invoke > when:
-                found.add(
-                    Violation(
-                        "released-after-withdrawal",
-                        barrier,
-                        f"member {op.member!r} was released by operation {i} (invoked at "
-                        f"{op.invoke}) after operation {by} withdrew it (returned at {when})",
-                        (by, i),
-                        op.round,
-                    )
+        if prev is None or end > prev[0]:
+            busy_until[member] = (end, i)
+        gone = gone_at.get(member)
+        if gone is not None and op.invoke > gone[0]:
+            found.add(
+                Violation(
+                    "released-after-withdrawal",
+                    barrier,
+                    f"member {member!r} was released by operation {i} (invoked at "
+                    f"{op.invoke}) after operation {gone[1]} withdrew it (returned at {gone[0]})",
+                    (gone[1], i),
+                    op.round,
                 )
+            )
 
 
 def _sweep_rounds(
     history: Sequence[Operation],
+    times: tuple[list[float], list[Any]],
     barrier: str,
     released: list[int],
     *,
@@ -223,6 +246,7 @@ def _sweep_rounds(
     trips: dict[tuple[str, int], float],
 ) -> None:
     """Rules 1-5 with round information: one greedy pass over the rounds in order."""
+    inv, resp = times
     groups: dict[int, list[int]] = {}
     for i in released:
         groups.setdefault(history[i].round, []).append(i)  # type: ignore[arg-type]
@@ -231,10 +255,9 @@ def _sweep_rounds(
     temporal_ok = True
     for r in sorted(groups):
         group = groups[r]
-        first_back = min(group, key=lambda i: history[i].response)  # type: ignore[arg-type,return-value]
-        last_in = max(group, key=lambda i: history[i].invoke)
-        lo, hi = history[last_in].invoke, history[first_back].response
-        assert hi is not None
+        first_back = min(group, key=resp.__getitem__)
+        last_in = max(group, key=inv.__getitem__)
+        lo, hi = inv[last_in], resp[first_back]
         if parties is not None and len(group) != parties:
             found.add(
                 Violation(
@@ -246,8 +269,11 @@ def _sweep_rounds(
                     r,
                 )
             )
-        members = [m for m in (history[i].member for i in group) if m is not None]
+        members = cast("list[str]", [history[i].member for i in group])
         member_set = set(members)
+        if None in member_set:  # members without an id are not checked
+            members = [m for m in members if m is not None]
+            member_set = set(members)
         if len(member_set) != len(members):
             twice = sorted(m for m in member_set if members.count(m) > 1)
             found.add(

@@ -49,11 +49,17 @@ class Window:
     closed_by: int | None  # index of the operation that ends certain presence, if any
 
 
-def presence_windows(history: Sequence[Operation], indices: Iterable[int]) -> list[Window]:
-    """Certain-presence windows of the members among ``indices`` (ops of one barrier), sorted
-    by start. Members without a completed ``join`` get none (their presence is uncertain)."""
+def presence_windows(
+    history: Sequence[Operation], released: Sequence[int], others: Iterable[int]
+) -> list[Window]:
+    """Certain-presence windows of the members of one barrier, sorted by start.
+
+    ``released`` are the barrier's released waits, ``others`` its other operations. Members
+    without a completed ``join`` get none (their presence is uncertain). Costs one pass over
+    ``others``; the released waits are read only for members that expired, failed or crashed.
+    """
     per_member: dict[str, list[int]] = {}
-    for i in indices:
+    for i in others:
         member = history[i].member
         if member is not None:
             per_member.setdefault(member, []).append(i)
@@ -65,20 +71,23 @@ def presence_windows(history: Sequence[Operation], indices: Iterable[int]) -> li
             continue
         start = history[join].response
         assert start is not None
-        end, closed_by, last_sure = math.inf, None, start
+        end, closed_by = math.inf, None
         for i in ops:
             op = history[i]
             if i == join or op.invoke < history[join].invoke:
                 continue
-            if op.released:
-                last_sure = max(last_sure, op.invoke)
-            elif op.kind is Kind.CANCEL or (
-                op.kind is Kind.WAIT and op.outcome in _LEAVES_AT_INVOKE
-            ):
+            if op.kind is Kind.CANCEL or (op.kind is Kind.WAIT and op.outcome in _LEAVES_AT_INVOKE):
                 end, closed_by = op.invoke, i
                 break
-            elif op.kind is Kind.CRASH or op.outcome in _LEAVES_UNKNOWN:
-                end, closed_by = last_sure, i
+            if op.kind is Kind.CRASH or op.outcome in _LEAVES_UNKNOWN:
+                # Withdrawn at an unknown time after it was last certainly present: the invoke
+                # of its last released wait before this operation.
+                sure = [
+                    history[r].invoke
+                    for r in released
+                    if history[r].member == member and history[r].invoke <= op.invoke
+                ]
+                end, closed_by = max([start, *sure]), i
                 break
         if end > start:
             windows.append(Window(start, end, member, join, closed_by))
