@@ -22,6 +22,8 @@ from barrierspec.conformance._history_model import (
     Violation,
     dump_history,
     load_history,
+    operation_from_dict,
+    operation_to_dict,
 )
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "check_history",
     "dump_history",
     "load_history",
+    "operation_from_dict",
+    "operation_to_dict",
     "render_timeline",
     "write_report",
 ]
