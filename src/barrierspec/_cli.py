@@ -42,7 +42,7 @@ class _Command(Protocol):
 
 
 def _load(name: str) -> _Command:
-    module: _Command = importlib.import_module(_SUBCOMMANDS[name][0])  # type: ignore[assignment]
+    module: _Command = importlib.import_module(_SUBCOMMANDS[name][0])
     return module
 
 

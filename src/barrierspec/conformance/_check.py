@@ -25,7 +25,7 @@ from barrierspec.conformance._drivers import default_profile, opener, resolve
 from barrierspec.conformance._generated import run_generated
 from barrierspec.conformance._program import Instruction, Timing, instructions
 from barrierspec.conformance._result import CheckResult, PropertyResult
-from barrierspec.conformance._runner import Run, run_program
+from barrierspec.conformance._runner import OpenDriver, Run, run_program
 from barrierspec.spec import Profile, get_profile
 
 __all__ = ["CheckSettings", "check"]
@@ -41,7 +41,7 @@ class CheckSettings:
     timed waits (threads, processes). ``generated``: also replay the model-generated tests.
     """
 
-    examples: int = 40
+    examples: int = 1000
     budget: float = 4.0
     seed: int | None = None
     timeout: float = 0.05
@@ -114,7 +114,8 @@ def _search(
     except NoSuchExample:
         return count, None
     except Flaky:
-        parties, program = min(failures, key=lambda k: (len(k[1]), k[0]))
+        parties, shortest = min(failures, key=lambda k: (len(k[1]), k[0]))
+        program = list(shortest)
     run = runner(parties, program)  # replay the minimal program for the report
     if run.failure is None:  # not reproducible on replay: report the recorded failure
         run = failures.get((parties, tuple(program))) or min(
@@ -138,10 +139,8 @@ def check(
     """
     cfg = settings_ or CheckSettings()
     tgt = resolve(target)
-    if isinstance(profile, Profile):
-        prof = profile
-    else:
-        prof = get_profile(profile or default_profile(tgt))
+    wanted = profile or default_profile(tgt)
+    prof = wanted if isinstance(wanted, Profile) else get_profile(wanted)
     caps = tgt.capabilities
     seed = cfg.seed if cfg.seed is not None else random.randrange(2**32)
     real_clock = tgt.kind != "asyncio"
@@ -158,12 +157,16 @@ def check(
         t0 = time.monotonic()
         open_driver = opener(tgt, action=caps.has_action, settle=cfg.settle)
 
-        def runner(
-            parties: int, program: list[Instruction], prop: props.Property = prop
-        ) -> Run:
+        def runner(parties: int, program: list[Instruction], prop: props.Property = prop) -> Run:
             return run_program(
-                open_driver, prof, parties, parties + prop.extra, program,
-                timing=timing, real_clock=real_clock, observers=prop.observers,
+                open_driver,
+                prof,
+                parties,
+                parties + prop.extra,
+                program,
+                timing=timing,
+                real_clock=real_clock,
+                observers=prop.observers,
             )
 
         count, run = _search(prop, runner, _kinds(prop, caps, prof, tgt.kind), cfg, seed)
@@ -176,8 +179,9 @@ def check(
     if cfg.generated:
         if progress is not None:
             progress("model-generated tests")
-        generated, coverage = run_generated(tgt, prof, timing=timing, real_clock=real_clock,
-                                            settle=cfg.settle)
+        generated, coverage = run_generated(
+            tgt, prof, timing=timing, real_clock=real_clock, settle=cfg.settle
+        )
         results.append(generated)
     return CheckResult(
         target=tgt.name,

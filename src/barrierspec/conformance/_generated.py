@@ -42,9 +42,9 @@ PARTIES, PARTICIPANTS, ROUNDS = 2, 3, 2
 Edge = tuple[State, Event | None]  # None: advance the virtual clock
 
 
-def _operations(oracle: Oracle, state: State, caps: ad.Capabilities, kind: str) -> Iterator[
-    Event | None
-]:
+def _operations(
+    oracle: Oracle, state: State, caps: ad.Capabilities, kind: str
+) -> Iterator[Event | None]:
     profile = oracle.profile
     dynamic = profile.policies.membership is Membership.DYNAMIC
     for p, loc in enumerate(state.locals):
@@ -97,15 +97,20 @@ def _to_op(event: Event | None, timing: Timing) -> ad.Op:
         return ad.Advance(timing.timeout)
     if isinstance(event, Wait):
         return ad.Wait(event.p, timing.timeout if event.timeout else None, event.raises)
-    table: dict[type, type] = {Abort: ad.Abort, Reset: ad.Reset, Cancel: ad.Cancel,
-                               Die: ad.Kill, Join: ad.Join}
+    table: dict[type, type] = {
+        Abort: ad.Abort,
+        Reset: ad.Reset,
+        Cancel: ad.Cancel,
+        Die: ad.Kill,
+        Join: ad.Join,
+    }
     op: ad.Op = table[type(event)](event.p)
     return op
 
 
-def _tests(paths: dict[State, list[Event | None]], edges: dict[Edge, set[State]]) -> list[
-    list[Event | None]
-]:
+def _tests(
+    paths: dict[State, list[Event | None]], edges: dict[Edge, set[State]]
+) -> list[list[Event | None]]:
     tests = sorted(({tuple([*paths[s], op]) for (s, op) in edges}), key=len, reverse=True)
     kept: list[tuple[Event | None, ...]] = []
     prefixes: set[tuple[Event | None, ...]] = set()
@@ -150,12 +155,15 @@ def run_generated(
                 mismatch = oracle.observe(seen)
                 if mismatch is not None:
                     cex = Counterexample(
-                        PARTIES, PARTICIPANTS,
+                        PARTIES,
+                        PARTICIPANTS,
                         tuple((render_op(s.op), render_step(s)) for s in steps),
-                        mismatch.reason, mismatch.expected,
+                        mismatch.reason,
+                        mismatch.expected,
                     )
-                    result = PropertyResult(_NAME, _RULE, "fail", mismatch.reason, cex, ran,
-                                            time.monotonic() - started)
+                    result = PropertyResult(
+                        _NAME, _RULE, "fail", mismatch.reason, cex, ran, time.monotonic() - started
+                    )
                     return result, (len(covered), len(edges))
                 covered.update((s, event) for s in before if (s, event) in edges)
         finally:

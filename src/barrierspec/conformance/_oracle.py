@@ -16,6 +16,7 @@ index, a newcomer that may block or join) and the scheduler's (which timeout fir
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -341,7 +342,7 @@ class Oracle:
         return Mismatch(f"{field} reads a value the model does not allow", observed, alt)
 
     def _blocked_fits(self, state: State, seen: ad.Step) -> bool:
-        return self._fits(state, attrs.evolve(seen, snapshot=None))
+        return self._fits(state, dataclasses.replace(seen, snapshot=None))
 
     @staticmethod
     def _blocked_text(state: State) -> str:

@@ -45,10 +45,29 @@ class Timing:
     timeout: float
 
 
-def instructions(prop: props.Property, kinds: Sequence[str]) -> st.SearchStrategy[list[Instruction]]:
-    """Programs for ``prop`` using only ``kinds`` (already filtered by capability)."""
-    step = st.builds(Instruction, st.sampled_from(list(kinds)), st.integers(0, 7))
-    return st.lists(step, min_size=1, max_size=prop.max_ops)
+def instructions(
+    prop: props.Property, kinds: Sequence[str]
+) -> st.SearchStrategy[list[Instruction]]:
+    """Programs for ``prop`` using only ``kinds`` (already filtered by capability).
+
+    Swarm testing: each program first draws which kinds it may use (waits always among
+    them), so some programs are dense in cancels or resets and others nearly free of them;
+    uniform mixes rarely reach the deep states where bugs hide.
+    """
+    ordered = sorted(kinds, key=lambda k: k != props.WAIT)
+    others = ordered[1:] if ordered and ordered[0] == props.WAIT else ordered
+    subsets: st.SearchStrategy[set[str]] = st.just(set(others))
+    if len(others) > 1:
+        subsets = st.sets(st.sampled_from(others), min_size=1, max_size=len(others))
+
+    def program(chosen: set[str]) -> st.SearchStrategy[list[Instruction]]:
+        usable = sorted(chosen | ({props.WAIT} if props.WAIT in kinds else set()))
+        if not usable:
+            usable = sorted(kinds)
+        step = st.builds(Instruction, st.sampled_from(usable), st.integers(0, 7))
+        return st.lists(step, min_size=3, max_size=prop.max_ops)
+
+    return subsets.flatmap(program)
 
 
 def _member_ok(oracle: Oracle, p: int) -> bool:

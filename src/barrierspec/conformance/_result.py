@@ -85,8 +85,10 @@ class Counterexample:
         return {
             "parties": self.parties,
             "participants": self.participants,
-            "steps": [{"step": i, "op": op, "observed": seen}
-                      for i, (op, seen) in enumerate(self.steps, 1)],
+            "steps": [
+                {"step": i, "op": op, "observed": seen}
+                for i, (op, seen) in enumerate(self.steps, 1)
+            ],
             "reason": self.reason,
             "expected": self.expected,
         }
@@ -110,8 +112,9 @@ class PropertyResult:
     ) -> PropertyResult:
         """The verdict of a search that found ``run`` (None: nothing failed)."""
         if run is None or run.failure is None:
-            return cls(prop.name, prop.rule, "pass", f"{programs} programs", None, programs,
-                       seconds)
+            return cls(
+                prop.name, prop.rule, "pass", f"{programs} programs", None, programs, seconds
+            )
         failure = run.failure
         cex = Counterexample(
             run.parties,
@@ -181,8 +184,7 @@ class CheckResult:
         if not self.conformant:
             verdict += "failing properties)" if len(self.failures) > 1 else "failing property)"
         lines.append("")
-        lines.append(f"{self.target}: {verdict} to profile {self.profile} "
-                     f"in {self.seconds:.1f} s")
+        lines.append(f"{self.target}: {verdict} to profile {self.profile} in {self.seconds:.1f} s")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:

@@ -82,7 +82,13 @@ class BarrierSystem:
         return state if ordered == state.locals else attrs.evolve(state, locals=ordered)
 
     def orbit_size(self, state: State) -> int:
-        """How many concrete states ``state``'s canonical form stands for."""
+        """How many concrete states ``state``'s canonical form stands for.
+
+        Exact when the initial state is symmetric (every profile with fixed membership; the
+        grinder profile when every participant starts with a member). Otherwise the sum of
+        orbit sizes also counts states reachable only from permuted initial states; the
+        verdicts stay sound because the transitions and invariants are symmetric.
+        """
         size = factorial(len(state.locals))
         for count in Counter(state.locals).values():
             size //= factorial(count)

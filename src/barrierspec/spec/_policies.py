@@ -187,6 +187,12 @@ PROFILES: dict[str, Profile] = {
                 "a killed waiting process makes the others hang past their timeouts",
                 "dead participant",
             ),
+            Deviation(
+                "gh-121474",
+                "multiprocessing.Barrier accepts parties <= 0 on every version (the fix to "
+                "threading.Barrier in 3.13 did not reach it)",
+                "argument validation",
+            ),
         ),
         documented_hang=(
             "a participant died while the others wait with no timeout: its arrival may "

@@ -314,14 +314,20 @@ def _on_cancel(profile: Profile, state: State, event: Cancel, loc: Local) -> Ite
     mode = profile.policies.cancellation
     _require(mode is not Cancellation.NONE, event, f"profile {profile.name!r} has no cancellation")
     if mode is Cancellation.CANCEL_MEMBER:
-        _require(loc.member is Member.MEMBER, event, f"participant {p} holds no live member")
+        _require(loc.member is not Member.NOT_MEMBER, event, f"participant {p} holds no member")
+        if loc.member is Member.CANCELLED:  # cancel() is idempotent
+            yield Successor(state)
+            return
         if loc.status is Status.WAITING:
             after = _leave(state, p, Local(member=Member.CANCELLED))
             yield _recheck(profile, after, (Raised(p, Fault.CANCELLED_BARRIER),))
-        else:
-            yield _recheck(
-                profile, _leave(state, p, attrs.evolve(loc, member=Member.CANCELLED)), ()
+            return
+        yield _recheck(profile, _leave(state, p, attrs.evolve(loc, member=Member.CANCELLED)), ())
+        if loc.status is Status.PASSED:  # cancel() may win the race with the wake-up
+            failing = Local(
+                status=Status.FAILING, fault=Fault.CANCELLED_BARRIER, member=Member.CANCELLED
             )
+            yield _recheck(profile, _prune(_leave(state, p, failing)), ())
         return
     if loc.status is Status.WAITING:
         after = attrs.evolve(state, locals=_with(state, p, _idle(loc)), arrived=state.arrived - 1)

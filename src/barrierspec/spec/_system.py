@@ -74,7 +74,8 @@ class TransitionSystem(Protocol[S]):
       reports the number of concrete states and the exact reduction factor.
     """
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def initial_states(self) -> Iterable[S]: ...
 
