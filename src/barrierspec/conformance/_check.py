@@ -25,7 +25,7 @@ from barrierspec.conformance._drivers import default_profile, opener, resolve
 from barrierspec.conformance._generated import run_generated
 from barrierspec.conformance._program import Instruction, Timing, instructions
 from barrierspec.conformance._result import CheckResult, PropertyResult
-from barrierspec.conformance._runner import OpenDriver, Run, run_program
+from barrierspec.conformance._runner import Run, run_program
 from barrierspec.spec import Profile, get_profile
 
 __all__ = ["CheckSettings", "check"]
@@ -155,11 +155,10 @@ def check(
         if progress is not None:
             progress(prop.name)
         t0 = time.monotonic()
-        open_driver = opener(tgt, action=caps.has_action, settle=cfg.settle)
 
         def runner(parties: int, program: list[Instruction], prop: props.Property = prop) -> Run:
             return run_program(
-                open_driver,
+                opener(tgt, action=caps.has_action, settle=cfg.settle),
                 prof,
                 parties,
                 parties + prop.extra,
