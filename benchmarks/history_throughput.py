@@ -49,24 +49,45 @@ def synthetic(events: int, *, workers: int = 16, names: int = 4, seed: int = 1) 
                 start = t + rng.random() * 0.9
                 if dropped is None and rng.random() < 0.01:
                     dropped = w  # times out before the trip, joins again after it
-                    ops.append(Operation(f"w{w}", f"b{b}", start * 0.5 + t * 0.5, t + 0.95,
-                                         Outcome.TIMEOUT, Kind.WAIT, member))
+                    ops.append(
+                        Operation(
+                            f"w{w}",
+                            f"b{b}",
+                            start * 0.5 + t * 0.5,
+                            t + 0.95,
+                            Outcome.TIMEOUT,
+                            Kind.WAIT,
+                            member,
+                        )
+                    )
                     generation[w] += 1
-                    ops.append(Operation(f"w{w}", f"b{b}", trip + 0.1, trip + 0.2, Outcome.OK,
-                                         Kind.JOIN, f"w{w}.{generation[w]}"))
+                    ops.append(
+                        Operation(
+                            f"w{w}",
+                            f"b{b}",
+                            trip + 0.1,
+                            trip + 0.2,
+                            Outcome.OK,
+                            Kind.JOIN,
+                            f"w{w}.{generation[w]}",
+                        )
+                    )
                     continue
                 end = trip + rng.random() * 0.5
-                ops.append(Operation(f"w{w}", f"b{b}", start, end, Outcome.OK, Kind.WAIT, member,
-                                     rounds[b]))
+                ops.append(
+                    Operation(
+                        f"w{w}", f"b{b}", start, end, Outcome.OK, Kind.WAIT, member, rounds[b]
+                    )
+                )
         t += 2.0
     return ops
 
 
 def timed(label: str, fn, n: int):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn()
-    elapsed = time.perf_counter() - start
-    print(f"{label:<42} {elapsed:8.2f} s  {n / elapsed:12,.0f} events/s")
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"{label:<44} wall {elapsed:6.2f} s  cpu {cpu:6.2f} s  {n / elapsed:10,.0f} events/s")
     return result
 
 
@@ -86,8 +107,11 @@ def main() -> None:
         loaded = timed("load JSON Lines", lambda: load_history(path), n)
         assert len(loaded) == n
     small = [attrs.evolve(op, round=None) for op in synthetic(args.search_events)]
-    verdict = timed(f"check by search, no rounds ({len(small):,} events)",
-                    lambda: check_history(small), len(small))
+    verdict = timed(
+        f"check by search, no rounds ({len(small):,} events)",
+        lambda: check_history(small),
+        len(small),
+    )
     print(f"  search verdict: valid={verdict.valid} {list(verdict.notes)[:1]}")
 
 
