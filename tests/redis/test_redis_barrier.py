@@ -221,3 +221,26 @@ def test_password_protected_server() -> None:
                 bad.barrier("auth")
     finally:
         server.close()
+
+
+def test_scripts_are_idempotent_when_a_lost_reply_is_retried(registry) -> None:
+    a, _b = registry.barrier("retry"), registry.barrier("retry")
+    keys = a._keys
+    args = [registry._lease_ms, a.id, "nonce-1"]
+    first = registry._run("arrive", keys, a.epoch, args)
+    again = registry._run("arrive", keys, a.epoch, args)  # the same arrival, retried
+    assert first[0] == again[0] == b"waiting"
+    assert registry.waiting("retry") == 1  # counted once
+    gave_up = registry._run("status", keys, a.epoch, [a.id, "1"])
+    retried = registry._run("status", keys, a.epoch, [a.id, "1"])
+    assert gave_up == retried == [b"token", b"t"]  # the timeout is reported, not "expired"
+    assert registry.members("retry") == 1
+    cancel = registry._run("cancel", keys, a.epoch, [a.id])
+    assert cancel == [b"gone"]
+
+
+def test_blocking_reads_stay_shorter_than_the_socket_timeout(redis_server) -> None:
+    with RedisNamedBarriers(redis_server.url, lease=30.0) as default:
+        assert default._heartbeat < 5.0  # redis-py's default socket timeout is 5 s
+    with RedisNamedBarriers(redis_server.url, lease=30.0, socket_timeout=None) as unbounded:
+        assert unbounded._heartbeat == 30.0

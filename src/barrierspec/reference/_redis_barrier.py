@@ -63,6 +63,16 @@ _TRANSIENT = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 _FATAL = (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)
 
 
+def _socket_timeout(client: Any) -> float | None:
+    """The read timeout of the client's connections (redis-py's default applies when unset)."""
+    pool = client.connection_pool
+    try:  # building a connection object does no I/O
+        timeout = pool.connection_class(**pool.connection_kwargs).socket_timeout
+    except Exception:  # an unusual pool: fall back to what was passed
+        timeout = pool.connection_kwargs.get("socket_timeout")
+    return None if timeout is None else float(timeout)
+
+
 def _redact(url: str) -> str:
     """``url`` without its password, for messages and reprs."""
     parts = urllib.parse.urlsplit(url)
@@ -104,7 +114,7 @@ class RedisNamedBarriers:
         self._retention_ms = round(max(_MIN_RETENTION, 10 * self.lease) * 1000)
         self._reconnect = max(1.0, self.lease)
         self._client = redis.Redis.from_url(url, **client_kwargs)
-        socket_timeout = self._client.connection_pool.connection_kwargs.get("socket_timeout")
+        socket_timeout = _socket_timeout(self._client)
         self._heartbeat = self.lease
         if socket_timeout:  # a blocking read must return before the socket times out
             self._heartbeat = min(self._heartbeat, max(0.05, 0.8 * float(socket_timeout)))
