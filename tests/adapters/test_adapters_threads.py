@@ -6,6 +6,8 @@ import threading
 
 import pytest
 from adapter_helpers import driver_threads, view
+from tests.broken.correct import DrainingBarrier
+from tests.broken.threading_style import TimeoutIgnoredBarrier
 
 from barrierspec.adapters import (
     Abort,
@@ -18,8 +20,6 @@ from barrierspec.adapters import (
     Wait,
 )
 from barrierspec.errors import UsageError
-from tests.broken.correct import DrainingBarrier
-from tests.broken.threading_style import TimeoutIgnoredBarrier
 
 
 def test_a_waiting_participant_is_blocked_and_the_last_arrival_releases_everyone() -> None:

@@ -41,6 +41,7 @@ class _ChildState:
     barrier: Any = None
     conn: Connection | None = None
     raises = False
+    started = 0  # operations received so far
 
 
 _CHILD = _ChildState()
@@ -118,8 +119,9 @@ def _answer_probes(probe: Probe, conn: Connection) -> None:
             return
         if seq is None:
             return
+        started = _CHILD.started  # read before observing: a later op cannot look stale
         seen = probe.observe()
-        conn.send((seq, seen.events, seen.blocked, seen.where))
+        conn.send((seq, started, seen.events, seen.blocked, seen.where))
 
 
 def participant_main(
@@ -142,6 +144,7 @@ def participant_main(
                 return
             if op is None:
                 return
+            _CHILD.started += 1
             conn.send(("done", _execute(op, barrier, action)))
     finally:
         sys.setprofile(None)

@@ -67,6 +67,7 @@ class ProcessDriver(PollingDriver):
         self._conns: list[Connection] = []
         self._probes: list[Connection] = []
         self._probe_seq = 0
+        self._sent = [0] * participants  # operations sent to each participant
         try:
             self._start(start_timeout)
         except BaseException:
@@ -124,7 +125,10 @@ class ProcessDriver(PollingDriver):
             while conn.poll(max(0.0, deadline - time.monotonic())):
                 answer = conn.recv()
                 if answer[0] == seq:
-                    return Observation(answer[1], answer[2], answer[3])
+                    _, started, events, blocked, where = answer
+                    if started != self._sent[participant]:  # still in recv(): looks blocked
+                        return Observation(-1, False, "operation not picked up yet")
+                    return Observation(events, blocked, where)
         except (EOFError, OSError):
             self._collect(0.0)
             return Observation(-1, True, "process gone")
@@ -180,6 +184,7 @@ class ProcessDriver(PollingDriver):
         else:
             self.ledger.note(f"send p{p} {describe(op)}")
             self._busy[p] = op
+            self._sent[p] += 1
             try:
                 self._conns[p].send(op)
             except OSError:
@@ -196,7 +201,8 @@ class ProcessDriver(PollingDriver):
     def _close(self) -> None:
         live = [p for p in range(self.participants) if p not in self._dead]
         idle = [p for p in live if p not in self._busy]
-        graceful = not self._stuck  # after a hang the barrier may be wedged: just kill
+        # after a hang or a death the barrier may be wedged (gh-123899): just kill
+        graceful = not self._stuck and not self._dead
         if graceful and self.capabilities.has_abort and idle:
             graceful = self._abort_through(idle[0])
         if graceful:
@@ -218,6 +224,7 @@ class ProcessDriver(PollingDriver):
         except OSError:
             return False
         self._busy[p] = Abort(p)
+        self._sent[p] += 1
         deadline = time.monotonic() + _CLOSE_BOUND
         while p in self._busy and time.monotonic() < deadline:
             self._collect(max(0.0, deadline - time.monotonic()))

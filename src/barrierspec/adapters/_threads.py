@@ -45,6 +45,8 @@ class _Worker:
         self.probe = Probe()
         self.inbox: queue.SimpleQueue[Op | None] = queue.SimpleQueue()
         self.current: Op | None = None  # set by the controller, cleared by the worker
+        self.sent = 0  # operations put in the inbox (controller)
+        self.started = 0  # operations taken out of the inbox (worker)
         self._engine = engine
         self.thread = threading.Thread(
             target=self._run, name=f"barrierspec-p{index}", daemon=True
@@ -55,6 +57,7 @@ class _Worker:
         self.probe.install()
         try:
             while (op := self.inbox.get()) is not None:
+                self.started += 1
                 outcome = self._engine.execute(self.index, op)
                 self._engine.ledger.finished(self.index, outcome)
                 self.current = None
@@ -97,6 +100,7 @@ class ThreadEngine(PollingDriver):
             worker = self._workers[op.participant]  # type: ignore[union-attr]
             worker.current = op
             self.ledger.note(f"send p{worker.index} {describe(op)}")
+            worker.sent += 1
             worker.inbox.put(op)
         hang = self._settle(op)
         return self._step(op, hang, control)
@@ -105,7 +109,10 @@ class ThreadEngine(PollingDriver):
         return {w.index: op for w in self._workers if (op := w.current) is not None}
 
     def _observe(self, participant: int) -> Observation:
-        return self._workers[participant].probe.observe()
+        worker = self._workers[participant]
+        if worker.started != worker.sent:  # still in inbox.get(), which looks blocked
+            return Observation(-1, False, "operation not picked up yet")
+        return worker.probe.observe()
 
     def _await_change(self, timeout: float) -> None:
         self.ledger.changed.wait(timeout)

@@ -1,0 +1,41 @@
+"""The named-barrier driver: join, wait with and without timeout, cancel from the controller."""
+
+from __future__ import annotations
+
+import pytest
+from adapter_helpers import view
+
+from barrierspec.adapters import Cancel, Join, NamedThreadDriver, Returned, Wait, resolve_target
+from barrierspec.errors import UsageError
+
+REGISTRY = "tests.broken.correct:NamedBarriers"
+
+
+def test_members_trip_when_every_live_member_waits_and_cancel_releases_the_rest() -> None:
+    target = resolve_target(REGISTRY)
+    assert target.kind == "named" and target.capabilities.named
+    with NamedThreadDriver(target, 0, 3) as driver:
+        for p in range(3):
+            assert view(driver.perform(Join(p))) == {p: None}
+        driver.perform(Wait(0))
+        assert driver.perform(Wait(1)).blocked == {0, 1}
+        step = driver.perform(Cancel(2))  # the last non-waiting member leaves
+        assert step.control == Returned(None)
+        assert view(step) == {0: True, 1: True}
+        assert view(driver.perform(Wait(2))) == {2: "cancelled_barrier"}
+
+
+def test_a_timed_out_member_returns_false() -> None:
+    with NamedThreadDriver(REGISTRY, 0, 2) as driver:
+        driver.perform(Join(0))
+        driver.perform(Join(1))
+        assert view(driver.perform(Wait(0, timeout=0.05))) == {0: False}
+
+
+def test_waiting_before_joining_is_a_usage_error() -> None:
+    with NamedThreadDriver(REGISTRY, 0, 2) as driver:
+        with pytest.raises(UsageError, match="participant 1 has no member yet: Join first"):
+            driver.perform(Wait(1))
+        driver.perform(Join(1))
+        with pytest.raises(UsageError, match="already holds a live member"):
+            driver.perform(Join(1))
