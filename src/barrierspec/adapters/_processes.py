@@ -6,6 +6,9 @@ Quiescence and the watchdog are those of :mod:`barrierspec.adapters._quiesce`: a
 participant is observed through a probe round trip to its process, and finishing operations,
 action runs and deaths arrive on pipes and process sentinels, waited on with a bound.
 
+The step log orders events as the controller received them; events of different processes
+that happen close together may appear in either order (each process's own events keep theirs).
+
 ``Kill(p)`` sends a real SIGKILL and reaps the process; the participant is then dead for the
 rest of the run (a killed waiter of ``multiprocessing.Barrier`` stays counted, gh-123899).
 
