@@ -40,6 +40,17 @@ __all__ = ["check_history"]
 _WITHDRAWN_BY = (Outcome.TIMEOUT, Outcome.CANCELLED, Outcome.EXPIRED)
 
 
+class _Columns:
+    """The fields the sweeps read, as lists indexed by operation (faster than attributes)."""
+
+    __slots__ = ("inv", "mem", "resp", "rnd")
+
+    def __init__(
+        self, inv: list[float], resp: list[Any], mem: list[str | None], rnd: list[int | None]
+    ) -> None:
+        self.inv, self.resp, self.mem, self.rnd = inv, resp, mem, rnd
+
+
 class _Collector:
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -71,6 +82,7 @@ def check_history(
     found = _Collector(max_violations)
     inv = [op.invoke for op in history]
     resp = [op.response for op in history]
+    cols = _Columns(inv, resp, [op.member for op in history], [op.round for op in history])
     released_flags = [op.kind is Kind.WAIT and op.outcome is Outcome.OK for op in history]
     by_worker: dict[str, list[int]] = {}
     by_barrier: dict[str, list[int]] = {}
@@ -100,7 +112,7 @@ def check_history(
     for barrier, ops in by_barrier.items():
         released = [i for i in ops if released_flags[i] and resp[i] is not None]
         others = [i for i in ops if not released_flags[i]]
-        labelled = sum(1 for i in released if history[i].round is not None)
+        labelled = len(released) - [cols.rnd[i] for i in released].count(None)
         if labelled and labelled != len(released):
             found.add(
                 Violation(
@@ -111,7 +123,7 @@ def check_history(
                 )
             )
             continue
-        _check_members(history, inv, barrier, released, others, found=found)
+        _check_members(history, cols, barrier, released, others, found=found)
         windows = presence_windows(history, released, others)
         if parties is None and not any(history[i].kind is Kind.JOIN for i in ops):
             notes.append(f"barrier {barrier!r}: no join records, membership rule not checked")
@@ -119,7 +131,7 @@ def check_history(
             methods[barrier] = "rounds"
             _sweep_rounds(
                 history,
-                (inv, resp),
+                cols,
                 barrier,
                 released,
                 windows=windows,
@@ -127,7 +139,8 @@ def check_history(
                 found=found,
                 trips=trips,
             )
-            rounds.update((i, history[i].round) for i in released)  # type: ignore[misc]
+            labels = cast("list[int]", [cols.rnd[i] for i in released])
+            rounds.update(zip(released, labels, strict=True))
             continue
         methods[barrier] = "search"
         try:
@@ -180,7 +193,7 @@ def _check_worker(
 
 def _check_members(
     history: Sequence[Operation],
-    inv: list[float],
+    cols: _Columns,
     barrier: str,
     released: list[int],
     others: list[int],
@@ -199,44 +212,59 @@ def _check_members(
         if withdraws and (op.member not in gone_at or op.response < gone_at[op.member][0]):
             gone_at[op.member] = (op.response, i)
     busy_until: dict[str, tuple[float, int]] = {}
+    inv, resp, mem = cols.inv, cols.resp, cols.mem
     for i in sorted(released, key=inv.__getitem__):
-        op = history[i]
-        member = op.member
+        member = mem[i]
         if member is None:
             continue
-        end = op.response or 0.0
+        end = resp[i]
         prev = busy_until.get(member)
-        if prev is not None and prev[0] > op.invoke:
-            found.add(
-                Violation(
-                    "member-in-two-rounds",
-                    barrier,
-                    f"member {member!r} was in two waits at once: operation {prev[1]} (round "
-                    f"{history[prev[1]].round}) and operation {i} (round {op.round}) overlap; "
-                    "a member waits once at a time",
-                    (prev[1], i),
-                    op.round,
-                )
-            )
+        gone = gone_at.get(member)
+        if (prev is not None and prev[0] > inv[i]) or (gone is not None and inv[i] > gone[0]):
+            _member_violations(history, barrier, i, prev, gone, found=found)
         if prev is None or end > prev[0]:
             busy_until[member] = (end, i)
-        gone = gone_at.get(member)
-        if gone is not None and op.invoke > gone[0]:
-            found.add(
-                Violation(
-                    "released-after-withdrawal",
-                    barrier,
-                    f"member {member!r} was released by operation {i} (invoked at "
-                    f"{op.invoke}) after operation {gone[1]} withdrew it (returned at {gone[0]})",
-                    (gone[1], i),
-                    op.round,
-                )
+
+
+def _member_violations(
+    history: Sequence[Operation],
+    barrier: str,
+    i: int,
+    prev: tuple[float, int] | None,
+    gone: tuple[float, int] | None,
+    *,
+    found: _Collector,
+) -> None:
+    """Report the member rules broken by released wait ``i`` (see _check_members)."""
+    op, member = history[i], history[i].member
+    if prev is not None and prev[0] > op.invoke:
+        found.add(
+            Violation(
+                "member-in-two-rounds",
+                barrier,
+                f"member {member!r} was in two waits at once: operation {prev[1]} (round "
+                f"{history[prev[1]].round}) and operation {i} (round {op.round}) overlap; "
+                "a member waits once at a time",
+                (prev[1], i),
+                op.round,
             )
+        )
+    if gone is not None and op.invoke > gone[0]:
+        found.add(
+            Violation(
+                "released-after-withdrawal",
+                barrier,
+                f"member {member!r} was released by operation {i} (invoked at "
+                f"{op.invoke}) after operation {gone[1]} withdrew it (returned at {gone[0]})",
+                (gone[1], i),
+                op.round,
+            )
+        )
 
 
 def _sweep_rounds(
     history: Sequence[Operation],
-    times: tuple[list[float], list[Any]],
+    cols: _Columns,
     barrier: str,
     released: list[int],
     *,
@@ -246,10 +274,10 @@ def _sweep_rounds(
     trips: dict[tuple[str, int], float],
 ) -> None:
     """Rules 1-5 with round information: one greedy pass over the rounds in order."""
-    inv, resp = times
+    inv, resp, mem, rnd = cols.inv, cols.resp, cols.mem, cols.rnd
     groups: dict[int, list[int]] = {}
     for i in released:
-        groups.setdefault(history[i].round, []).append(i)  # type: ignore[arg-type]
+        groups.setdefault(rnd[i], []).append(i)  # type: ignore[arg-type]
     sweep = PresenceSweep(windows)
     t_prev, set_by = -math.inf, None
     temporal_ok = True
@@ -269,7 +297,7 @@ def _sweep_rounds(
                     r,
                 )
             )
-        members = cast("list[str]", [history[i].member for i in group])
+        members = cast("list[str]", list(map(mem.__getitem__, group)))
         member_set = set(members)
         if None in member_set:  # members without an id are not checked
             members = [m for m in members if m is not None]
