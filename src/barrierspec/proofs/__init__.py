@@ -11,8 +11,9 @@ every clause and every event kind; counterexamples are replayed through the Pyth
 * :func:`prove` -> :class:`ProofReport` (:class:`Obligation` per clause and transition,
   :class:`Verdict`, :class:`Counterexample`);
 * :func:`check_agreement` -> :class:`Agreement`;
-* :func:`proof_model` -> :class:`ProofModel`; :class:`Variant` alters the encoded step (for
-  tests that show a broken model is caught);
+* :func:`proof_model` -> :class:`ProofModel`; :class:`Variant` alters the encoded step, and
+  :func:`early_trip` / :func:`timeout_gives_up` give broken models on both sides (moves and
+  Python step) to show that they are caught;
 * :func:`abstract` / :func:`concretise` between :class:`~barrierspec.spec.State` and
   :class:`AbstractState`.
 """
@@ -30,6 +31,7 @@ from barrierspec.proofs._model import ProofModel, proof_model
 from barrierspec.proofs._moves import Variant
 from barrierspec.proofs._prover import Obligation, ProofReport, Verdict, prove
 from barrierspec.proofs._replay import Counterexample
+from barrierspec.proofs._variants import early_trip, timeout_gives_up
 
 __all__ = [
     "AbstractState",
@@ -46,7 +48,9 @@ __all__ = [
     "abstract",
     "check_agreement",
     "concretise",
+    "early_trip",
     "proof_model",
     "prove",
     "reachable_states",
+    "timeout_gives_up",
 ]

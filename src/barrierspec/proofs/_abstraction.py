@@ -123,9 +123,9 @@ def _classify(loc: Local, tag: Tag) -> LocalClass:
     )
 
 
-@attrs.frozen(order=True)
+@attrs.frozen
 class AbstractState:
-    """A state of the abstraction: shared fields and the non-zero class counts (by key)."""
+    """A state of the abstraction: shared fields and the non-zero class counts."""
 
     parties: int
     round: int
@@ -133,7 +133,7 @@ class AbstractState:
     broken: bool
     rho: int
     taken: int
-    counts: tuple[tuple[LocalClass, int], ...]
+    counts: frozenset[tuple[LocalClass, int]]
 
     def count(self, cls: LocalClass) -> int:
         """How many participants are in class ``cls``."""
@@ -142,7 +142,7 @@ class AbstractState:
     def describe(self) -> str:
         """``parties 2, round 1, ... | 2 x idle, 1 x passed.rho``."""
         head = ", ".join(f"{name} {getattr(self, name)}" for name in SCALARS)
-        body = ", ".join(f"{n} x {cls.key}" for cls, n in self.counts)
+        body = ", ".join(f"{n} x {cls.key}" for cls, n in sorted(self.counts, key=_order))
         return f"{head} | {body}"
 
 
@@ -167,7 +167,7 @@ def abstract(state: State, rho: int, tally: Mapping[Local, int] | None = None) -
         broken=state.broken,
         rho=rho,
         taken=taken,
-        counts=tuple(sorted(counts.items(), key=_order)),
+        counts=frozenset(counts.items()),
     )
 
 
@@ -185,7 +185,7 @@ def concretise(a: AbstractState, distinct_indices: bool) -> State:
     other_past = a.round - 1 if a.round - 1 != a.rho else a.round - 2
     rounds = {Tag.CUR: a.round, Tag.OTHER: a.round + 1, Tag.RHO: a.rho, Tag.NOT_RHO: other_past}
     locs: list[Local] = []
-    for cls, n in a.counts:
+    for cls, n in sorted(a.counts, key=_order):
         if n < 0:
             raise AbstractionError(f"class {cls.key} has a negative count {n}")
         if cls.tag is not Tag.NONE:
@@ -282,12 +282,7 @@ def environment(a: AbstractState, universe: tuple[LocalClass, ...]) -> dict[str,
 
 def from_values(values: Mapping[str, Value], universe: tuple[LocalClass, ...]) -> AbstractState:
     """The abstract state named by a model's ``values`` (keys as in :meth:`Sym.fields`)."""
-    counts = tuple(
-        sorted(
-            ((c, int(values[f"n[{c.key}]"])) for c in universe if values[f"n[{c.key}]"]),
-            key=_order,
-        )
-    )
+    counts = frozenset((c, int(values[f"n[{c.key}]"])) for c in universe if values[f"n[{c.key}]"])
     return AbstractState(
         parties=int(values["parties"]),
         round=int(values["round"]),

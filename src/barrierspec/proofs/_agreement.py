@@ -2,8 +2,8 @@
 
 For every state the explorer reaches in a small configuration (breadth-first search over
 :class:`~barrierspec.spec.BarrierSystem`, one state per symmetry class), and for every choice
-of the distinguished round ``rho`` that can matter (each round up to the next one, and one
-round that never existed), two sets must be equal:
+of the distinguished round ``rho`` that can matter (the filling round, each round with a
+passer or taken indices, and one round that never was), two sets must be equal:
 
 * the Python side: every event the environment can produce in the state (:func:`enabled`,
   with every bound lifted, so that the moves' unbounded environment is what is compared),
@@ -19,6 +19,7 @@ state checked, including the exact observations (as counts per kind).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, deque
 from collections.abc import Callable, Hashable
 
@@ -33,7 +34,7 @@ from barrierspec.proofs._abstraction import (
     environment,
 )
 from barrierspec.proofs._model import ProofModel, proof_model
-from barrierspec.proofs._moves import Label, Out
+from barrierspec.proofs._moves import Label, Out, Variant
 from barrierspec.proofs._z3 import Value, compile_terms
 from barrierspec.spec import (
     ActionRan,
@@ -47,6 +48,7 @@ from barrierspec.spec import (
     Returned,
     State,
     Status,
+    StepFunction,
     Successor,
     Wait,
     enabled,
@@ -148,11 +150,8 @@ class _Evaluator:
             values = fn(env)
             if values is None:
                 continue
-            counts = tuple(
-                sorted(
-                    ((c, int(n)) for c, n in zip(self.universe, values[k:-1], strict=True) if n),
-                    key=_by_key,
-                )
+            counts = frozenset(
+                (c, int(n)) for c, n in zip(self.universe, values[k:-1], strict=True) if n
             )
             post = AbstractState(
                 parties=int(values[0]),
@@ -167,10 +166,6 @@ class _Evaluator:
         return out
 
 
-def _by_key(item: tuple[LocalClass, int]) -> str:
-    return item[0].key
-
-
 _Succ = tuple[Event, Successor, int, Counter[Local]]
 
 
@@ -182,30 +177,55 @@ def _python_images(state: State, rho: int, successors: list[_Succ]) -> set[Image
     return out
 
 
-def _successors(profile: Profile, state: State) -> list[_Succ]:
+def _successors(profile: Profile, state: State, step_function: StepFunction) -> list[_Succ]:
     return [
         (event, succ, released_count(state, succ.state), Counter(succ.state.locals))
         for event in enabled(profile, state, UNBOUNDED)
-        for succ in step(profile, state, event)
+        for succ in step_function(profile, state, event)
     ]
 
 
+@functools.lru_cache(maxsize=16)
+def _evaluator(profile: Profile, variant: Variant) -> _Evaluator:
+    return _Evaluator(proof_model(profile, variant))
+
+
 def _rhos(state: State) -> list[int]:
-    # every round a passer or the filling round can be in, plus one that never was
-    return [-1, *range(state.round + 2)]
+    """The values of ``rho`` that can tell states apart.
+
+    ``rho`` matters through the passers of round ``rho``, the indices taken in it, and
+    whether it is the filling round (a trip then releases into it). Any other value behaves
+    like a round that never was, represented by -1.
+    """
+    rounds = {-1, state.round}
+    rounds.update(loc.round for loc in state.locals if loc.status is Status.PASSED)
+    rounds.update(r for r, _ in state.taken)
+    return sorted(rounds)
 
 
 def check_agreement(
-    profile: Profile, parties: int, participants: int, rounds: int = 2, max_report: int = 5
+    profile: Profile,
+    parties: int,
+    participants: int,
+    rounds: int = 2,
+    *,
+    variant: Variant | None = None,
+    step_function: StepFunction = step,
+    max_report: int = 5,
 ) -> Agreement:
-    """Compare the moves with :func:`step` on every reachable state of the configuration."""
+    """Compare the moves with the step function on every reachable state of the configuration.
+
+    The states are those the *model* reaches (:func:`step`); ``variant`` alters the encoded
+    moves and ``step_function`` the Python side of the comparison, so that a test can show
+    that a difference between them is found.
+    """
     system = BarrierSystem(profile, parties, participants, Bounds(rounds=rounds))
-    evaluator = _Evaluator(proof_model(profile))
+    evaluator = _evaluator(profile, variant or Variant())
     states = reachable_states(system)
     mismatches: list[str] = []
     comparisons = transitions = 0
     for state in states:
-        successors = _successors(profile, state)
+        successors = _successors(profile, state, step_function)
         tally = Counter(state.locals)
         for rho in _rhos(state):
             comparisons += 1
