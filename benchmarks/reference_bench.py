@@ -32,16 +32,16 @@ from barrierspec.reference import AsyncBarrier, Barrier, NamedBarriers, ProcessB
 Measure = Callable[[int, int], float]  # (participants, rounds) -> rounds per second
 
 
-def _threads(make: Callable[[int], Callable[[], object]], n: int, rounds: int) -> float:
-    wait = make(n)
-    start = threading.Barrier(n + 1)
+def _threads(waits: list[Callable[[], object]], rounds: int) -> float:
+    """One thread per wait callable, each calling it ``rounds`` times; rounds per second."""
+    start = threading.Barrier(len(waits) + 1)
 
     def body(wait: Callable[[], object]) -> None:
         start.wait()
         for _ in range(rounds):
             wait()
 
-    threads = [threading.Thread(target=body, args=(wait,)) for _ in range(n)]
+    threads = [threading.Thread(target=body, args=(wait,)) for wait in waits]
     for t in threads:
         t.start()
     start.wait()
@@ -52,31 +52,16 @@ def _threads(make: Callable[[int], Callable[[], object]], n: int, rounds: int) -
 
 
 def thread_stdlib(n: int, rounds: int) -> float:
-    return _threads(lambda k: threading.Barrier(k).wait, n, rounds)
+    return _threads([threading.Barrier(n).wait] * n, rounds)
 
 
 def thread_reference(n: int, rounds: int) -> float:
-    return _threads(lambda k: Barrier(k).wait, n, rounds)
+    return _threads([Barrier(n).wait] * n, rounds)
 
 
 def named_reference(n: int, rounds: int) -> float:
     registry = NamedBarriers()
-    members = [registry.barrier("bench") for _ in range(n)]
-    start = threading.Barrier(n + 1)
-
-    def body(member: Any) -> None:
-        start.wait()
-        for _ in range(rounds):
-            member.wait()
-
-    threads = [threading.Thread(target=body, args=(m,)) for m in members]
-    for t in threads:
-        t.start()
-    start.wait()
-    began = time.perf_counter()
-    for t in threads:
-        t.join()
-    return rounds / (time.perf_counter() - began)
+    return _threads([registry.barrier("bench").wait for _ in range(n)], rounds)
 
 
 def _tasks(factory: Callable[[int], Any], n: int, rounds: int) -> float:

@@ -1,10 +1,13 @@
-"""Helpers for the reference-barrier tests: bounded polls and a thread runner."""
+"""Helpers for the reference-barrier tests: bounded polls, a thread runner, processes."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import pytest
@@ -46,3 +49,17 @@ class Runner:
             thread.join(max(0.0, end - time.monotonic()))
             assert not thread.is_alive(), f"thread {thread.name} hung"
         return self.results
+
+
+def start(ctx: BaseContext, reaper: list[BaseProcess], target: Any, *args: Any) -> BaseProcess:
+    """Start a daemon process in ``ctx`` and register it for clean-up."""
+    proc = ctx.Process(target=target, args=args, daemon=True)  # type: ignore[attr-defined]
+    proc.start()
+    reaper.append(proc)
+    return proc
+
+
+def recv(conn: Connection, timeout: float = DEADLINE) -> Any:
+    """Receive one message; fail if none comes within ``timeout`` (a participant hung)."""
+    assert conn.poll(timeout), "no message within the deadline: a participant hung"
+    return conn.recv()

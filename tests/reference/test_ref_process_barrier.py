@@ -13,29 +13,15 @@ import pickle
 import re
 import signal
 import time
-from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 import pytest
 import ref_workers as w
-from ref_helpers import DEADLINE, wait_until
+from ref_helpers import DEADLINE, recv, start, wait_until
 
 from barrierspec.errors import BrokenBarrierError, InvalidOperationError
 from barrierspec.reference import ProcessBarrier
-
-
-def start(ctx: BaseContext, reaper: list[BaseProcess], target: Any, *args: Any) -> BaseProcess:
-    proc = ctx.Process(target=target, args=args, daemon=True)  # type: ignore[attr-defined]
-    proc.start()
-    reaper.append(proc)
-    return proc
-
-
-def recv(conn: Connection, timeout: float = DEADLINE) -> Any:
-    assert conn.poll(timeout), "no message within the deadline: a participant hung"
-    return conn.recv()
 
 
 def died(pid: int, doing: str = "waiting at the barrier") -> str:

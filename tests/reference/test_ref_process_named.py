@@ -7,14 +7,12 @@ import os
 import pickle
 import signal
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 import pytest
 import ref_workers as w
-from ref_helpers import DEADLINE, wait_until
+from ref_helpers import DEADLINE, recv, start, wait_until
 
 from barrierspec.errors import InvalidOperationError
 from barrierspec.reference import ProcessNamedBarriers
@@ -26,16 +24,6 @@ def registry(fork: BaseContext) -> Iterator[ProcessNamedBarriers]:
         yield reg
 
 
-def start(ctx: BaseContext, reaper: list[BaseProcess], target: Any, *args: Any) -> BaseProcess:
-    proc = ctx.Process(target=target, args=args, daemon=True)  # type: ignore[attr-defined]
-    proc.start()
-    reaper.append(proc)
-    return proc
-
-
-def recv(conn: Connection, timeout: float = DEADLINE) -> Any:
-    assert conn.poll(timeout), "no message within the deadline: a participant hung"
-    return conn.recv()
 
 
 def test_members_in_several_processes_are_released_together(

@@ -39,14 +39,15 @@ from types import TracebackType
 from typing import Any
 
 from barrierspec.errors import BrokenBarrierError, InvalidOperationError
+from barrierspec.reference._rounds import ACTING as _ACTING
+from barrierspec.reference._rounds import BROKEN as _BROKEN
+from barrierspec.reference._rounds import FILLING as _FILLING
+from barrierspec.reference._rounds import RELEASED as _RELEASED
+from barrierspec.reference._rounds import RoundObservers
 from barrierspec.reference._validate import check_action, check_parties, check_timeout
 
 __all__ = ["AsyncBarrier"]
 
-_FILLING = "filling"
-_ACTING = "acting"
-_RELEASED = "released"
-_BROKEN = "broken"
 
 
 class _Round:
@@ -77,7 +78,7 @@ class _Round:
                 fut.set_result(None)
 
 
-class AsyncBarrier:
+class AsyncBarrier(RoundObservers[_Round]):
     """A barrier for a fixed number of asyncio tasks; a drop-in for :class:`asyncio.Barrier`.
 
     ``await wait()`` suspends until ``parties`` tasks have called it, then all resume and
@@ -261,35 +262,3 @@ class AsyncBarrier:
         ``BrokenBarrierError`` until ``reset()``. Idempotent; never suspends."""
         if self._round.phase is not _BROKEN:
             self._break(self._round, "the barrier was aborted")
-
-    # ---------------------------------------------------------------- observers
-    @property
-    def parties(self) -> int:
-        """The number of tasks required to trip the barrier."""
-        return self._parties
-
-    @property
-    def n_waiting(self) -> int:
-        """Parties standing in the current round (``parties`` while the action runs)."""
-        rnd = self._round
-        return 0 if rnd.phase is _BROKEN else rnd.count
-
-    @property
-    def broken(self) -> bool:
-        """True if the barrier is broken (until ``reset()``)."""
-        return self._round.phase is _BROKEN
-
-    @property
-    def round(self) -> int:
-        """The number of rounds that have tripped so far."""
-        return self._rounds
-
-    def __repr__(self) -> str:
-        rnd = self._round
-        cls = f"{type(self).__module__.rsplit('._', 1)[0]}.{type(self).__qualname__}"
-        if rnd.phase is _BROKEN:
-            return f"<{cls} at {id(self):#x}: broken ({rnd.reason}), round={self._rounds}>"
-        return (
-            f"<{cls} at {id(self):#x}: {rnd.phase}, waiters={rnd.count}/{self._parties},"
-            f" round={self._rounds}>"
-        )

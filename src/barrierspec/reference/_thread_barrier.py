@@ -33,14 +33,15 @@ from collections.abc import Callable
 from typing import Any
 
 from barrierspec.errors import BrokenBarrierError, InvalidOperationError
+from barrierspec.reference._rounds import ACTING as _ACTING
+from barrierspec.reference._rounds import BROKEN as _BROKEN
+from barrierspec.reference._rounds import FILLING as _FILLING
+from barrierspec.reference._rounds import RELEASED as _RELEASED
+from barrierspec.reference._rounds import RoundObservers
 from barrierspec.reference._validate import check_action, check_parties, check_timeout
 
 __all__ = ["Barrier"]
 
-_FILLING = "filling"
-_ACTING = "acting"
-_RELEASED = "released"
-_BROKEN = "broken"
 
 
 class _Round:
@@ -62,7 +63,7 @@ def _wake(locks: list[LockType]) -> None:
         lock.release()
 
 
-class Barrier:
+class Barrier(RoundObservers[_Round]):
     """A barrier for a fixed number of threads; a drop-in for :class:`threading.Barrier`.
 
     ``wait()`` blocks until ``parties`` threads have called it, then all return. Each call
@@ -240,35 +241,3 @@ class Barrier:
             woken = self._break(rnd, "the barrier was aborted") if rnd.phase is not _BROKEN else []
             assert self._round.phase is _BROKEN
         _wake(woken)
-
-    # ---------------------------------------------------------------- observers
-    @property
-    def parties(self) -> int:
-        """The number of threads required to trip the barrier."""
-        return self._parties
-
-    @property
-    def n_waiting(self) -> int:
-        """Parties in the current round (``parties`` while the action runs); 0 if broken."""
-        rnd = self._round
-        return 0 if rnd.phase is _BROKEN else rnd.count
-
-    @property
-    def broken(self) -> bool:
-        """True if the barrier is broken (until ``reset()``)."""
-        return self._round.phase is _BROKEN
-
-    @property
-    def round(self) -> int:
-        """The number of rounds that have tripped (released their parties) so far."""
-        return self._rounds
-
-    def __repr__(self) -> str:
-        rnd = self._round
-        cls = f"{type(self).__module__.rsplit('._', 1)[0]}.{type(self).__qualname__}"
-        if rnd.phase is _BROKEN:
-            return f"<{cls} at {id(self):#x}: broken ({rnd.reason}), round={self._rounds}>"
-        return (
-            f"<{cls} at {id(self):#x}: {rnd.phase}, waiters={rnd.count}/{self._parties},"
-            f" round={self._rounds}>"
-        )
