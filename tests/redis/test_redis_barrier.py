@@ -163,7 +163,7 @@ def test_close_cancels_the_registry_members(redis_server, namespace, threads) ->
 def test_flushed_state_is_reported_to_waiters_not_taken_for_a_release(
     redis_server, namespace, threads
 ) -> None:
-    reg = RedisNamedBarriers(redis_server.url, lease=0.5, namespace=namespace)
+    reg = RedisNamedBarriers(redis_server.url, lease=1.0, namespace=namespace)
     try:
         a, b = reg.barrier("lost"), reg.barrier("lost")
         fa = threads.start(a.wait, 15)
@@ -182,7 +182,7 @@ def test_flushed_state_is_reported_to_waiters_not_taken_for_a_release(
 
 
 def test_an_expired_member_learns_it_on_its_next_operation(redis_server, namespace) -> None:
-    watcher = RedisNamedBarriers(redis_server.url, lease=0.3, namespace=namespace)
+    watcher = RedisNamedBarriers(redis_server.url, lease=2.0, namespace=namespace)
     stalled = RedisNamedBarriers(redis_server.url, lease=0.3, namespace=namespace)
     try:
         live = watcher.barrier("exp")

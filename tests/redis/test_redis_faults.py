@@ -13,7 +13,7 @@ from _util import eventually
 
 from barrierspec.reference._redis_barrier import RedisNamedBarriers
 
-LEASE = 0.6
+LEASE = 1.0
 
 Spawn = Callable[[str], MemberProcess]
 
