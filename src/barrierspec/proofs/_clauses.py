@@ -214,9 +214,19 @@ def _returns_after_release(pre: Sym, m: Move) -> BoolTerm:
     return bool_val(not returns or m.label.actor.status is Status.PASSED)
 
 
-def _indices_distinct(pre: Sym, m: Move) -> BoolTerm:
-    # an index is returned only if one of range(parties) is still unused in its round
-    return m.choice
+def _make_indices_distinct(profile: Profile) -> Callable[[Sym, Move], BoolTerm]:
+    distinct = profile.policies.index is IndexPolicy.DISTINCT
+
+    def formula(pre: Sym, m: Move) -> BoolTerm:
+        if not distinct:  # no index at all: a wait returns True or False
+            return bool_val(not _has(m, "Returned", "index"))
+        # The abstraction keeps no index values: a resume draws a fresh index of round rho
+        # from range(parties) minus the `taken` ones, so the returned indices are distinct
+        # and in range by construction. What must be proved is that one is always left:
+        # the move is never enabled without its choice.
+        return m.choice
+
+    return formula
 
 
 def _broken_sticky(pre: Sym, m: Move) -> BoolTerm:
@@ -267,15 +277,14 @@ def step_clauses(profile: Profile) -> list[StepClause]:
             _returns_after_release,
         ),
     ]
-    if profile.policies.index is IndexPolicy.DISTINCT:
-        clauses.append(
-            StepClause(
-                "indices_distinct",
-                "arrival indices of a round are distinct and in range",
-                _indices_distinct,
-                on_choice=True,
-            )
+    clauses.append(
+        StepClause(
+            "indices_distinct",
+            "arrival indices of a round are distinct and in range",
+            _make_indices_distinct(profile),
+            on_choice=profile.policies.index is IndexPolicy.DISTINCT,
         )
+    )
     clauses += [
         StepClause("broken_is_sticky", "broken stays broken until reset", _broken_sticky),
         StepClause("rounds_never_go_back", "the round number never decreases", _rounds_forward),
