@@ -23,6 +23,7 @@ import attrs
 
 from barrierspec.proofs._abstraction import LocalClass, Sym, Tag
 from barrierspec.proofs._moves import Move
+from barrierspec.proofs._symops import dead_arrival
 from barrierspec.proofs._z3 import BoolTerm, all_of, bool_val, implies, ite_bool
 from barrierspec.spec import (
     ActionPolicy,
@@ -74,15 +75,11 @@ def _passed_rho(c: LocalClass) -> bool:
     return c.status is Status.PASSED and c.tag is Tag.RHO
 
 
-def _dead_arrival(c: LocalClass) -> bool:
-    return c.status is Status.DEAD and c.arrived
-
-
 # ----------------------------------------------------------------- named state clauses
 
 
 def _arrivals_counted(s: Sym) -> BoolTerm:
-    return s.arrived.eq(s.count(_waiting_cur) + s.count(_dead_arrival))
+    return s.arrived.eq(s.count(_waiting_cur) + s.count(dead_arrival))
 
 
 def _round_not_full(s: Sym) -> BoolTerm:
@@ -183,7 +180,7 @@ def _has(move: Move, kind: str, detail: str | None = None) -> bool:
 def _release_needs_all(pre: Sym, m: Move) -> BoolTerm:
     post, released = m.post, m.released
     none = implies(released.eq(0), post.round.eq(pre.round))
-    dead = pre.count(_dead_arrival)
+    dead = pre.count(dead_arrival)
     whole = implies(released > 0, (released + dead).eq(post.parties) & post.round.eq(pre.round + 1))
     return none & whole
 

@@ -25,11 +25,24 @@ explorer reaches at small bounds, that this relation and the Python step agree e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import attrs
 
 from barrierspec.proofs._abstraction import LocalClass, Sym, Tag
+from barrierspec.proofs._symops import (
+    DEAD,
+    choose,
+    dead_arrival,
+    failing,
+    idle,
+    prune,
+    relocate,
+    remap,
+    settling,
+    shift,
+    waiting,
+)
 from barrierspec.proofs._z3 import (
     BoolTerm,
     IntTerm,
@@ -37,8 +50,6 @@ from barrierspec.proofs._z3 import (
     bool_val,
     int_val,
     ite,
-    ite_bool,
-    total,
 )
 from barrierspec.spec import (
     AbortDrainers,
@@ -57,7 +68,7 @@ from barrierspec.spec import (
     Status,
 )
 
-__all__ = ["Label", "Move", "Out", "Variant", "build_moves", "settling"]
+__all__ = ["EVENT_KINDS", "Label", "Move", "Out", "Variant", "build_moves"]
 
 
 @attrs.frozen(order=True)
@@ -113,79 +124,6 @@ class Variant:
     timeout_policies: Policies | None = None
 
 
-def settling(s: Sym) -> BoolTerm:
-    """Someone released or woken has not left yet (:func:`barrierspec.spec.settling`)."""
-    passed = s.count(lambda c: c.status is Status.PASSED)
-    failing = s.count(lambda c: c.status is Status.FAILING)
-    return (passed > 0) | ((failing > 0) & ~s.broken)
-
-
-# ---------------------------------------------------------------- operations on Sym
-
-
-def _counts(s: Sym, counts: dict[LocalClass, IntTerm]) -> Sym:
-    return attrs.evolve(s, counts=counts)
-
-
-def _shift(s: Sym, cls: LocalClass, by: int) -> Sym:
-    counts = dict(s.counts)
-    counts[cls] = s.n(cls) + by
-    return _counts(s, counts)
-
-
-def _relocate(s: Sym, src: LocalClass, dst: LocalClass) -> Sym:
-    """One participant of class ``src`` is now of class ``dst``."""
-    return _shift(_shift(s, src, -1), dst, +1)
-
-
-def _remap(s: Sym, f: Callable[[LocalClass], LocalClass]) -> Sym:
-    """Every participant of class ``c`` is now of class ``f(c)``."""
-    groups: dict[LocalClass, list[IntTerm]] = {}
-    for c, n in s.counts.items():
-        groups.setdefault(f(c), []).append(n)
-    counts = {c: ns[0] if len(ns) == 1 else total(ns) for c, ns in groups.items()}
-    return _counts(s, counts)
-
-
-def _choose(cond: BoolTerm, a: Sym, b: Sym) -> Sym:
-    """``a`` where ``cond`` holds, else ``b`` (field by field)."""
-    counts = {c: ite(cond, a.n(c), b.n(c)) for c in {*a.counts, *b.counts}}
-    return Sym(
-        parties=ite(cond, a.parties, b.parties),
-        round=ite(cond, a.round, b.round),
-        arrived=ite(cond, a.arrived, b.arrived),
-        broken=ite_bool(cond, a.broken, b.broken),
-        rho=ite(cond, a.rho, b.rho),
-        taken=ite(cond, a.taken, b.taken),
-        counts=counts,
-    )
-
-
-def _prune(s: Sym) -> Sym:
-    """Round ``rho`` forgets its indices once nobody of it drains (``_prune``)."""
-    passed_rho = s.count(lambda c: c.status is Status.PASSED and c.tag is Tag.RHO)
-    return attrs.evolve(s, taken=ite(passed_rho.eq(0), 0, s.taken))
-
-
-def _idle(c: LocalClass) -> LocalClass:
-    return LocalClass(member=c.member)
-
-
-def _failing(c: LocalClass, fault: Fault) -> LocalClass:
-    return LocalClass(status=Status.FAILING, fault=fault, member=c.member)
-
-
-_DEAD = LocalClass(status=Status.DEAD)
-
-
-def _waiting(c: LocalClass) -> bool:
-    return c.status is Status.WAITING
-
-
-def _dead_arrival(c: LocalClass) -> bool:
-    return c.status is Status.DEAD and c.arrived
-
-
 # ----------------------------------------------------------------------------- moves
 
 
@@ -210,15 +148,13 @@ class _Builder:
 
         def f(c: LocalClass) -> LocalClass:
             if c.status in (Status.WAITING, Status.BLOCKED):
-                return _failing(c, Fault.BROKEN)
+                return failing(c, Fault.BROKEN)
             if c.status is Status.PASSED:
-                return (
-                    _failing(c, Fault.BROKEN) if breaks_drainers else attrs.evolve(c, doomed=True)
-                )
-            return _DEAD if _dead_arrival(c) else c
+                return failing(c, Fault.BROKEN) if breaks_drainers else attrs.evolve(c, doomed=True)
+            return DEAD if dead_arrival(c) else c
 
-        broken = attrs.evolve(_remap(s, f), arrived=int_val(0), broken=bool_val(True))
-        return _prune(broken)
+        broken = attrs.evolve(remap(s, f), arrived=int_val(0), broken=bool_val(True))
+        return prune(broken)
 
     def _release(self, s: Sym, actor: LocalClass | None) -> tuple[Sym, IntTerm]:
         """``_trip`` after the action: every waiter (and the actor) passes the round."""
@@ -226,27 +162,27 @@ class _Builder:
 
         def passed(tag: Tag) -> Sym:
             def f(c: LocalClass) -> LocalClass:
-                if _waiting(c):
+                if waiting(c):
                     return LocalClass(status=Status.PASSED, tag=tag, member=c.member)
-                return _DEAD if _dead_arrival(c) else c
+                return DEAD if dead_arrival(c) else c
 
-            out = _remap(s, f)
+            out = remap(s, f)
             if actor is not None:
-                out = _shift(out, LocalClass(status=Status.PASSED, tag=tag, member=actor.member), 1)
+                out = shift(out, LocalClass(status=Status.PASSED, tag=tag, member=actor.member), 1)
             return out
 
-        merged = _choose(here, passed(Tag.RHO), passed(Tag.NOT_RHO))
+        merged = choose(here, passed(Tag.RHO), passed(Tag.NOT_RHO))
         taken = ite(here, 0, s.taken) if self.distinct else s.taken
         post = attrs.evolve(merged, round=s.round + 1, arrived=int_val(0), taken=taken)
         # the filling round changed: a participant still waiting now waits in another round
-        post = _remap(post, lambda c: attrs.evolve(c, tag=Tag.OTHER) if _waiting(c) else c)
-        released = s.count(_waiting) + (1 if actor is not None else 0)
-        return _prune(post), released
+        post = remap(post, lambda c: attrs.evolve(c, tag=Tag.OTHER) if waiting(c) else c)
+        released = s.count(waiting) + (1 if actor is not None else 0)
+        return prune(post), released
 
     def _leave(self, s: Sym, c: LocalClass, new: LocalClass) -> Sym:
         """``_leave``: member of class ``c`` leaves; its arrival, if any, is withdrawn."""
-        moved = _relocate(s, c, new)
-        arrived = s.arrived - (1 if _waiting(c) else 0)
+        moved = relocate(s, c, new)
+        arrived = s.arrived - (1 if waiting(c) else 0)
         return attrs.evolve(moved, parties=s.parties - 1, arrived=arrived)
 
     # -- move constructors -----------------------------------------------------------
@@ -294,16 +230,16 @@ class _Builder:
         pre = self.pre
         parties = pre.parties - 1 if self.variant.early_trip else pre.parties
         last = (pre.arrived + 1).eq(parties)
-        waiting = LocalClass(
+        arrival = LocalClass(
             status=Status.WAITING, tag=Tag.CUR, timed=timed, raises=raises, member=c.member
         )
-        waits = attrs.evolve(_relocate(pre, c, waiting), arrived=pre.arrived + 1)
+        waits = attrs.evolve(relocate(pre, c, arrival), arrived=pre.arrived + 1)
         yield self._move(Label(kind, params, c), "arrives", gate & ~last, waits)
-        rest = _shift(pre, c, -1)
+        rest = shift(pre, c, -1)
         if self.pol.action is ActionPolicy.LAST_ARRIVAL:
             ran = Out("ActionRan", str(raises))
             if raises:
-                failed = self._break(_shift(rest, _idle(c), 1))
+                failed = self._break(shift(rest, idle(c), 1))
                 label = Label(kind, params, c, (ran, Out("Raised", Fault.ACTION.name)))
                 yield self._move(label, "trips; the action raises", gate & last, failed)
                 return
@@ -342,7 +278,7 @@ class _Builder:
                         Label("Wait", params, c),
                         "blocks while the last round drains",
                         gate & self.settling,
-                        _relocate(pre, c, blocked),
+                        relocate(pre, c, blocked),
                     )
                 if pol.newcomer is Newcomer.BLOCK:
                     gate = gate & ~self.settling
@@ -358,26 +294,26 @@ class _Builder:
         pre = self.pre
         if c.status is Status.FAILING:
             label = Label("Resume", (), c, (Out("Raised", c.fault.name),))
-            yield self._move(label, "raises", bool_val(True), _prune(_relocate(pre, c, _idle(c))))
+            yield self._move(label, "raises", bool_val(True), prune(relocate(pre, c, idle(c))))
             return
         if c.status is not Status.PASSED:
             return
-        left = _relocate(pre, c, _idle(c))
+        left = relocate(pre, c, idle(c))
         if c.doomed:
             label = Label("Resume", (), c, (Out("Raised", Fault.BROKEN.name),))
-            yield self._move(label, "aborted before resuming", bool_val(True), _prune(left))
+            yield self._move(label, "aborted before resuming", bool_val(True), prune(left))
         if not self.distinct:
             label = Label("Resume", (), c, (Out("Returned", "True"),))
-            yield self._move(label, "returns", bool_val(True), _prune(left))
+            yield self._move(label, "returns", bool_val(True), prune(left))
             return
         label = Label("Resume", (), c, (Out("Returned", "index"),))
         if c.tag is Tag.RHO:
-            post = _prune(attrs.evolve(left, taken=pre.taken + 1))
+            post = prune(attrs.evolve(left, taken=pre.taken + 1))
             yield self._move(
                 label, "returns a fresh index", bool_val(True), post, choice=pre.taken < pre.parties
             )
         else:
-            yield self._move(label, "returns a fresh index", bool_val(True), _prune(left))
+            yield self._move(label, "returns a fresh index", bool_val(True), prune(left))
 
     def timeout(self, c: LocalClass) -> Iterator[Move]:
         pre, give_up = self.pre, self.timeout_pol.give_up
@@ -387,11 +323,11 @@ class _Builder:
             if self.pol.give_up is GiveUp.BREAK_ALL:  # the environment: not while blocked
                 return
             label = Label("Timeout", (), c, (Out("Raised", Fault.TIMEOUT.name),))
-            yield self._move(label, "gives up", bool_val(True), _relocate(pre, c, _idle(c)))
+            yield self._move(label, "gives up", bool_val(True), relocate(pre, c, idle(c)))
             return
         if c.status is not Status.WAITING:
             return
-        left = _relocate(pre, c, _idle(c))
+        left = relocate(pre, c, idle(c))
         if give_up is GiveUp.BREAK_ALL:
             label = Label("Timeout", (), c, (Out("Raised", Fault.BROKEN.name),))
             yield self._move(label, "breaks the barrier", bool_val(True), self._break(left))
@@ -409,7 +345,7 @@ class _Builder:
         if mode is Cancellation.CANCEL_MEMBER:
             if not self.dynamic or c.member is not Member.MEMBER:
                 return
-            if _waiting(c):
+            if waiting(c):
                 label = Label("Cancel", (), c, (Out("Raised", "CANCELLED_BARRIER"),))
                 left = self._leave(pre, c, LocalClass(member=Member.CANCELLED))
                 yield from self._recheck(label, bool_val(True), left)
@@ -418,24 +354,22 @@ class _Builder:
             left = self._leave(pre, c, attrs.evolve(c, member=Member.CANCELLED))
             yield from self._recheck(label, bool_val(True), left)
             if c.status is Status.PASSED:  # the cancel may win the race with the wake-up
-                failing = LocalClass(
+                woken = LocalClass(
                     status=Status.FAILING, fault=Fault.CANCELLED_BARRIER, member=Member.CANCELLED
                 )
-                yield from self._recheck(
-                    label, bool_val(True), _prune(self._leave(pre, c, failing))
-                )
+                yield from self._recheck(label, bool_val(True), prune(self._leave(pre, c, woken)))
             return
         if mode is Cancellation.NONE or self.dynamic:
             return
         raised = (Out("Raised", Fault.CANCELLED.name),)
-        if _waiting(c):
-            post = attrs.evolve(_relocate(pre, c, _idle(c)), arrived=pre.arrived - 1)
+        if waiting(c):
+            post = attrs.evolve(relocate(pre, c, idle(c)), arrived=pre.arrived - 1)
             yield self._move(Label("Cancel", (), c, raised), "withdraws", bool_val(True), post)
         elif c.status is Status.BLOCKED:
-            post = _relocate(pre, c, _idle(c))
+            post = relocate(pre, c, idle(c))
             yield self._move(Label("Cancel", (), c, raised), "withdraws", bool_val(True), post)
         elif c.status is Status.PASSED:
-            post = _prune(_relocate(pre, c, _failing(c, Fault.CANCELLED)))
+            post = prune(relocate(pre, c, failing(c, Fault.CANCELLED)))
             yield self._move(
                 Label("Cancel", (), c), "cancelled after release", bool_val(True), post
             )
@@ -452,12 +386,12 @@ class _Builder:
         drainers = self.pol.reset is ResetPolicy.BREAK_DRAINERS
 
         def f(x: LocalClass) -> LocalClass:
-            if _waiting(x) or (drainers and x.status is Status.PASSED):
-                return _failing(x, Fault.BROKEN)
-            return _DEAD if _dead_arrival(x) else x
+            if waiting(x) or (drainers and x.status is Status.PASSED):
+                return failing(x, Fault.BROKEN)
+            return DEAD if dead_arrival(x) else x
 
-        post = attrs.evolve(_remap(self.pre, f), arrived=int_val(0), broken=bool_val(False))
-        yield self._move(Label("Reset", (), c), "resets", bool_val(True), _prune(post))
+        post = attrs.evolve(remap(self.pre, f), arrived=int_val(0), broken=bool_val(False))
+        yield self._move(Label("Reset", (), c), "resets", bool_val(True), prune(post))
 
     def die(self, c: LocalClass) -> Iterator[Move]:
         pre, death = self.pre, self.pol.death
@@ -465,14 +399,14 @@ class _Builder:
             return
         label = Label("Die", (), c)
         if death is Death.WITHDRAW and c.member is Member.MEMBER:
-            yield from self._recheck(label, bool_val(True), _prune(self._leave(pre, c, _DEAD)))
+            yield from self._recheck(label, bool_val(True), prune(self._leave(pre, c, DEAD)))
             return
-        if death is Death.WITHDRAW or not _waiting(c):
-            yield self._move(label, "dies", bool_val(True), _prune(_relocate(pre, c, _DEAD)))
+        if death is Death.WITHDRAW or not waiting(c):
+            yield self._move(label, "dies", bool_val(True), prune(relocate(pre, c, DEAD)))
             return
-        stands = _relocate(pre, c, LocalClass(status=Status.DEAD, arrived=True))
+        stands = relocate(pre, c, LocalClass(status=Status.DEAD, arrived=True))
         yield self._move(label, "dies; its arrival stands", bool_val(True), stands)
-        withdrawn = attrs.evolve(_relocate(pre, c, _DEAD), arrived=pre.arrived - 1)
+        withdrawn = attrs.evolve(relocate(pre, c, DEAD), arrived=pre.arrived - 1)
         yield self._move(label, "dies; its arrival is withdrawn", bool_val(True), withdrawn)
         yield self._move(label, "dies; the barrier breaks", bool_val(True), self._break(withdrawn))
 
@@ -480,7 +414,7 @@ class _Builder:
         if not self.dynamic or c.status is not Status.IDLE or c.member is Member.MEMBER:
             return
         post = attrs.evolve(
-            _relocate(self.pre, c, LocalClass(member=Member.MEMBER)), parties=self.pre.parties + 1
+            relocate(self.pre, c, LocalClass(member=Member.MEMBER)), parties=self.pre.parties + 1
         )
         yield self._move(Label("Join", (), c), "joins", bool_val(True), post)
 
@@ -497,6 +431,3 @@ def build_moves(profile: Profile, pre: Sym, variant: Variant | None = None) -> l
         for c in sorted(pre.counts):
             moves.extend(generate(c))
     return moves
-
-
-__all__ += ["EVENT_KINDS"]
