@@ -15,9 +15,25 @@ strengthening, :mod:`._clauses`). The obligations, each one solver query with a 
 ``unsat`` is reported as *proved*; ``sat`` as a *counterexample*, made small (fewest
 participants, then the smallest rounds), made concrete and replayed through the Python
 model (:mod:`._replay`); anything else (a time limit, an incomplete answer) as *unknown*,
-never as proved. Because every clause is proved preserved by every transition from any state
-satisfying all of them, ``Inv`` holds in every reachable state, for every number of parties
-and participants; each named invariant, being a conjunct, holds too.
+never as proved.
+
+Why this is a proof for every number of parties and participants:
+
+1. Every clause holds initially and is preserved by every move from any state satisfying all
+   clauses, so ``Inv`` holds in every reachable *abstract* state; each named invariant,
+   being a conjunct, holds too. Counts, rounds and parties are unbounded integers.
+2. The abstraction loses nothing the step function reads: the model's shared state names no
+   participant and its rules treat participants in the same local state alike, so the
+   abstract successors of ``abstract(s)`` are the abstractions of the successors of ``s``.
+   The moves restate :func:`barrierspec.spec.step` rule by rule, with the environment of
+   :func:`barrierspec.spec.enabled` with every bound lifted; :mod:`._agreement` checks the
+   equality on every reachable state of small configurations. The one over-approximation (a
+   passer of a round other than ``rho`` may resume without a check for a free index) only
+   adds transitions, which is sound for safety.
+3. ``rho`` is a free variable, so a clause about round ``rho`` holds for every round.
+
+Assumptions: each event of the model is one atomic step (the model's own granularity); the
+properties are safety properties (no liveness is claimed).
 """
 
 from __future__ import annotations
