@@ -26,6 +26,7 @@ from barrierspec.conformance._generated import run_generated
 from barrierspec.conformance._program import Instruction, Timing, instructions
 from barrierspec.conformance._result import CheckResult, PropertyResult
 from barrierspec.conformance._runner import Run, run_program
+from barrierspec.errors import UsageError
 from barrierspec.spec import Profile, get_profile
 
 __all__ = ["CheckSettings", "check"]
@@ -47,6 +48,7 @@ class CheckSettings:
     timeout: float = 0.05
     generated: bool = True
     settle: float = 3.0
+    only: tuple[str, ...] = ()  # property names to run (empty: all)
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:
@@ -89,13 +91,19 @@ def _search(
     count = 0
     deadline = time.monotonic() + cfg.budget
 
+    errors: list[BaseException] = []
+
     def fails(example: tuple[int, list[Instruction]]) -> bool:
         nonlocal count
         parties, program = example
-        if not failures and time.monotonic() > deadline:
+        if errors or (not failures and time.monotonic() > deadline):
             return False
         count += 1
-        run = runner(parties, program)
+        try:
+            run = runner(parties, program)
+        except Exception as exc:  # a driver or usage error: not a finding; re-raised below
+            errors.append(exc)
+            return False
         if run.failure is not None:
             failures[(parties, tuple(program))] = run
             return True
@@ -112,8 +120,12 @@ def _search(
     try:
         parties, program = find(strategy, fails, settings=conf, random=random.Random(seed))
     except NoSuchExample:
+        if errors:
+            raise errors[0] from None
         return count, None
     except Flaky:
+        if not failures:
+            raise errors[0] if errors else RuntimeError(f"{prop.name}: flaky search") from None
         parties, shortest = min(failures, key=lambda k: (len(k[1]), k[0]))
         program = list(shortest)
     run = runner(parties, program)  # replay the minimal program for the report
@@ -147,7 +159,19 @@ def check(
     timing = Timing(cfg.timeout if real_clock else 1.0)
     started = time.monotonic()
     results: list[PropertyResult] = []
+    names = {p.name for p in props.PROPERTIES} | {"argument validation", "model-generated tests"}
+    unknown = sorted(set(cfg.only) - names)
+    if unknown:
+        raise UsageError(
+            f"unknown property {unknown[0]!r}: choose among {', '.join(sorted(names))}"
+        )
+
+    def wanted(name: str) -> bool:
+        return not cfg.only or name in cfg.only
+
     for prop in props.PROPERTIES:
+        if not wanted(prop.name):
+            continue
         why_not = props.applicable(prop, prof, caps)
         if why_not is not None:
             results.append(PropertyResult(prop.name, prop.rule, "n/a", why_not))
@@ -170,12 +194,12 @@ def check(
 
         count, run = _search(prop, runner, _kinds(prop, caps, prof, tgt.kind), cfg, seed)
         results.append(PropertyResult.from_run(prop, prof, run, count, time.monotonic() - t0))
-    if tgt.kind != "named":
+    if tgt.kind != "named" and wanted("argument validation"):
         if progress is not None:
             progress("argument validation")
         results.append(check_arguments(tgt, prof))
     coverage = None
-    if cfg.generated:
+    if cfg.generated and wanted("model-generated tests"):
         if progress is not None:
             progress("model-generated tests")
         generated, coverage = run_generated(

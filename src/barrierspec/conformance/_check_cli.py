@@ -11,6 +11,8 @@ import json
 import pathlib
 import sys
 
+import attrs
+
 from barrierspec.errors import UsageError
 
 __all__ = ["add_arguments", "run"]
@@ -27,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     parser.add_argument("--seed", type=int, help="seed for the drawn programs (reproducible)")
     parser.add_argument(
+        "--property",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="check only this property (repeatable); default: every applicable one",
+    )
+    parser.add_argument(
         "--thorough", action="store_true", help="search ten times as many programs per property"
     )
 
@@ -38,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     cfg = CheckSettings.thorough(args.seed) if args.thorough else CheckSettings(seed=args.seed)
+    cfg = attrs.evolve(cfg, only=tuple(args.property))
     tty = sys.stderr.isatty()
 
     def progress(name: str) -> None:

@@ -148,6 +148,9 @@ def run_generated(
         driver = open_driver(PARTIES, PARTICIPANTS)
         steps: list[ad.Step] = []
         try:
+            if caps.named:  # the model starts with PARTIES members: create them
+                for p in range(PARTIES):
+                    driver.perform(ad.Join(p))
             for event in test:
                 before = set(oracle.states)
                 seen = driver.perform(_to_op(event, timing))

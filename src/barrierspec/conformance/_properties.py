@@ -73,7 +73,7 @@ PROPERTIES: tuple[Property, ...] = (
         max_ops=14,
     ),
     Property(
-        "lost wake-up",
+        "lost wake-ups",
         "every party of a full round is woken, round after round",
         (WAIT,),
         extra=2,

@@ -73,6 +73,9 @@ def run_program(
         if not observers:
             caps = dataclasses.replace(caps, has_n_waiting=False, has_broken=False)
         oracle = Oracle(profile, parties, participants, caps, real_clock)
+        if caps.named:  # the model starts with `parties` members: create them
+            for p in range(parties):
+                driver.perform(ad.Join(p))
         for ins in program:
             op = concretise(ins, oracle, timing)
             if op is None:
