@@ -20,6 +20,7 @@ from barrierspec.proofs._z3 import Check, Outcome, Solver
 from barrierspec.spec import (
     GiveUp,
     get_profile,
+    initial_state,
     state_invariants,
     step,
     transition_invariants,
@@ -170,12 +171,19 @@ def test_a_timeout_against_the_profile_policy_is_caught(name: str, give_up: Give
     assert "timeout" in cex.violation
 
 
-def test_counterexamples_are_small() -> None:
+@pytest.mark.parametrize(
+    ("name", "parties", "participants"), [("threading", 2, 1), ("grinder", 2, 2)]
+)
+def test_counterexamples_are_small_and_here_start_from_the_initial_state(
+    name: str, parties: int, participants: int
+) -> None:
+    profile = get_profile(name)
     variant, broken_step = early_trip()
-    report = prove(get_profile("threading"), variant=variant, step_function=broken_step)
+    report = prove(profile, variant=variant, step_function=broken_step)
     cex = only(report, "release_needs_all_parties", "Wait").counterexample
     assert cex is not None and cex.pre is not None
-    assert len(cex.pre.locals) == 1 and cex.pre.round == 0
+    # fewest participants, then fewest not idle: the early trip shows from the very start
+    assert cex.pre == initial_state(profile, parties, participants)
 
 
 # ---------------------------------------------------------------- unknown and frames

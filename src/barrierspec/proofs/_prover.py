@@ -13,9 +13,9 @@ strengthening, :mod:`._clauses`). The obligations, each one solver query with a 
   state or step, so that no obligation above holds only because ``Inv`` is contradictory.
 
 ``unsat`` is reported as *proved*; ``sat`` as a *counterexample*, made small (fewest
-participants, then the smallest rounds), made concrete and replayed through the Python
-model (:mod:`._replay`); anything else (a time limit, an incomplete answer) as *unknown*,
-never as proved.
+participants, then fewest not idle, then the smallest rounds and indices), made concrete
+and replayed through the Python model (:mod:`._replay`); anything else (a time limit, an incomplete
+answer) as *unknown*, never as proved.
 
 Why this is a proof for every number of parties and participants:
 
@@ -70,7 +70,7 @@ from barrierspec.proofs._z3 import (
     ite,
     total,
 )
-from barrierspec.spec import Profile, StepFunction, step
+from barrierspec.spec import Profile, Status, StepFunction, step
 
 __all__ = ["Obligation", "ProofReport", "Verdict", "prove"]
 
@@ -125,15 +125,20 @@ def _people(a: AbstractState) -> int:
     return sum(n for _, n in a.counts)
 
 
+def _busy(a: AbstractState) -> int:
+    return sum(n for c, n in a.counts if c.status is not Status.IDLE)
+
+
 def _rounds(a: AbstractState) -> int:
-    return abs(a.round) + abs(a.rho)
+    return abs(a.round) + abs(a.rho) + abs(a.taken)
 
 
 def _measures(s: Sym) -> list[tuple[Callable[[AbstractState], int], IntTerm]]:
-    """What a small counterexample minimises, in order: participants, then rounds."""
+    """What a small counterexample minimises: participants, those not idle, rounds and indices."""
     people = total(s.counts.values())
-    rounds = ite(s.round >= 0, s.round, 0 - s.round) + ite(s.rho >= 0, s.rho, 0 - s.rho)
-    return [(_people, people), (_rounds, rounds)]
+    busy = s.count(lambda c: c.status is not Status.IDLE)
+    rounds = total(ite(x >= 0, x, 0 - x) for x in (s.round, s.rho, s.taken))
+    return [(_people, people), (_busy, busy), (_rounds, rounds)]
 
 
 class _Run:
@@ -162,7 +167,7 @@ class _Run:
     # -- solving ---------------------------------------------------------------------
 
     def _shrink(self, goals: list[BoolTerm], first: Check) -> AbstractState:
-        """A small model of ``goals``: fewest participants, then smallest rounds."""
+        """A small model of ``goals``, by the measures of :func:`_measures` in turn."""
         universe = self.model.universe
         best = from_values(first.model, universe)
         for measure, term in _measures(self.model.pre):
