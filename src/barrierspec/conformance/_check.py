@@ -49,6 +49,7 @@ class CheckSettings:
     generated: bool = True
     settle: float = 3.0
     only: tuple[str, ...] = ()  # property names to run (empty: all)
+    shrink_budget: float = 6.0  # seconds spent shrinking a failure to a minimal program
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:
@@ -92,12 +93,16 @@ def _search(
     deadline = time.monotonic() + cfg.budget
 
     errors: list[BaseException] = []
+    shrink_deadline = [float("inf")]
 
     def fails(example: tuple[int, list[Instruction]]) -> bool:
         nonlocal count
         parties, program = example
-        if errors or (not failures and time.monotonic() > deadline):
+        now = time.monotonic()
+        if errors or (not failures and now > deadline):
             return False
+        if failures and now > shrink_deadline[0]:
+            return False  # shrinking has had its time: keep the smallest failure so far
         count += 1
         try:
             run = runner(parties, program)
@@ -105,6 +110,8 @@ def _search(
             errors.append(exc)
             return False
         if run.failure is not None:
+            if not failures:
+                shrink_deadline[0] = time.monotonic() + cfg.shrink_budget
             failures[(parties, tuple(program))] = run
             return True
         return False
@@ -118,7 +125,7 @@ def _search(
         phases=[Phase.generate, Phase.shrink],
     )
     try:
-        parties, program = find(strategy, fails, settings=conf, random=random.Random(seed))
+        find(strategy, fails, settings=conf, random=random.Random(seed))
     except NoSuchExample:
         if errors:
             raise errors[0] from None
@@ -126,14 +133,9 @@ def _search(
     except Flaky:
         if not failures:
             raise errors[0] if errors else RuntimeError(f"{prop.name}: flaky search") from None
-        parties, shortest = min(failures, key=lambda k: (len(k[1]), k[0]))
-        program = list(shortest)
-    run = runner(parties, program)  # replay the minimal program for the report
-    if run.failure is None:  # not reproducible on replay: report the recorded failure
-        run = failures.get((parties, tuple(program))) or min(
-            failures.values(), key=lambda r: len(r.steps)
-        )
-    return count, run
+    # the smallest failure seen: find's answer, unless the shrink budget cut shrinking short
+    key = min(failures, key=lambda k: (len(failures[k].steps), k[0], len(k[1])))
+    return count, failures[key]
 
 
 def check(
@@ -166,11 +168,11 @@ def check(
             f"unknown property {unknown[0]!r}: choose among {', '.join(sorted(names))}"
         )
 
-    def wanted(name: str) -> bool:
+    def selected(name: str) -> bool:
         return not cfg.only or name in cfg.only
 
     for prop in props.PROPERTIES:
-        if not wanted(prop.name):
+        if not selected(prop.name):
             continue
         why_not = props.applicable(prop, prof, caps)
         if why_not is not None:
@@ -194,12 +196,12 @@ def check(
 
         count, run = _search(prop, runner, _kinds(prop, caps, prof, tgt.kind), cfg, seed)
         results.append(PropertyResult.from_run(prop, prof, run, count, time.monotonic() - t0))
-    if tgt.kind != "named" and wanted("argument validation"):
+    if tgt.kind != "named" and selected("argument validation"):
         if progress is not None:
             progress("argument validation")
         results.append(check_arguments(tgt, prof))
     coverage = None
-    if cfg.generated and wanted("model-generated tests"):
+    if cfg.generated and selected("model-generated tests"):
         if progress is not None:
             progress("model-generated tests")
         generated, coverage = run_generated(

@@ -34,6 +34,7 @@ from barrierspec.spec import (
     Fault,
     GiveUp,
     Join,
+    Notice,
     Profile,
     Raised,
     Reset,
@@ -180,6 +181,20 @@ class Oracle:
                         frontier.append(succ.state)
         return done
 
+    def _noticed(self, state: State) -> set[State]:
+        """``state`` and every state its pending death notices lead to."""
+        found = {state}
+        frontier = [state]
+        while frontier:
+            current = frontier.pop()
+            for p, loc in enumerate(current.locals):
+                if loc.status is Status.DEAD and loc.arrived:
+                    for succ in self._step(current, Notice(p)):
+                        if succ.state not in found:
+                            found.add(succ.state)
+                            frontier.append(succ.state)
+        return found
+
     def _step(self, state: State, event: Event) -> list[Successor]:
         try:
             return step(self.profile, state, event)
@@ -193,7 +208,9 @@ class Oracle:
         draining = settling(state)
         blocked_timeouts = self.profile.policies.give_up is not GiveUp.BREAK_ALL
         for p, loc in enumerate(state.locals):
-            if loc.status in (Status.PASSED, Status.FAILING):
+            if loc.status is Status.DEAD and loc.arrived:
+                yield Notice(p)
+            elif loc.status in (Status.PASSED, Status.FAILING):
                 yield Resume(p)
             elif loc.status is Status.BLOCKED:
                 if not draining and not state.broken:
@@ -213,6 +230,8 @@ class Oracle:
 
     def _quiescent(self, state: State, advance: bool) -> bool:
         for event in self._internal(state):
+            if isinstance(event, Notice):
+                continue  # the barrier may notice a death at any later time, or never
             if not isinstance(event, Timeout) or self.real_clock:
                 return False
         return not (advance and any(True for _ in self._timeouts_due(state)))
@@ -245,7 +264,12 @@ class Oracle:
         if isinstance(op, ad.Cancel) and self.capabilities.named:
             pass  # member.cancel() runs in the controller; its waiter's outcome is observed
         actions = tuple((a.participant, a.raised) for a in seen.actions)
-        start = [_Path(s, frozenset(observed), actions) for s in self.states]
+        # a death may be noticed at any time, so also just before the operation
+        start = [
+            _Path(s, frozenset(observed), actions)
+            for state in self.states
+            for s in self._noticed(state)
+        ]
         frontier: list[_Path] = []
         for path in start:
             if event is None:

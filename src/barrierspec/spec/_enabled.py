@@ -28,6 +28,7 @@ from barrierspec.spec._state import (
     Event,
     Join,
     Member,
+    Notice,
     Reset,
     Resume,
     State,
@@ -85,6 +86,8 @@ def enabled(profile: Profile, state: State, bounds: Bounds) -> list[Event]:
     for p, loc in enumerate(state.locals):
         status = loc.status
         if status is Status.DEAD:
+            if loc.arrived:
+                events.append(Notice(p))
             continue
         if status is Status.IDLE:
             member_ok = not dynamic or loc.member is not Member.NOT_MEMBER

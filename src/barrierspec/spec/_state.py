@@ -36,6 +36,7 @@ __all__ = [
     "Join",
     "Local",
     "Member",
+    "Notice",
     "Observation",
     "Raised",
     "Reset",
@@ -235,6 +236,16 @@ class Die:
 
 
 @attrs.frozen
+class Notice:
+    """The barrier detects that dead participant ``p`` will never leave its round."""
+
+    p: int
+
+    def __str__(self) -> str:
+        return f"the barrier notices P{self.p} is dead"
+
+
+@attrs.frozen
 class Join:
     """Participant ``p`` creates a new member of the named barrier."""
 
@@ -244,7 +255,7 @@ class Join:
         return f"P{self.p} joins (barrier(name))"
 
 
-Event = Wait | Resume | Enter | Timeout | Cancel | Abort | Reset | Die | Join
+Event = Wait | Resume | Enter | Timeout | Cancel | Abort | Reset | Die | Notice | Join
 
 # ---------------------------------------------------------------------------- observations
 

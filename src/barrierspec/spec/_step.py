@@ -54,6 +54,7 @@ from barrierspec.spec._state import (
     Join,
     Local,
     Member,
+    Notice,
     Observation,
     Raised,
     Reset,
@@ -117,7 +118,7 @@ def step(profile: Profile, state: State, event: Event) -> list[Successor]:
             f"{event}: there is no participant {p} (participants are 0..{len(state.locals) - 1})"
         )
     loc = state.locals[p]
-    if loc.status is Status.DEAD:
+    if loc.status is Status.DEAD and not isinstance(event, Notice):
         raise InvalidOperationError(f"{event}: participant {p} is dead")
     handler = _HANDLERS[type(event)]
     return list(handler(profile, state, event, loc))
@@ -377,9 +378,22 @@ def _on_die(profile: Profile, state: State, event: Die, loc: Local) -> Iterator[
     if loc.status is not Status.WAITING:
         yield Successor(_prune(attrs.evolve(state, locals=_with(state, p, dead))))
         return
+    # its arrival stands until the barrier notices the death (see _on_notice)
     stands = Local(status=Status.DEAD, round=loc.round, arrived=True)
     yield Successor(attrs.evolve(state, locals=_with(state, p, stands)))
-    withdrawn = attrs.evolve(state, locals=_with(state, p, dead), arrived=state.arrived - 1)
+
+
+def _on_notice(profile: Profile, state: State, event: Notice, loc: Local) -> Iterator[Successor]:
+    """Undocumented death (``Death.ANY``): the barrier may, at any later time, notice that a
+    dead participant's arrival will never complete its round, and withdraw it or break."""
+    _require(
+        loc.status is Status.DEAD and loc.arrived,
+        event,
+        f"participant {event.p} is not a dead arrival",
+    )
+    withdrawn = attrs.evolve(
+        state, locals=_with(state, event.p, Local(status=Status.DEAD)), arrived=state.arrived - 1
+    )
     yield Successor(withdrawn)
     yield Successor(_break(profile, withdrawn))
 
@@ -411,5 +425,6 @@ _HANDLERS: dict[type, _Handler] = {
     Abort: _on_abort,
     Reset: _on_reset,
     Die: _on_die,
+    Notice: _on_notice,
     Join: _on_join,
 }

@@ -1,0 +1,208 @@
+"""Base test classes: a user's project subclasses one with a line naming its barrier.
+
+The pattern is CPython's ``Lib/test/lock_tests.py`` (``class BarrierTests: barriertype =
+None``) with fsspec-style declared capabilities::
+
+    from barrierspec.conformance import BarrierConformanceTests
+
+    class TestMyBarrier(BarrierConformanceTests):
+        barriertype = staticmethod(MyBarrier)
+
+Each named property of the suite is one test method (``test_release_count``,
+``test_arrival_index``, ..., ``test_argument_validation``, ``test_model_generated``) that
+runs :func:`~barrierspec.conformance.check` for that property alone. A test
+
+* passes when the property holds (``warn`` -- e.g. CPython before 3.13 accepting
+  ``parties=0`` -- passes with a :class:`ConformanceWarning`);
+* fails with an ``AssertionError`` carrying the rule and the minimal failing program as
+  numbered steps when the property is violated;
+* is skipped (``unittest.SkipTest``, which pytest and unittest both honour) only when the
+  property does not apply to the target -- its profile has no such rule, or the target lacks
+  the capability (no ``abort()``, no timeout, ...). A missing capability is detected from the
+  factory; declare it in ``capabilities`` when detection is wrong.
+
+The kind of participants (threads, asyncio tasks, processes, named-barrier members) is
+detected from the factory, so asyncio and process barriers use the same base class.
+
+This module does not import pytest: the classes also run under ``unittest`` when mixed with
+``unittest.TestCase``. The pytest plugin (``barrierspec.pytest_plugin``) feeds them the
+``--barrierspec-...`` options and turns ``expected_failures`` into strict xfails.
+"""
+
+from __future__ import annotations
+
+import inspect
+import unittest
+import warnings
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, ClassVar
+
+import attrs
+
+from barrierspec import adapters as ad
+from barrierspec.conformance._check import CheckSettings, check
+from barrierspec.conformance._properties import PROPERTIES
+from barrierspec.conformance._result import CheckResult, PropertyResult
+from barrierspec.errors import UsageError
+from barrierspec.spec import Profile
+
+__all__ = [
+    "PROPERTY_ATTRIBUTE",
+    "BarrierConformanceTests",
+    "ConformanceWarning",
+    "merge_settings",
+    "method_for",
+]
+
+ARGUMENTS = "argument validation"
+GENERATED = "model-generated tests"
+PROPERTY_ATTRIBUTE = "__barrierspec_property__"  # set on every generated test function
+
+
+class ConformanceWarning(UserWarning):
+    """A property passed with a reservation (the report's ``warn`` status)."""
+
+
+def method_for(prop: str) -> str:
+    """The test method for a property: ``"lost wake-ups"`` -> ``test_lost_wake_ups``."""
+    if prop == GENERATED:
+        return "test_model_generated"
+    return "test_" + "".join(c if c.isalnum() else "_" for c in prop).replace("__", "_")
+
+
+def merge_settings(
+    base: CheckSettings | None,
+    *,
+    seed: int | None = None,
+    examples: int | None = None,
+    budget: float | None = None,
+    thorough: bool = False,
+) -> CheckSettings:
+    """``base`` (default settings when None) with the options that were given applied.
+
+    ``thorough`` takes the example count and budget of :meth:`CheckSettings.thorough`;
+    ``examples`` and ``budget``, when given, win over both.
+    """
+    cfg = base or CheckSettings()
+    if thorough:
+        long = CheckSettings.thorough()
+        cfg = attrs.evolve(cfg, examples=long.examples, budget=long.budget)
+    changes: dict[str, Any] = {}
+    if seed is not None:
+        changes["seed"] = seed
+    if examples is not None:
+        changes["examples"] = examples
+    if budget is not None:
+        changes["budget"] = budget
+    return attrs.evolve(cfg, **changes)
+
+
+def _factory(cls: type) -> object:
+    """The class attribute ``barriertype`` as written, unwrapping ``staticmethod``."""
+    raw = inspect.getattr_static(cls, "barriertype", None)
+    if isinstance(raw, staticmethod | classmethod):
+        raw = raw.__func__
+    return raw
+
+
+class BarrierConformanceTests:
+    """The conformance suite as test methods; subclass and set ``barriertype``.
+
+    Class attributes to override:
+
+    * ``barriertype``: the barrier class or factory (``staticmethod(f)`` for a plain
+      function), or a target spelling (``"threading"``, ``"package.module:Class"``);
+    * ``profile``: the profile name or object to hold it to (default: by kind);
+    * ``capabilities``: declared capability flags overriding detection
+      (``{"has_abort": False}``);
+    * ``kind``: force the participant kind (``"thread"``, ``"asyncio"``, ``"process"``,
+      ``"named"``) when detection from the factory is wrong;
+    * ``check_settings``: a :class:`CheckSettings` baseline (the plugin's command-line
+      options override its seed, examples and budget);
+    * ``expected_failures``: property names known to fail (under pytest each becomes a
+      strict xfail: the test errors out if the property starts to pass).
+    """
+
+    barriertype: ClassVar[object] = None
+    profile: ClassVar[str | Profile | None] = None
+    capabilities: ClassVar[Mapping[str, bool]] = {}
+    kind: ClassVar[ad.TargetKind | None] = None
+    check_settings: ClassVar[CheckSettings | None] = None
+    expected_failures: ClassVar[Collection[str]] = ()
+
+    # set on the instance by the pytest plugin before each test
+    barrierspec_settings: CheckSettings | None = None
+    barrierspec_record: Callable[[str, CheckResult], None] | None = None
+
+    _targets: ClassVar[dict[type, ad.Target]] = {}
+
+    @classmethod
+    def barrier_target(cls) -> ad.Target:
+        """The resolved target of this class (resolved once, then cached)."""
+        if cls not in BarrierConformanceTests._targets:
+            factory = _factory(cls)
+            if factory is None:
+                raise UsageError(
+                    f"{cls.__qualname__} sets no barriertype: write "
+                    "`barriertype = staticmethod(MyBarrier)` (or a class, or 'module:attr')"
+                )
+            BarrierConformanceTests._targets[cls] = ad.resolve_target(
+                factory, kind=cls.kind, capabilities=dict(cls.capabilities) or None
+            )
+        return BarrierConformanceTests._targets[cls]
+
+    def conformance_settings(self) -> CheckSettings:
+        """The settings this run uses: the plugin's (if any), else the class's, else default."""
+        if self.barrierspec_settings is not None:
+            return self.barrierspec_settings
+        return self.check_settings or CheckSettings()
+
+    def check_property(self, name: str) -> PropertyResult:
+        """Check one property; skip if n/a, fail with the counterexample if violated."""
+        __tracebackhide__ = True
+        cfg = attrs.evolve(
+            self.conformance_settings(), only=(name,), generated=name == GENERATED
+        )
+        result = check(self.barrier_target(), self.profile, settings_=cfg)
+        if self.barrierspec_record is not None:
+            self.barrierspec_record(name, result)
+        found = [p for p in result.properties if p.name == name]
+        if not found:  # check() does not run it at all for this kind (named: no parties)
+            raise unittest.SkipTest(f"{name}: not applicable to a {self.barrier_target().kind} "
+                                    "target")
+        prop = found[0]
+        if prop.status == "n/a":
+            raise unittest.SkipTest(f"{name}: not applicable ({prop.note})")
+        if prop.status == "warn":
+            warnings.warn(f"{name}: {prop.note}", ConformanceWarning, stacklevel=2)
+        if prop.status == "fail":
+            raise AssertionError(_failure_message(result, prop))
+        return prop
+
+
+def _failure_message(result: CheckResult, prop: PropertyResult) -> str:
+    lines = [f"{result.target} breaks {prop.name!r} of profile {result.profile}: {prop.rule}"]
+    lines.append(f"  {prop.note}")
+    if prop.counterexample is not None:
+        lines.extend("  " + line for line in prop.counterexample.lines())
+    lines.append(f"  (seed {result.seed}: rerun with --barrierspec-seed {result.seed})")
+    return "\n".join(lines)
+
+
+def _property_test(name: str, rule: str) -> Callable[[BarrierConformanceTests], None]:
+    def test(self: BarrierConformanceTests) -> None:
+        __tracebackhide__ = True
+        self.check_property(name)
+
+    test.__name__ = test.__qualname__ = method_for(name)
+    test.__doc__ = f"{name}: {rule}."
+    setattr(test, PROPERTY_ATTRIBUTE, name)
+    return test
+
+
+_RULES = {p.name: p.rule for p in PROPERTIES}
+_RULES[ARGUMENTS] = "parties must be an int >= 1; bad values are rejected at construction"
+_RULES[GENERATED] = "every transition of the profile's small state graph, replayed"
+for _name, _rule in _RULES.items():
+    setattr(BarrierConformanceTests, method_for(_name), _property_test(_name, _rule))
+del _name, _rule
