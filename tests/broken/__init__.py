@@ -19,7 +19,7 @@ BROKEN: dict[type, str] = {
     t.EarlyReleaseBarrier: "release count",
     t.LappingBarrier: "draining",
     t.ActionTwiceBarrier: "single action",
-    t.EarlyActionBarrier: "action",
+    t.EarlyActionBarrier: "single action",
     t.ActionFailureNotBreakingBarrier: "action failure",
     t.TimeoutIgnoredBarrier: "timeout",
     t.TimeoutNoBreakBarrier: "timeout",

@@ -153,11 +153,12 @@ class NWaitingOffByOneBarrier(DrainingBarrier):
 
 
 class NoValidationBarrier(DrainingBarrier):
-    """Bug: parties < 1 is accepted (pre-3.13 threading, gh-121474); such a barrier never
-    trips, so untimed waits block forever. Property: argument validation (ValueError)."""
+    """Bug: validation off by one: ``parties=1`` (a valid, always-passing barrier) is rejected
+    with ValueError. Property: argument validation (valid parties are accepted)."""
 
     def _validate(self, parties: int) -> None:
-        """Accepts anything."""
+        if not isinstance(parties, int) or parties < 2:
+            raise ValueError(f"parties must be >= 2, got {parties!r}")
 
 
 class LostWakeupBarrier(DrainingBarrier):

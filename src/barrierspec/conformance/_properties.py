@@ -107,8 +107,8 @@ PROPERTIES: tuple[Property, ...] = (
     ),
     Property(
         "reset",
-        "reset breaks the waiters and leaves the barrier usable",
-        (WAIT, RESET),
+        "reset breaks the waiters and leaves the barrier usable, also after a break",
+        (WAIT, RESET, ABORT, TIMED, ADVANCE),
         needs=("has_reset",),
     ),
     Property(
