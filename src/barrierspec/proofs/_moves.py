@@ -32,6 +32,7 @@ import attrs
 from barrierspec.proofs._abstraction import LocalClass, Sym, Tag
 from barrierspec.proofs._symops import (
     DEAD,
+    DEAD_ARRIVAL,
     choose,
     dead_arrival,
     failing,
@@ -404,11 +405,17 @@ class _Builder:
         if death is Death.WITHDRAW or not waiting(c):
             yield self._move(label, "dies", bool_val(True), prune(relocate(pre, c, DEAD)))
             return
-        stands = relocate(pre, c, LocalClass(status=Status.DEAD, arrived=True))
+        # its arrival stands until the barrier notices the death (see notice)
+        stands = relocate(pre, c, DEAD_ARRIVAL)
         yield self._move(label, "dies; its arrival stands", bool_val(True), stands)
-        withdrawn = attrs.evolve(relocate(pre, c, DEAD), arrived=pre.arrived - 1)
-        yield self._move(label, "dies; its arrival is withdrawn", bool_val(True), withdrawn)
-        yield self._move(label, "dies; the barrier breaks", bool_val(True), self._break(withdrawn))
+
+    def notice(self, c: LocalClass) -> Iterator[Move]:
+        if self.pol.death is not Death.ANY or c != DEAD_ARRIVAL:
+            return
+        label = Label("Notice", (), c)
+        withdrawn = attrs.evolve(relocate(self.pre, c, DEAD), arrived=self.pre.arrived - 1)
+        yield self._move(label, "its arrival is withdrawn", bool_val(True), withdrawn)
+        yield self._move(label, "the barrier breaks", bool_val(True), self._break(withdrawn))
 
     def join(self, c: LocalClass) -> Iterator[Move]:
         if not self.dynamic or c.status is not Status.IDLE or c.member is Member.MEMBER:
@@ -419,7 +426,18 @@ class _Builder:
         yield self._move(Label("Join", (), c), "joins", bool_val(True), post)
 
 
-EVENT_KINDS = ("Wait", "Enter", "Resume", "Timeout", "Cancel", "Abort", "Reset", "Die", "Join")
+EVENT_KINDS = (
+    "Wait",
+    "Enter",
+    "Resume",
+    "Timeout",
+    "Cancel",
+    "Abort",
+    "Reset",
+    "Die",
+    "Notice",
+    "Join",
+)
 
 
 def build_moves(profile: Profile, pre: Sym, variant: Variant | None = None) -> list[Move]:

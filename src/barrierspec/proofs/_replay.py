@@ -41,6 +41,7 @@ from barrierspec.spec import (
     Event,
     IndexPolicy,
     Join,
+    Notice,
     Reset,
     Resume,
     Returned,
@@ -64,6 +65,7 @@ _EVENTS: dict[str, type] = {
     "Abort": Abort,
     "Reset": Reset,
     "Die": Die,
+    "Notice": Notice,
     "Join": Join,
 }
 

@@ -19,6 +19,7 @@ from barrierspec.spec import Fault, Status
 
 __all__ = [
     "DEAD",
+    "DEAD_ARRIVAL",
     "choose",
     "dead_arrival",
     "failing",
@@ -92,6 +93,9 @@ def failing(c: LocalClass, fault: Fault) -> LocalClass:
 
 
 DEAD = LocalClass(status=Status.DEAD)
+
+# A dead participant whose arrival still stands in the filling round (``Death.ANY``).
+DEAD_ARRIVAL = LocalClass(status=Status.DEAD, arrived=True)
 
 
 def waiting(c: LocalClass) -> bool:
