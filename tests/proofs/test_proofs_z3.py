@@ -73,6 +73,6 @@ def test_an_unsupported_operator_is_refused_not_evaluated_wrong() -> None:
 
 
 def test_mixing_a_python_bool_into_arithmetic_is_refused() -> None:
-    with pytest.raises(TypeError, match="an integer term or int is required"):
     # bool is an int to the type checker: only the runtime check can refuse it
+    with pytest.raises(TypeError, match="an integer term or int is required"):
         int_var("a") + True
