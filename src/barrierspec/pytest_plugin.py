@@ -1,12 +1,38 @@
 """The barrierspec pytest plugin (registered through the ``pytest11`` entry point).
 
-Thin by design: it imports nothing heavy at load time (no z3, no threads started). Options
-are namespaced ``--barrierspec-...``.
+Thin by design: loading it imports pytest and the standard library only -- no z3, no
+Hypothesis, no driver, no thread. The conformance machinery is imported when a test uses it.
+
+Options (all namespaced ``--barrierspec-...``):
+
+* ``--barrierspec-seed N``: seed of the drawn programs (default: random, printed on failure);
+* ``--barrierspec-examples N``: programs tried per property;
+* ``--barrierspec-budget SECONDS``: search time per property;
+* ``--barrierspec-thorough``: the long search of ``CheckSettings.thorough()``;
+* ``--barrierspec-report PATH``: write every check run by the session to ``PATH`` as JSON.
+
+They apply to the test classes derived from
+:class:`~barrierspec.conformance.BarrierConformanceTests`, whose ``expected_failures`` become
+strict xfails here, and to the ``barrierspec_settings`` fixture, which gives the
+:class:`~barrierspec.conformance.CheckSettings` they describe for tests calling ``check()``
+or the state machine themselves.
 """
 
 from __future__ import annotations
 
+import json
+import pathlib
+import sys
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from barrierspec.conformance._check import CheckSettings
+    from barrierspec.conformance._result import CheckResult
+
+_TESTING = "barrierspec.conformance._testing"
+_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -17,5 +43,118 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store",
         type=int,
         default=None,
+        metavar="N",
         help="seed for the barrierspec conformance programs (default: random)",
     )
+    group.addoption(
+        "--barrierspec-examples",
+        action="store",
+        type=int,
+        default=None,
+        metavar="N",
+        help="programs tried per conformance property (default: 1000, within the budget)",
+    )
+    group.addoption(
+        "--barrierspec-budget",
+        action="store",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="search time per conformance property (default: 4)",
+    )
+    group.addoption(
+        "--barrierspec-thorough",
+        action="store_true",
+        default=False,
+        help="search many more programs per property (slow)",
+    )
+    group.addoption(
+        "--barrierspec-report",
+        action="store",
+        default=None,
+        metavar="PATH",
+        help="write the conformance checks of this session to PATH as JSON",
+    )
+
+
+def _validate(config: pytest.Config) -> None:
+    for name, low in (("seed", 0), ("examples", 1), ("budget", 0)):
+        value = config.getoption(f"barrierspec_{name}")
+        if value is not None and value < low:
+            raise pytest.UsageError(f"--barrierspec-{name} must be >= {low}, got {value}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the option values; prepare the report."""
+    _validate(config)
+    config.stash[_RECORDS] = []
+
+
+def settings_from(config: pytest.Config, base: CheckSettings | None = None) -> CheckSettings:
+    """``base`` (default settings when None) with the command-line options applied."""
+    from barrierspec.conformance._testing import merge_settings
+
+    return merge_settings(
+        base,
+        seed=config.getoption("barrierspec_seed"),
+        examples=config.getoption("barrierspec_examples"),
+        budget=config.getoption("barrierspec_budget"),
+        thorough=config.getoption("barrierspec_thorough"),
+    )
+
+
+@pytest.fixture
+def barrierspec_settings(request: pytest.FixtureRequest) -> CheckSettings:
+    """The :class:`~barrierspec.conformance.CheckSettings` the command line asks for."""
+    return settings_from(request.config)
+
+
+def _property_of(item: pytest.Item) -> str | None:
+    """The property a conformance test method checks (None for any other test)."""
+    testing = sys.modules.get(_TESTING)
+    if testing is None:  # nothing imported the base classes: no conformance test exists
+        return None
+    func = getattr(item, "function", None)
+    name = getattr(func, testing.PROPERTY_ATTRIBUTE, None)
+    return name if isinstance(name, str) else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the properties a class lists in ``expected_failures`` as strict xfails."""
+    for item in items:
+        name = _property_of(item)
+        cls = getattr(item, "cls", None)
+        if cls is not None and name is not None and name in getattr(cls, "expected_failures", ()):
+            item.add_marker(
+                pytest.mark.xfail(
+                    reason=f"{name!r} is in {cls.__qualname__}.expected_failures",
+                    raises=AssertionError,
+                    strict=True,
+                )
+            )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Hand the command-line settings (and the report sink) to a conformance test."""
+    if _property_of(item) is None:
+        return
+    instance = getattr(item, "instance", None)
+    if instance is None:
+        return
+    config = item.config
+    instance.barrierspec_settings = settings_from(config, instance.check_settings)
+    if config.getoption("barrierspec_report"):
+        records = config.stash[_RECORDS]
+
+        def record(name: str, result: CheckResult) -> None:
+            records.append({"test": item.nodeid, "property": name, **result.to_json()})
+
+        instance.barrierspec_record = record
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the JSON report if ``--barrierspec-report`` asked for one."""
+    path = session.config.getoption("barrierspec_report")
+    if path:
+        records = session.config.stash.get(_RECORDS, [])
+        pathlib.Path(path).write_text(json.dumps({"checks": records}, indent=2) + "\n")

@@ -24,9 +24,10 @@ Use :func:`barrier_state_machine` to get a machine for one target::
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import ClassVar, TypeVar, cast
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -51,9 +52,10 @@ _EVERY_KIND = props.Property(
     ),
 )
 _PICKS = st.integers(0, 7)
+_Rule = TypeVar("_Rule", bound=Callable[..., None])
 
 
-def _allows(kind: str) -> Any:
+def _allows(kind: str) -> Callable[[_Rule], _Rule]:
     """A precondition: the machine's target and profile support operations of ``kind``."""
     return precondition(lambda self: kind in self.kinds)
 
@@ -197,8 +199,8 @@ def barrier_state_machine(
 
     ``target`` and ``profile`` are spelled as for :func:`~barrierspec.conformance.check`.
     ``hypothesis_settings`` become ``.TestCase.settings`` (default: 30 examples of at most
-    20 steps, no deadline, no example database, health checks off -- every step is a real
-    round-trip to threads, tasks or processes).
+    20 steps, no deadline, no example database, no explain phase, health checks off --
+    every step is a real round-trip to threads, tasks or processes).
     """
     if parties < 1 or participants < parties:
         raise ValueError(
@@ -218,12 +220,13 @@ def barrier_state_machine(
         "__doc__": f"The state machine of {tgt.name} against profile {prof.name}.",
     }
     name = "".join(c if c.isalnum() else "_" for c in tgt.name) + "StateMachine"
-    machine = type(name, (BarrierStateMachine,), attrs_)
+    machine = cast(type[BarrierStateMachine], type(name, (BarrierStateMachine,), attrs_))
     machine.TestCase.settings = hypothesis_settings or settings(
         max_examples=30,
         stateful_step_count=20,
         deadline=None,
         database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
     )
     return machine
