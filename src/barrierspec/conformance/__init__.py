@@ -5,10 +5,22 @@
   program), the argument-validation property, and the model-generated tests with their
   transition coverage; returns a :class:`CheckResult`;
 * :class:`Oracle` -- the set of model states consistent with a real barrier's observations;
-* :data:`PROPERTIES` -- the named properties.
+* :data:`PROPERTIES` -- the named properties;
+* :func:`check_history` -- the history checker for free-running runs (set-linearizability of
+  barrier rounds), with :func:`load_history` / :func:`write_report` (JSON and HTML timeline).
 """
 
 from barrierspec.conformance._check import CheckSettings, check
+from barrierspec.conformance._history import (
+    Operation,
+    Verdict,
+    Violation,
+    check_history,
+    dump_history,
+    load_history,
+    render_timeline,
+    write_report,
+)
 from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._properties import PROPERTIES, Property
 from barrierspec.conformance._result import CheckResult, Counterexample, PropertyResult
@@ -19,8 +31,16 @@ __all__ = [
     "CheckSettings",
     "Counterexample",
     "Mismatch",
+    "Operation",
     "Oracle",
     "Property",
     "PropertyResult",
+    "Verdict",
+    "Violation",
     "check",
+    "check_history",
+    "dump_history",
+    "load_history",
+    "render_timeline",
+    "write_report",
 ]

@@ -6,21 +6,35 @@
   breaks instead of hanging when a participant dies.
 * :class:`NamedBarriers` and :class:`ProcessNamedBarriers`: The Grinder's named barriers
   with dynamic membership, for the threads of a process and the processes of a machine.
+* :class:`RedisNamedBarriers`: the same named barriers across machines, through Redis, with
+  leases (a dead member is withdrawn) and detection of lost server state.
 """
 
 from barrierspec.reference._async_barrier import AsyncBarrier
 from barrierspec.reference._named import NamedBarrier, NamedBarriers
 from barrierspec.reference._process_barrier import MAX_PROCESS_PARTIES, ProcessBarrier
 from barrierspec.reference._process_named import ProcessNamedBarrier, ProcessNamedBarriers
+from barrierspec.reference._redis_barrier import (
+    BarrierConnectionError,
+    BarrierStateLostError,
+    MemberExpiredError,
+    RedisBarrierMember,
+    RedisNamedBarriers,
+)
 from barrierspec.reference._thread_barrier import Barrier
 
 __all__ = [
     "MAX_PROCESS_PARTIES",
     "AsyncBarrier",
     "Barrier",
+    "BarrierConnectionError",
+    "BarrierStateLostError",
+    "MemberExpiredError",
     "NamedBarrier",
     "NamedBarriers",
     "ProcessBarrier",
     "ProcessNamedBarrier",
     "ProcessNamedBarriers",
+    "RedisBarrierMember",
+    "RedisNamedBarriers",
 ]

@@ -13,6 +13,7 @@ events.
 
 from barrierspec.spec._barrier_system import BarrierSystem, StepFunction
 from barrierspec.spec._enabled import Bounds, enabled
+from barrierspec.spec._explorer import ProgressCallback, explore
 from barrierspec.spec._invariants import state_invariants, transition_invariants
 from barrierspec.spec._policies import (
     PROFILES,
@@ -29,6 +30,17 @@ from barrierspec.spec._policies import (
     Profile,
     ResetPolicy,
     get_profile,
+)
+from barrierspec.spec._progress import StderrProgress
+from barrierspec.spec._report import format_result, format_trace, result_to_json
+from barrierspec.spec._result import (
+    DocumentedHang,
+    ExplorationResult,
+    ExplorationStatus,
+    ExplorerError,
+    TraceStep,
+    Violation,
+    ViolationKind,
 )
 from barrierspec.spec._state import (
     Abort,
@@ -69,8 +81,12 @@ __all__ = [
     "Death",
     "Deviation",
     "Die",
+    "DocumentedHang",
     "Enter",
     "Event",
+    "ExplorationResult",
+    "ExplorationStatus",
+    "ExplorerError",
     "Fault",
     "GiveUp",
     "IndexPolicy",
@@ -84,6 +100,7 @@ __all__ = [
     "Observation",
     "Policies",
     "Profile",
+    "ProgressCallback",
     "Raised",
     "Reset",
     "ResetPolicy",
@@ -91,16 +108,24 @@ __all__ = [
     "Returned",
     "State",
     "Status",
+    "StderrProgress",
     "StepFunction",
     "Successor",
     "Timeout",
+    "TraceStep",
     "Transition",
     "TransitionInvariant",
     "TransitionSystem",
+    "Violation",
+    "ViolationKind",
     "Wait",
     "enabled",
+    "explore",
+    "format_result",
+    "format_trace",
     "get_profile",
     "initial_state",
+    "result_to_json",
     "settling",
     "state_invariants",
     "step",
