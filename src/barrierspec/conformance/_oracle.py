@@ -340,9 +340,7 @@ class Oracle:
             )
         loose = self._advance(seen, strict=False)
         if not loose:
-            return Mismatch(
-                "the outcomes are not allowed by the model", observed, self._allowed(seen)
-            )
+            return Mismatch(self._outcome_reason(seen), observed, self._allowed(seen))
         states = sorted(loose, key=lambda s: s.describe())
         if not any(self._fits_snapshot(s, None) and self._blocked_fits(s, seen) for s in states):
             return Mismatch(
@@ -399,6 +397,40 @@ class Oracle:
                     break
         return " | ".join(options) if options else "no outcome at all (the operation is invalid)"
 
+    def _shown(self, outputs: Iterable[object]) -> tuple[str, ...]:
+        """Outputs as text, leaving out action runs for targets without an action."""
+        return tuple(
+            str(o)
+            for o in outputs
+            if self.capabilities.has_action or not isinstance(o, ActionRan)
+        )
+
+    def _outcome_reason(self, seen: ad.Step) -> str:
+        """The first rule the observed outcomes break, as precisely as it can be named."""
+        indices: dict[object, list[int]] = {}
+        for p, o in sorted(seen.returned.items()):
+            if isinstance(o, ad.Returned) and type(o.value) is int:
+                indices.setdefault(o.value, []).append(p)
+        parties = {s.parties for s in self.states}
+        for value, who in indices.items():
+            if len(who) > 1:
+                names = " and ".join(f"P{p}" for p in who)
+                return f"duplicate arrival index {value} ({names} in one round)"
+            if all(not 0 <= value < n for n in parties):  # type: ignore[operator]
+                return f"arrival index {value} outside range(parties) (parties={max(parties)})"
+        runs = len(seen.actions)
+        if self.capabilities.has_action and runs > 1:
+            return f"the action ran {runs} times for one operation"
+        released = [p for p, o in seen.returned.items() if isinstance(o, ad.Returned)]
+        if released and all(self._must_block(s, seen) for s in self.states):
+            passed = ", ".join(f"P{p}" for p in sorted(released))
+            return f"{passed} passed the barrier before all parties arrived"
+        return "the outcomes are not allowed by the model"
+
+    def _must_block(self, state: State, seen: ad.Step) -> bool:
+        """True if, from ``state``, the operation cannot complete a round."""
+        return all(t.round == state.round for t in self.settle(state, event_of(seen.op)))
+
     def _outcome_sets(self, state: State, event: Event | None, advance: bool) -> list[str]:
         found: list[str] = []
         frontier: list[tuple[State, tuple[str, ...]]] = []
@@ -406,12 +438,12 @@ class Oracle:
             frontier.append((state, ()))
         else:
             for succ in self._step(state, event):
-                frontier.append((succ.state, tuple(str(o) for o in succ.outputs)))
+                frontier.append((succ.state, self._shown(succ.outputs)))
         seen_paths: set[tuple[State, tuple[str, ...]]] = set(frontier)
         while frontier and len(found) < 4 and len(seen_paths) < 5000:
             current, outs = frontier.pop()
             if self._quiescent(current, advance):
-                text = ", ".join(outs) + "; " + self._blocked_text(current)
+                text = (", ".join(outs) or "nothing returns") + "; " + self._blocked_text(current)
                 if text not in found:
                     found.append(text)
             events = list(self._internal(current))
@@ -419,7 +451,7 @@ class Oracle:
                 events += list(self._timeouts_due(current))
             for ev in events:
                 for succ in self._step(current, ev):
-                    item = (succ.state, outs + tuple(str(o) for o in succ.outputs))
+                    item = (succ.state, outs + self._shown(succ.outputs))
                     if item not in seen_paths:
                         seen_paths.add(item)
                         frontier.append(item)
