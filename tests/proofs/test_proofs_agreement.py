@@ -2,27 +2,100 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
-from barrierspec.proofs import check_agreement, early_trip, timeout_gives_up
-from barrierspec.spec import GiveUp, get_profile
+from barrierspec.proofs import Agreement, check_agreement, early_trip, proof_model, timeout_gives_up
+from barrierspec.proofs._clauses import state_clauses
+from barrierspec.proofs._z3 import Outcome, Solver, all_of
+from barrierspec.spec import (
+    PROFILES,
+    Event,
+    GiveUp,
+    Notice,
+    Profile,
+    State,
+    Successor,
+    get_profile,
+    step,
+)
 
-# (profile, parties, participants): every profile at 2-3 parties and 2-4 participants, with
-# the largest configurations where they stay quick (the benchmark runs all of them)
-CONFIGS = [
-    (name, parties, participants)
-    for name in ("threading", "multiprocessing", "asyncio", "grinder")
-    for parties, participants in ((2, 2), (2, 3), (3, 3), (2, 4))
-] + [("threading", 3, 2), ("grinder", 3, 4)]
+# Per profile: one party (a wait trips at once), 2 parties of 3 participants (newcomers while
+# a round drains, timeouts, deaths, cancellations next to waiters) and 3 parties (indices
+# beyond 0 and 1). Together they take every move the invariant allows (the coverage test
+# below); 4 participants add no move and cost several times more, so the full sweep, up to
+# 4 participants at 3 parties, is left to benchmarks/proofs_bench.py --agreement.
+SHAPES = ((1, 2), (2, 3), (3, 3))
+CONFIGS = [(name, parties, participants) for name in PROFILES for parties, participants in SHAPES]
+
+# Moves the invariant allows but no reachable state takes, each with the reason.
+UNREACHABLE = {
+    # grinder never breaks (no action, no abort, timeouts leave): no clause needs to say so
+    "grinder": {
+        "Wait(False, False) by idle.member -> Raised BROKEN [the barrier is broken]",
+        "Wait(True, False) by idle.member -> Raised BROKEN [the barrier is broken]",
+    },
+}
+
+
+@functools.cache
+def agreement(name: str, parties: int, participants: int) -> Agreement:
+    return check_agreement(get_profile(name), parties, participants, rounds=2)
 
 
 @pytest.mark.parametrize(("name", "parties", "participants"), CONFIGS)
 def test_the_moves_agree_exactly_with_the_step_function(
     name: str, parties: int, participants: int
 ) -> None:
-    result = check_agreement(get_profile(name), parties, participants, rounds=2)
+    result = agreement(name, parties, participants)
     assert result.states > 10 and result.transitions > result.states
     assert result.ok, "\n".join(result.mismatches)
+
+
+def _allowed_moves(profile: Profile) -> set[str]:
+    """The moves some state satisfying the whole invariant can take."""
+    model = proof_model(profile)
+    inv = all_of([c.formula(model.pre) for c in state_clauses(profile)])
+    solver = Solver(5000)
+    return {
+        m.name
+        for m in model.moves
+        if solver.check([inv, m.enabled & m.choice]).outcome is Outcome.SAT
+    }
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_the_configurations_compared_take_every_move_the_invariant_allows(name: str) -> None:
+    taken: set[str] = set()
+    for parties, participants in SHAPES:
+        taken |= agreement(name, parties, participants).moves_taken
+    unreachable = UNREACHABLE.get(name, set())
+    assert sorted(_allowed_moves(get_profile(name)) - unreachable - taken) == []
+    assert unreachable.isdisjoint(taken)  # a reason above is stale if one of them is taken
+
+
+def test_the_comparison_covers_noticing_a_dead_arrival() -> None:
+    taken = agreement("multiprocessing", 2, 3).moves_taken
+    assert {
+        "Die by waiting.cur [dies; its arrival stands]",
+        "Notice by dead.arrived [its arrival is withdrawn]",
+        "Notice by dead.arrived [the barrier breaks]",
+    } <= taken
+
+
+def _notice_never_breaks(profile: Profile, state: State, event: Event) -> list[Successor]:
+    successors = step(profile, state, event)
+    return successors[:1] if isinstance(event, Notice) else successors
+
+
+def test_a_model_whose_notice_never_breaks_disagrees_with_the_encoding() -> None:
+    result = check_agreement(
+        get_profile("multiprocessing"), 2, 2, step_function=_notice_never_breaks
+    )
+    assert not result.ok
+    assert "only Z3:     Notice by dead.arrived" in result.mismatches[0]
+    assert "only Python" not in result.mismatches[0]
 
 
 def test_an_encoding_that_trips_early_disagrees_with_the_model() -> None:

@@ -14,7 +14,9 @@ passer or taken indices, and one round that never was), two sets must be equal:
   z3's own syntax trees).
 
 Equality means the moves neither miss a transition of the model nor invent one, on every
-state checked, including the exact observations (as counts per kind).
+state checked, including the exact observations (as counts per kind). The result also names
+the moves taken somewhere (:attr:`Agreement.moves_taken`), so that a test can require a set
+of configurations to exercise every move of the encoding.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Agreement:
     comparisons: int  # (state, rho) pairs compared
     transitions: int  # abstract transitions compared, summed over the comparisons
     mismatches: tuple[str, ...]
+    moves_taken: frozenset[str] = frozenset()  # Move.name of each move enabled somewhere
 
     @property
     def ok(self) -> bool:
@@ -134,6 +137,7 @@ class _Evaluator:
         self.universe: tuple[LocalClass, ...] = model.universe
         self.compiled: list[tuple[Label, Callable[[dict[str, Value]], tuple[Value, ...] | None]]]
         self.compiled = []
+        self.names = [move.name for move in model.moves]
         for move in model.moves:
             post = move.post
             terms = [getattr(post, name) for name in SCALARS]
@@ -142,14 +146,16 @@ class _Evaluator:
             fn = compile_terms(terms, guard=move.enabled & move.choice)
             self.compiled.append((move.label, fn))
 
-    def images(self, a: AbstractState) -> set[Image]:
+    def images(self, a: AbstractState, taken: set[int]) -> set[Image]:
+        """The abstract transitions of ``a``; the indices of the moves taken go to ``taken``."""
         env = environment(a, self.universe)
         out: set[Image] = set()
         k = len(SCALARS)
-        for label, fn in self.compiled:
+        for i, (label, fn) in enumerate(self.compiled):
             values = fn(env)
             if values is None:
                 continue
+            taken.add(i)
             counts = frozenset(
                 (c, int(n)) for c, n in zip(self.universe, values[k:-1], strict=True) if n
             )
@@ -224,17 +230,19 @@ def check_agreement(
     states = reachable_states(system)
     mismatches: list[str] = []
     comparisons = transitions = 0
+    taken: set[int] = set()
     for state in states:
         successors = _successors(profile, state, step_function)
         tally = Counter(state.locals)
         for rho in _rhos(state):
             comparisons += 1
-            z3_side = evaluator.images(abstract(state, rho, tally))
+            z3_side = evaluator.images(abstract(state, rho, tally), taken)
             py_side = _python_images(state, rho, successors)
             transitions += len(py_side)
             if z3_side != py_side and len(mismatches) < max_report:
                 mismatches.append(_explain(state, rho, z3_side, py_side))
-    return Agreement(system.name, len(states), comparisons, transitions, tuple(mismatches))
+    names = frozenset(evaluator.names[i] for i in taken)
+    return Agreement(system.name, len(states), comparisons, transitions, tuple(mismatches), names)
 
 
 def _explain(state: State, rho: int, z3_side: set[Image], py_side: set[Image]) -> str:

@@ -110,6 +110,11 @@ class Move:
     post: Sym
     released: IntTerm
 
+    @property
+    def name(self) -> str:
+        """Label and branch: ``Wait(False, False) by idle -> ActionRan False [trips the round]``."""
+        return f"{self.label} [{self.branch}]"
+
 
 @attrs.frozen
 class Variant:

@@ -159,7 +159,7 @@ def replay_step(
     """Replay ``move`` from abstract state ``a``; ``post`` is its abstract successor."""
     distinct = model.profile.policies.index is IndexPolicy.DISTINCT
     rho, label = a.rho, move.label
-    name = f"{label} [{move.branch}]"
+    name = move.name
     try:
         pre = concretise(a, distinct)
     except AbstractionError as exc:
