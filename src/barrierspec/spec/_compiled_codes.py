@@ -31,6 +31,8 @@ __all__ = [
     "CompiledState",
     "LocalCodes",
     "TakenCodec",
+    "decode_state",
+    "encode_state",
 ]
 
 #: ``(round, arrived, broken, parties, taken, locals)``, see the module docstring.
@@ -64,33 +66,41 @@ class LocalCodes:
         self._rounds = max_round + 1
         self.size = _STATUSES * self._rounds * 2 * 2 * 2 * _FAULTS * _MEMBERS * 2
         fields = [self.fields(c) for c in range(self.size)]
-        (
-            self.status,
-            self.round,
-            self.timed,
-            self.raises,
-            self.doomed,
-            self.fault,
-            self.member,
-            self.arrived,
-        ) = (list(column) for column in zip(*fields, strict=True))
+        self.status: list[int] = [f[0] for f in fields]
+        self.round: list[int] = [f[1] for f in fields]
+        self.timed: list[bool] = [f[2] for f in fields]
+        self.raises: list[bool] = [f[3] for f in fields]
+        self.doomed: list[bool] = [f[4] for f in fields]
+        self.fault: list[int] = [f[5] for f in fields]
+        self.member: list[int] = [f[6] for f in fields]
+        self.arrived: list[bool] = [f[7] for f in fields]
         self.idle = [self.code(IDLE, member=m) for m in self.member]
         self.cancelled = [
-            self.code(*f[:6], _CANCELLED, f[7])  # type: ignore[arg-type]
-            for f in fields
+            self.code(
+                s,
+                r,
+                timed=timed,
+                raises=raises,
+                doomed=doomed,
+                fault=fault,
+                member=_CANCELLED,
+                arrived=arrived,
+            )
+            for s, r, timed, raises, doomed, fault, _, arrived in fields
         ]
         self._locals: dict[int, Local] = {}
 
     def code(
         self,
         status: int,
-        round: int = 0,  # noqa: A002 -- the field's name in Local
-        timed: bool = False,
-        raises: bool = False,
-        doomed: bool = False,
+        round: int = 0,  # the field's name in Local
+        *,
+        timed: int = False,
+        raises: int = False,
+        doomed: int = False,
         fault: int = 0,
         member: int = 0,
-        arrived: bool = False,
+        arrived: int = False,
     ) -> int:
         """The code of the local with these fields; :class:`CompiledRangeError` past the bound."""
         if not 0 <= round < self._rounds:
@@ -136,12 +146,12 @@ class LocalCodes:
         return self.code(
             int(loc.status),
             loc.round,
-            loc.timed,
-            loc.raises,
-            loc.doomed,
-            int(loc.fault),
-            int(loc.member),
-            loc.arrived,
+            timed=loc.timed,
+            raises=loc.raises,
+            doomed=loc.doomed,
+            fault=int(loc.fault),
+            member=int(loc.member),
+            arrived=loc.arrived,
         )
 
 

@@ -1,0 +1,164 @@
+"""A profile's barrier model compiled to tuple states, for fast exhaustive search.
+
+:class:`CompiledBarrierSystem` is the same transition system as
+:class:`~barrierspec.spec._barrier_system.BarrierSystem` -- same states (up to encoding),
+same transitions and labels, same named invariants, same canonical forms and orbit sizes --
+with the per-state work done on plain tuples (:mod:`barrierspec.spec._compiled_codes`) by a
+hand-written successor function (:mod:`barrierspec.spec._compiled_step`) instead of attrs
+objects. The readable model remains the source of truth: ``decode`` and ``encode`` translate
+between the two, and the tests require the compiled successors to decode to exactly the
+readable ones on every reachable state at small bounds.
+
+Labels are :class:`~barrierspec.spec._compiled_labels.Label` objects that render as the
+readable ``Transition``; ``describe`` decodes, so traces and reports read the same with
+either system.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from math import factorial
+
+from barrierspec.spec._compiled_codes import (
+    BLOCKED,
+    DEAD,
+    WAITING,
+    CompiledState,
+    LocalCodes,
+    TakenCodec,
+    decode_state,
+    encode_state,
+)
+from barrierspec.spec._compiled_invariants import (
+    compiled_state_invariants,
+    compiled_transition_invariants,
+)
+from barrierspec.spec._compiled_labels import LabelTable
+from barrierspec.spec._compiled_step import Successors, make_successors
+from barrierspec.spec._enabled import Bounds
+from barrierspec.spec._policies import Profile
+from barrierspec.spec._state import State
+from barrierspec.spec._step import initial_state
+from barrierspec.spec._system import Invariant, TransitionInvariant
+
+__all__ = ["CompiledBarrierSystem", "compiled_system"]
+
+
+class CompiledBarrierSystem:
+    """The model of ``profile`` with ``parties`` and ``participants`` within ``bounds``.
+
+    A :class:`~barrierspec.spec._system.TransitionSystem` over
+    :data:`~barrierspec.spec._compiled_codes.CompiledState` tuples. ``checks=False`` leaves
+    the invariants out (for raw-speed benchmarks only). Raises :class:`UsageError` for the
+    arguments :func:`~barrierspec.spec.initial_state` rejects.
+    """
+
+    successors: Successors
+
+    def __init__(
+        self,
+        profile: Profile,
+        parties: int,
+        participants: int,
+        bounds: Bounds | None = None,
+        *,
+        checks: bool = True,
+    ) -> None:
+        initial = initial_state(profile, parties, participants)  # validates the arguments
+        self.profile = profile
+        self.parties = parties
+        self.participants = participants
+        self.bounds = bounds if bounds is not None else Bounds()
+        # A blocked newcomer can enter a round after the bound, and complete it with other
+        # blocked ones: past `rounds`, each completed round needs a participant blocked
+        # before, so no local ever holds a round beyond rounds + participants.
+        max_round = self.bounds.rounds + participants + 1
+        self.codes = LocalCodes(max_round)
+        width = max(parties, participants) + 1  # indices 0..parties-1 plus the presence bit
+        self.taken = TakenCodec(width, max_round)
+        self.labels = LabelTable(participants, width - 1)
+        self.successors = make_successors(profile, self.bounds, self.codes, self.taken, self.labels)
+        self._initial = self.encode(initial)
+        self._state_invs: list[Invariant[CompiledState]] = []
+        self._transition_invs: list[TransitionInvariant[CompiledState]] = []
+        if checks:
+            self._state_invs = compiled_state_invariants(
+                profile, self.codes, self.taken, self.decode
+            )
+            self._transition_invs = compiled_transition_invariants(
+                profile, self.codes, self.taken, self.decode
+            )
+
+    @property
+    def name(self) -> str:
+        """``profile(parties=P, participants=N, rounds=R)``, as the readable system's."""
+        return (
+            f"{self.profile.name}(parties={self.parties}, participants={self.participants}, "
+            f"rounds={self.bounds.rounds})"
+        )
+
+    def encode(self, state: State) -> CompiledState:
+        """The compiled tuple of a readable state."""
+        return encode_state(self.codes, self.taken, state)
+
+    def decode(self, state: CompiledState) -> State:
+        """The readable state of a compiled tuple."""
+        return decode_state(self.codes, self.taken, state)
+
+    def initial_states(self) -> list[CompiledState]:
+        """The one initial state: everybody idle."""
+        return [self._initial]
+
+    @property
+    def invariants(self) -> Sequence[Invariant[CompiledState]]:
+        """The profile's state invariants (the readable ones' names and messages)."""
+        return self._state_invs
+
+    @property
+    def transition_invariants(self) -> Sequence[TransitionInvariant[CompiledState]]:
+        """The profile's transition invariants (the readable ones' names and messages)."""
+        return self._transition_invs
+
+    def canonical(self, state: CompiledState) -> CompiledState:
+        """The state with its participants sorted (codes sort as the readable locals do)."""
+        locs = state[5]
+        ordered = tuple(sorted(locs))
+        if ordered == locs:
+            return state
+        return (state[0], state[1], state[2], state[3], state[4], ordered)
+
+    def orbit_size(self, state: CompiledState) -> int:
+        """How many concrete states ``state``'s canonical form stands for (see BarrierSystem)."""
+        locs = state[5]
+        size = factorial(len(locs))
+        for count in Counter(locs).values():
+            size //= factorial(count)
+        return size
+
+    def stuck(self, state: CompiledState) -> str | None:
+        """Names the participants that wait forever, if any."""
+        status = self.codes.status
+        waiting = [f"P{i}" for i, c in enumerate(state[5]) if status[c] in (WAITING, BLOCKED)]
+        if not waiting:
+            return None
+        return f"{', '.join(waiting)} wait forever: no event can release them"
+
+    def documented_hang(self, state: CompiledState) -> str | None:
+        """The profile's documented hang, when a dead participant explains this stuck state."""
+        hang = self.profile.documented_hang
+        status = self.codes.status
+        if hang and any(status[c] == DEAD for c in state[5]):
+            return hang
+        return None
+
+    def describe(self, state: CompiledState) -> str:
+        """One line per state for traces (the readable state's rendering)."""
+        return self.decode(state).describe()
+
+
+def compiled_system(
+    profile: Profile, parties: int, participants: int, bounds: Bounds | None = None
+) -> CompiledBarrierSystem:
+    """The compiled form of ``BarrierSystem(profile, parties, participants, bounds)``."""
+    return CompiledBarrierSystem(profile, parties, participants, bounds)
