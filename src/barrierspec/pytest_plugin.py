@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import pathlib
 import sys
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -134,12 +135,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
 
 
+def _is_conformance_test(item: pytest.Item) -> bool:
+    """True for a test of a class derived from BarrierConformanceTests."""
+    testing = sys.modules.get(_TESTING)
+    cls = getattr(item, "cls", None)
+    return testing is not None and cls is not None and issubclass(
+        cls, testing.BarrierConformanceTests
+    )
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Hand the command-line settings (and the report sink) to a conformance test."""
-    if _property_of(item) is None:
-        return
     instance = getattr(item, "instance", None)
-    if instance is None:
+    if instance is None or not _is_conformance_test(item):
         return
     config = item.config
     instance.barrierspec_settings = settings_from(config, instance.check_settings)
@@ -150,6 +158,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             records.append({"test": item.nodeid, "property": name, **result.to_json()})
 
         instance.barrierspec_record = record
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Report a not-applicable skip at the user's test class, not inside barrierspec."""
+    report = yield
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and _is_conformance_test(item):
+        cls = item.getparent(pytest.Class)
+        line = cls.reportinfo()[1] if cls is not None else None
+        report.longrepr = (item.nodeid.split("::")[0], (line or 0) + 1, longrepr[2])
+    return report
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
