@@ -66,6 +66,13 @@ def _allowed_moves(profile: Profile) -> set[str]:
 
 
 @pytest.mark.parametrize("name", PROFILES)
+def test_every_move_has_its_own_name(name: str) -> None:
+    # the coverage below counts moves by name
+    names = [m.name for m in proof_model(get_profile(name)).moves]
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("name", PROFILES)
 def test_the_configurations_compared_take_every_move_the_invariant_allows(name: str) -> None:
     taken: set[str] = set()
     for parties, participants in SHAPES:

@@ -213,14 +213,16 @@ class _Builder:
             int_val(0) if released is None else released,
         )
 
-    def _recheck(self, label: Label, gate: BoolTerm, s: Sym) -> Iterator[Move]:
-        """``_recheck``: after a member left, release the round if all who remain wait."""
+    def _recheck(self, label: Label, s: Sym, how: str = "leaves") -> Iterator[Move]:
+        """``_recheck``: after a member left, release the round if all who remain wait.
+
+        ``how`` names the leaving in the branch names, which must tell apart two moves of one
+        label.
+        """
         full = (s.parties > 0) & s.arrived.eq(s.parties)
         post, released = self._release(s, None)
-        yield self._move(
-            label, "leaves; the round is complete", gate & full, post, released=released
-        )
-        yield self._move(label, "leaves", gate & ~full, s)
+        yield self._move(label, f"{how}; the round is complete", full, post, released=released)
+        yield self._move(label, how, ~full, s)
 
     def _arrive(
         self,
@@ -344,7 +346,7 @@ class _Builder:
         else:
             label = Label("Timeout", (), c, (Out("Returned", "False"),))
             cancelled = LocalClass(member=Member.CANCELLED)
-            yield from self._recheck(label, bool_val(True), self._leave(pre, c, cancelled))
+            yield from self._recheck(label, self._leave(pre, c, cancelled))
 
     def cancel(self, c: LocalClass) -> Iterator[Move]:
         pre, mode = self.pre, self.pol.cancellation
@@ -354,16 +356,18 @@ class _Builder:
             if waiting(c):
                 label = Label("Cancel", (), c, (Out("Raised", "CANCELLED_BARRIER"),))
                 left = self._leave(pre, c, LocalClass(member=Member.CANCELLED))
-                yield from self._recheck(label, bool_val(True), left)
+                yield from self._recheck(label, left)
                 return
             label = Label("Cancel", (), c)
             left = self._leave(pre, c, attrs.evolve(c, member=Member.CANCELLED))
-            yield from self._recheck(label, bool_val(True), left)
+            yield from self._recheck(label, left)
             if c.status is Status.PASSED:  # the cancel may win the race with the wake-up
                 woken = LocalClass(
                     status=Status.FAILING, fault=Fault.CANCELLED_BARRIER, member=Member.CANCELLED
                 )
-                yield from self._recheck(label, bool_val(True), prune(self._leave(pre, c, woken)))
+                yield from self._recheck(
+                    label, prune(self._leave(pre, c, woken)), "leaves before its wake-up"
+                )
             return
         if mode is Cancellation.NONE or self.dynamic:
             return
@@ -405,7 +409,7 @@ class _Builder:
             return
         label = Label("Die", (), c)
         if death is Death.WITHDRAW and c.member is Member.MEMBER:
-            yield from self._recheck(label, bool_val(True), prune(self._leave(pre, c, DEAD)))
+            yield from self._recheck(label, prune(self._leave(pre, c, DEAD)))
             return
         if death is Death.WITHDRAW or not waiting(c):
             yield self._move(label, "dies", bool_val(True), prune(relocate(pre, c, DEAD)))
