@@ -36,33 +36,21 @@ _TESTING = "barrierspec.conformance._testing"
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 
 
+# (name, type, metavar, help) of the valued options; None means "not given"
+_VALUED = (
+    ("seed", int, "N", "seed for the drawn programs (default: random, shown on failure)"),
+    ("examples", int, "N", "programs tried per conformance property (default: 1000)"),
+    ("budget", float, "SECONDS", "search time per conformance property (default: 4)"),
+)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ``--barrierspec-...`` options."""
     group = parser.getgroup("barrierspec", "barrier conformance (barrierspec)")
-    group.addoption(
-        "--barrierspec-seed",
-        action="store",
-        type=int,
-        default=None,
-        metavar="N",
-        help="seed for the barrierspec conformance programs (default: random)",
-    )
-    group.addoption(
-        "--barrierspec-examples",
-        action="store",
-        type=int,
-        default=None,
-        metavar="N",
-        help="programs tried per conformance property (default: 1000, within the budget)",
-    )
-    group.addoption(
-        "--barrierspec-budget",
-        action="store",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="search time per conformance property (default: 4)",
-    )
+    for name, kind, metavar, text in _VALUED:
+        group.addoption(
+            f"--barrierspec-{name}", type=kind, default=None, metavar=metavar, help=text
+        )
     group.addoption(
         "--barrierspec-thorough",
         action="store_true",
