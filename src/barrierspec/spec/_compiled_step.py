@@ -202,6 +202,17 @@ def make_successors(
             return trip(state, -1, False)[0]
         return state
 
+    wait_labels, enter_labels, notice_labels = labels.wait, labels.enter, labels.notice
+    abort_labels, reset_labels, join_labels = labels.abort, labels.reset, labels.join
+    timeout_raised, timeout_false = labels.timeout_raised, labels.timeout_false
+    resume_raised, resume_true, resume_index = (
+        labels.resume_raised,
+        labels.resume_true,
+        labels.resume_index,
+    )
+    plain_raises = (False,)
+    both_raises = (False, True)
+
     def successors(state: CompiledState) -> list[tuple[Label, CompiledState]]:
         rnd, arrived, broken, parties, taken, locs = state
         out: list[tuple[Label, CompiledState]] = []
@@ -211,102 +222,81 @@ def make_successors(
         trip_next = (
             not broken and arrived + 1 == parties and not (draining and newcomers_only_block)
         )
-        may_wait = rnd < rounds
+        wait_raises = both_raises if trip_next and failing_actions else plain_raises
+        waiting_now = waiting_code[rnd] if rnd < rounds else None
         for p, c in enumerate(locs):
             s = status[c]
-            if s == DEAD:
-                if dead_arrival[c]:  # Notice
-                    new = locs[:p] + (dead0,) + locs[p + 1 :]
-                    add((labels.notice[p], (rnd, arrived - 1, broken, parties, taken, new)))
-                    add((labels.notice[p], break_all(rnd, parties, taken, new)))
-                continue
-            before = locs[:p]
-            after = locs[p + 1 :]
             if s == IDLE:
-                if may_wait and (not dynamic or member[c]):
-                    for t in wait_timeouts:
-                        for x in (False, True) if trip_next and failing_actions else (False,):
-                            labs = labels.wait[p][t][x]
-                            if dynamic and member[c] == _CANCELLED:
-                                add((labs[Outcome.CANCELLED_BARRIER], state))
-                                continue
-                            if broken:
-                                add((labs[Outcome.BROKEN], state))
-                                continue
-                            if draining and newcomers_block:
-                                b = blocked_code[t * 2 + x][member[c]]
-                                add(
-                                    (
-                                        labs[_PLAIN],
-                                        (
-                                            rnd,
-                                            arrived,
-                                            broken,
-                                            parties,
-                                            taken,
-                                            before + (b,) + after,
-                                        ),
-                                    )
-                                )
-                                if newcomers_only_block:
-                                    continue
-                            post, outcome = arrive(state, p, t, x)
-                            add((labs[outcome], post))
+                m = member[c]
+                if waiting_now is not None and (m or not dynamic):
+                    _waits(
+                        state,
+                        p,
+                        m,
+                        draining=draining,
+                        wait_raises=wait_raises,
+                        waiting_now=waiting_now,
+                        add=add,
+                    )
                 if can_abort:
-                    add((labels.abort[p], break_all(rnd, parties, taken, locs)))
+                    add((abort_labels[p], break_all(rnd, parties, taken, locs)))
                 if can_reset:
                     new = tuple(map(reset_local, locs))
-                    add((labels.reset[p], (rnd, 0, False, parties, prune(taken, new), new)))
-                if can_join and member[c] != _MEMBER:
-                    new = before + (idle_member,) + after
-                    add((labels.join[p], (rnd, arrived, broken, parties + 1, taken, new)))
-            elif s == BLOCKED:
-                if not draining and not broken:
-                    post, outcome = arrive(state, p, timed[c], raises[c])
-                    add((labels.enter[p][outcome], post))
-                if timed[c] and timeouts_while_blocked:
-                    new = before + (idle[c],) + after
-                    add(
-                        (
-                            labels.timeout_raised[p][_TIMEOUT],
-                            (rnd, arrived, broken, parties, taken, new),
-                        )
-                    )
-            elif s == WAITING:
-                if timed[c]:
-                    if give_up is GiveUp.BREAK_ALL:
-                        new = before + (idle[c],) + after
-                        add(
-                            (labels.timeout_raised[p][_BROKEN], break_all(rnd, parties, taken, new))
-                        )
-                    elif give_up is GiveUp.WITHDRAW:
-                        new = before + (idle[c],) + after
-                        post = (rnd, arrived - 1, broken, parties, taken, new)
-                        add((labels.timeout_raised[p][_TIMEOUT], post))
-                    else:
-                        add((labels.timeout_false[p], recheck(leave(state, p, idle_cancelled))))
+                    add((reset_labels[p], (rnd, 0, False, parties, prune(taken, new), new)))
+                if can_join and m != _MEMBER:
+                    new = locs[:p] + (idle_member,) + locs[p + 1 :]
+                    add((join_labels[p], (rnd, arrived, broken, parties + 1, taken, new)))
             elif s == PASSED:
-                new = before + (idle[c],) + after
+                new = locs[:p] + (idle[c],) + locs[p + 1 :]
+                keep = 0
+                if taken:
+                    for other in new:
+                        keep |= slot_of_passed[other]
                 if doomed[c]:
-                    post = (rnd, arrived, broken, parties, prune(taken, new), new)
-                    add((labels.resume_raised[p][_BROKEN], post))
+                    post = (rnd, arrived, broken, parties, taken & keep, new)
+                    add((resume_raised[p][_BROKEN], post))
                 if not distinct:
-                    post = (rnd, arrived, broken, parties, prune(taken, new), new)
-                    add((labels.resume_true[p], post))
+                    add((resume_true[p], (rnd, arrived, broken, parties, taken & keep, new)))
                 else:
                     shift = local_round[c] * width
                     used = taken >> shift
                     has_entry = used & present
+                    indices = resume_index[p]
                     for index in range(parties):
                         if has_entry and used >> index & 1:
                             continue
                         picked = taken | (1 << (shift + index)) if has_entry else taken
-                        post = (rnd, arrived, broken, parties, prune(picked, new), new)
-                        add((labels.resume_index[p][index], post))
-            else:  # FAILING
-                new = before + (idle[c],) + after
+                        add((indices[index], (rnd, arrived, broken, parties, picked & keep, new)))
+            elif s == WAITING:
+                if timed[c]:
+                    if give_up is GiveUp.BREAK_ALL:
+                        new = locs[:p] + (idle[c],) + locs[p + 1 :]
+                        post = break_all(rnd, parties, taken, new)
+                        add((timeout_raised[p][_BROKEN], post))
+                    elif give_up is GiveUp.WITHDRAW:
+                        new = locs[:p] + (idle[c],) + locs[p + 1 :]
+                        post = (rnd, arrived - 1, broken, parties, taken, new)
+                        add((timeout_raised[p][_TIMEOUT], post))
+                    else:
+                        add((timeout_false[p], recheck(leave(state, p, idle_cancelled))))
+            elif s == FAILING:
+                new = locs[:p] + (idle[c],) + locs[p + 1 :]
                 post = (rnd, arrived, broken, parties, prune(taken, new), new)
-                add((labels.resume_raised[p][fault[c]], post))
+                add((resume_raised[p][fault[c]], post))
+            elif s == BLOCKED:
+                if not draining and not broken:
+                    post, outcome = arrive(state, p, timed[c], raises[c])
+                    add((enter_labels[p][outcome], post))
+                if timed[c] and timeouts_while_blocked:
+                    new = locs[:p] + (idle[c],) + locs[p + 1 :]
+                    post = (rnd, arrived, broken, parties, taken, new)
+                    add((timeout_raised[p][_TIMEOUT], post))
+            else:  # DEAD
+                if dead_arrival[c]:  # the barrier may notice the dead arrival
+                    new = locs[:p] + (dead0,) + locs[p + 1 :]
+                    add((notice_labels[p], (rnd, arrived - 1, broken, parties, taken, new)))
+                    add((notice_labels[p], break_all(rnd, parties, taken, new)))
+                continue
             if can_cancel and (
                 (dynamic and member[c] == _MEMBER)
                 or (not dynamic and s in (WAITING, BLOCKED, PASSED))
@@ -315,6 +305,43 @@ def make_successors(
             if deaths_left:
                 _die(state, p, c, s, add)
         return out
+
+    def _waits(
+        state: CompiledState,
+        p: int,
+        m: int,
+        *,
+        draining: bool,
+        wait_raises: tuple[bool, ...],
+        waiting_now: list[list[int]],
+        add: Callable[[tuple[Label, CompiledState]], None],
+    ) -> None:
+        """The Wait events of idle participant ``p`` (member ``m``): _step._on_wait."""
+        rnd, arrived, broken, parties, taken, locs = state
+        labels_p = wait_labels[p]
+        if (dynamic and m == _CANCELLED) or broken:
+            outcome = Outcome.CANCELLED_BARRIER if dynamic and m == _CANCELLED else Outcome.BROKEN
+            for t in wait_timeouts:
+                for x in wait_raises:
+                    add((labels_p[t][x][outcome], state))
+            return
+        before, after = locs[:p], locs[p + 1 :]
+        block = draining and newcomers_block
+        trips = arrived + 1 == parties
+        for t in wait_timeouts:
+            for x in wait_raises:
+                labs = labels_p[t][x]
+                if block:
+                    new = before + (blocked_code[t * 2 + x][m],) + after
+                    add((labs[_PLAIN], (rnd, arrived, broken, parties, taken, new)))
+                    if newcomers_only_block:
+                        continue
+                if trips:
+                    post, outcome = trip(state, p, x)
+                    add((labs[outcome], post))
+                else:
+                    new = before + (waiting_now[t * 2 + x][m],) + after
+                    add((labs[_PLAIN], (rnd, arrived + 1, broken, parties, taken, new)))
 
     def _cancel(
         state: CompiledState,
