@@ -14,18 +14,16 @@ import time
 from collections.abc import Callable
 
 import attrs
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis import strategies as st
-from hypothesis.errors import Flaky, NoSuchExample
 
 from barrierspec import adapters as ad
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._arguments import check_arguments
 from barrierspec.conformance._drivers import default_profile, opener, resolve
 from barrierspec.conformance._generated import run_generated
-from barrierspec.conformance._program import Instruction, Timing, instructions
+from barrierspec.conformance._program import Instruction, Timing
 from barrierspec.conformance._result import CheckResult, PropertyResult
 from barrierspec.conformance._runner import Run, run_program
+from barrierspec.conformance._search import search
 from barrierspec.errors import UsageError
 from barrierspec.spec import Profile, get_profile
 
@@ -43,7 +41,7 @@ class CheckSettings:
     """
 
     examples: int = 1000
-    budget: float = 4.0
+    budget: float = 3.0
     seed: int | None = None
     timeout: float = 0.05
     generated: bool = True
@@ -78,64 +76,6 @@ def _kinds(prop: props.Property, caps: ad.Capabilities, profile: Profile, kind: 
             continue
         usable.append(op)
     return usable
-
-
-def _search(
-    prop: props.Property,
-    runner: Callable[[int, list[Instruction]], Run],
-    kinds: list[str],
-    cfg: CheckSettings,
-    seed: int,
-) -> tuple[int, Run | None]:
-    """Look for a failing program; return (programs run, the minimal failing run or None)."""
-    failures: dict[tuple[int, tuple[Instruction, ...]], Run] = {}
-    count = 0
-    deadline = time.monotonic() + cfg.budget
-
-    errors: list[BaseException] = []
-    shrink_deadline = [float("inf")]
-
-    def fails(example: tuple[int, list[Instruction]]) -> bool:
-        nonlocal count
-        parties, program = example
-        now = time.monotonic()
-        if errors or (not failures and now > deadline):
-            return False
-        if failures and now > shrink_deadline[0]:
-            return False  # shrinking has had its time: keep the smallest failure so far
-        count += 1
-        try:
-            run = runner(parties, program)
-        except Exception as exc:  # a driver or usage error: not a finding; re-raised below
-            errors.append(exc)
-            return False
-        if run.failure is not None:
-            if not failures:
-                shrink_deadline[0] = time.monotonic() + cfg.shrink_budget
-            failures[(parties, tuple(program))] = run
-            return True
-        return False
-
-    strategy = st.tuples(st.integers(1, prop.max_parties), instructions(prop, kinds))
-    conf = settings(
-        max_examples=cfg.examples,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.shrink],
-    )
-    try:
-        find(strategy, fails, settings=conf, random=random.Random(seed))
-    except NoSuchExample:
-        if errors:
-            raise errors[0] from None
-        return count, None
-    except Flaky:
-        if not failures:
-            raise errors[0] if errors else RuntimeError(f"{prop.name}: flaky search") from None
-    # the smallest failure seen: find's answer, unless the shrink budget cut shrinking short
-    key = min(failures, key=lambda k: (len(failures[k].steps), k[0], len(k[1])))
-    return count, failures[key]
 
 
 def check(
@@ -194,7 +134,15 @@ def check(
                 observers=prop.observers,
             )
 
-        count, run = _search(prop, runner, _kinds(prop, caps, prof, tgt.kind), cfg, seed)
+        count, run = search(
+            prop,
+            runner,
+            _kinds(prop, caps, prof, tgt.kind),
+            seed,
+            examples=cfg.examples,
+            budget=cfg.budget,
+            shrink_budget=cfg.shrink_budget,
+        )
         results.append(PropertyResult.from_run(prop, prof, run, count, time.monotonic() - t0))
     if tgt.kind != "named" and selected("argument validation"):
         if progress is not None:

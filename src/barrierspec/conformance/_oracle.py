@@ -400,9 +400,7 @@ class Oracle:
     def _shown(self, outputs: Iterable[object]) -> tuple[str, ...]:
         """Outputs as text, leaving out action runs for targets without an action."""
         return tuple(
-            str(o)
-            for o in outputs
-            if self.capabilities.has_action or not isinstance(o, ActionRan)
+            str(o) for o in outputs if self.capabilities.has_action or not isinstance(o, ActionRan)
         )
 
     def _outcome_reason(self, seen: ad.Step) -> str:

@@ -50,20 +50,19 @@ def instructions(
 ) -> st.SearchStrategy[list[Instruction]]:
     """Programs for ``prop`` using only ``kinds`` (already filtered by capability).
 
-    Swarm testing: each program first draws which kinds it may use (waits always among
-    them), so some programs are dense in cancels or resets and others nearly free of them;
-    uniform mixes rarely reach the deep states where bugs hide.
+    Swarm testing: each program first draws which of the optional kinds it may use (the
+    property's key operations are always among them), so some programs are dense in cancels
+    or resets and others nearly free of them; uniform mixes rarely reach the deep states
+    where bugs hide.
     """
-    ordered = sorted(kinds, key=lambda k: k != props.WAIT)
-    others = ordered[1:] if ordered and ordered[0] == props.WAIT else ordered
-    subsets: st.SearchStrategy[set[str]] = st.just(set(others))
-    if len(others) > 1:
-        subsets = st.sets(st.sampled_from(others), min_size=1, max_size=len(others))
+    keys = [k for k in kinds if k in prop.key_ops] or list(kinds[:1])
+    others = [k for k in kinds if k not in keys]
+    subsets: st.SearchStrategy[set[str]] = st.just(set())
+    if others:
+        subsets = st.sets(st.sampled_from(others), max_size=len(others))
 
     def program(chosen: set[str]) -> st.SearchStrategy[list[Instruction]]:
-        usable = sorted(chosen | ({props.WAIT} if props.WAIT in kinds else set()))
-        if not usable:
-            usable = sorted(kinds)
+        usable = keys + sorted(chosen)
         step = st.builds(Instruction, st.sampled_from(usable), st.integers(0, 7))
         return st.lists(step, min_size=3, max_size=prop.max_ops)
 
@@ -100,7 +99,10 @@ def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None
         else:
             candidates = [p for p in everyone if oracle.is_waiting(p)]
     elif kind == props.KILL:
-        candidates = [p for p in everyone if _alive(oracle, p)]
+        # one death per program (as the explorer's default bound), preferably of a waiter
+        if any(not _alive(oracle, p) for p in everyone):
+            return None
+        candidates = [p for p in everyone if oracle.is_waiting(p)] or list(everyone)
     elif kind == props.JOIN:
         candidates = [p for p in idle if not _holds_member(oracle, p)]
     elif kind == props.ADVANCE:

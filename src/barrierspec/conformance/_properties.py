@@ -47,6 +47,8 @@ class Property:
     observers: bool = False
     membership: Membership | None = None
     max_ops: int = 10
+    budget_factor: float = 1.0  # this property's share of time, relative to the others
+    key_ops: tuple[str, ...] = (WAIT,)  # always drawn; the small-scope phase uses only these
 
 
 PROPERTIES: tuple[Property, ...] = (
@@ -63,6 +65,7 @@ PROPERTIES: tuple[Property, ...] = (
         (WAIT, CANCEL),
         extra=2,
         membership=Membership.FIXED,
+        key_ops=(WAIT, CANCEL),
     ),
     Property(
         "draining",
@@ -86,30 +89,35 @@ PROPERTIES: tuple[Property, ...] = (
         (WAIT,),
         needs=("has_action",),
         extra=1,
+        key_ops=(WAIT,),
     ),
     Property(
         "action failure",
         "a failing action raises in the last arrival and breaks the barrier for the others",
         (WAIT, RAISE, RESET),
         needs=("has_action", "has_reset"),
+        key_ops=(WAIT, RAISE, RESET),
     ),
     Property(
         "timeout",
         "a wait's timeout has the profile's effect (break, withdraw, or False)",
         (WAIT, TIMED, RESET, ADVANCE),
         needs=("has_timeout",),
+        key_ops=(WAIT, TIMED, ADVANCE),
     ),
     Property(
         "abort",
         "abort breaks current and future waits until reset",
         (WAIT, ABORT, RESET),
         needs=("has_abort",),
+        key_ops=(WAIT, ABORT),
     ),
     Property(
         "reset",
         "reset breaks the waiters and leaves the barrier usable, also after a break",
         (WAIT, RESET, ABORT, TIMED, ADVANCE),
         needs=("has_reset",),
+        key_ops=(WAIT, RESET),
     ),
     Property(
         "broken stickiness",
@@ -117,6 +125,7 @@ PROPERTIES: tuple[Property, ...] = (
         (WAIT, ABORT, TIMED, RESET, ADVANCE),
         needs=("has_broken",),
         observers=True,
+        key_ops=(WAIT, ABORT, RESET),
     ),
     Property(
         "n_waiting",
@@ -124,6 +133,7 @@ PROPERTIES: tuple[Property, ...] = (
         (WAIT, CANCEL, TIMED, RESET, ADVANCE),
         needs=("has_n_waiting",),
         observers=True,
+        key_ops=(WAIT, CANCEL),
     ),
     Property(
         "cancellation",
@@ -131,6 +141,7 @@ PROPERTIES: tuple[Property, ...] = (
         (WAIT, CANCEL),
         needs=("has_cancel",),
         extra=1,
+        key_ops=(WAIT, CANCEL),
     ),
     Property(
         "membership",
@@ -139,6 +150,7 @@ PROPERTIES: tuple[Property, ...] = (
         membership=Membership.DYNAMIC,
         extra=1,
         observers=True,
+        key_ops=(WAIT, CANCEL, JOIN),
     ),
     Property(
         "dead participant",
@@ -147,6 +159,8 @@ PROPERTIES: tuple[Property, ...] = (
         needs=("has_kill", "has_timeout"),
         extra=0,
         max_ops=8,
+        budget_factor=3.0,  # processes are slow to start, and hangs cost their watchdog
+        key_ops=(WAIT, KILL),
     ),
 )
 

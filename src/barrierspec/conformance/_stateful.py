@@ -47,8 +47,15 @@ _EVERY_KIND = props.Property(
     "state machine",
     "every operation the target supports",
     (
-        props.WAIT, props.TIMED, props.RAISE, props.ABORT, props.RESET,
-        props.CANCEL, props.KILL, props.ADVANCE, props.JOIN,
+        props.WAIT,
+        props.TIMED,
+        props.RAISE,
+        props.ABORT,
+        props.RESET,
+        props.CANCEL,
+        props.KILL,
+        props.ADVANCE,
+        props.JOIN,
     ),
 )
 _PICKS = st.integers(0, 7)
@@ -204,8 +211,7 @@ def barrier_state_machine(
     """
     if parties < 1 or participants < parties:
         raise ValueError(
-            f"need 1 <= parties <= participants, got parties={parties}, "
-            f"participants={participants}"
+            f"need 1 <= parties <= participants, got parties={parties}, participants={participants}"
         )
     tgt = resolve(target)
     wanted = profile or default_profile(tgt)
