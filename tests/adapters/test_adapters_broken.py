@@ -18,6 +18,7 @@ from barrierspec.adapters import (
     Cancel,
     Op,
     Reset,
+    Returned,
     Step,
     ThreadDriver,
     Wait,
@@ -95,11 +96,11 @@ def test_every_broken_class_is_covered_here_or_by_construction() -> None:
     assert covered == set(BROKEN)
 
 
-def test_no_validation_constructs_where_a_correct_barrier_refuses() -> None:
-    with pytest.raises(BarrierConstructionError):
-        ThreadDriver(correct.DrainingBarrier, 0, 1)
-    with ThreadDriver(threading_style.NoValidationBarrier, 0, 1) as driver:
-        assert driver.perform(W(0)).blocked == {0}  # never trips; blocked, not a hang
+def test_off_by_one_validation_refuses_where_a_correct_barrier_constructs() -> None:
+    with ThreadDriver(correct.DrainingBarrier, 1, 1) as driver:
+        assert driver.perform(W(0)).returned == {0: Returned(0)}
+    with pytest.raises(BarrierConstructionError, match="parties must be >= 2, got 1"):
+        ThreadDriver(threading_style.NoValidationBarrier, 1, 1)
 
 
 LONG = [W(0), W(1), W(2), W(3), W(1), W(2, action_raises=True), Reset(3), W(0, timeout=0.05),
