@@ -1,0 +1,220 @@
+"""How far each profile's model can be explored exhaustively within a time limit.
+
+For every profile, with and without symmetry, the number of participants grows (parties =
+participants, and parties = participants - 1 for the fixed-membership profiles) until one run
+exceeds the limit (60 s of CPU by default). Each run is a full ``explore`` with every
+invariant checked and deadlock detection on, at the CLI's default bounds (rounds 2, every
+axis enabled, one death where the profile has processes). Systems:
+
+* ``readable``: :class:`BarrierSystem`, the attrs model (the source of truth);
+* ``compiled``: :class:`CompiledBarrierSystem`, the same system on tuples;
+* ``compiled, no checks``: the compiled system without invariants (raw search speed; only
+  threading, parties = participants, no symmetry, for comparison with a bare BFS).
+
+The limit is on CPU time (``time.process_time``) so that a busy shared machine does not
+shrink the figures; wall time is recorded too. A run over the limit is stopped from the
+progress callback. Rows go to ``--jsonl`` as they come; ``--report`` renders the markdown
+tables from that file. Usage::
+
+    python benchmarks/explore_profiles.py --jsonl /tmp/profiles.jsonl
+    python benchmarks/explore_profiles.py --jsonl /tmp/profiles.jsonl --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Membership
+from barrierspec.spec._compiled_system import CompiledBarrierSystem
+from barrierspec.spec._explorer import explore
+
+SYSTEMS = ("readable", "compiled", "compiled, no checks")
+
+
+class _OverLimitError(Exception):
+    """Raised from the progress callback to stop a run past the limit."""
+
+
+def _system(kind: str, profile: str, parties: int, participants: int) -> Any:
+    prof = PROFILES[profile]
+    if kind == "readable":
+        return BarrierSystem(prof, parties, participants, Bounds())
+    return CompiledBarrierSystem(prof, parties, participants, Bounds(), checks=kind == "compiled")
+
+
+def run_one(
+    kind: str, profile: str, parties: int, participants: int, symmetry: bool, limit: float
+) -> dict[str, Any]:
+    """One exploration, stopped once it has used ``limit`` seconds of CPU."""
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    seen = {"states": 0, "transitions": 0}
+
+    def progress(states: int, transitions: int, depth: int, seconds: float) -> None:
+        seen.update(states=states, transitions=transitions)
+        if time.process_time() - cpu0 > limit:
+            raise _OverLimitError
+
+    row: dict[str, Any] = {
+        "system": kind,
+        "profile": profile,
+        "parties": parties,
+        "participants": participants,
+        "symmetry": symmetry,
+    }
+    try:
+        system = _system(kind, profile, parties, participants)
+        result = explore(system, symmetry=symmetry, progress=progress, progress_interval=0.25)
+    except _OverLimitError:
+        row.update(status="over", **seen)
+    else:
+        assert result.ok, result.violation
+        row.update(
+            status="ok",
+            states=result.states,
+            transitions=result.transitions,
+            depth=result.depth,
+            concrete=result.concrete_states,
+        )
+    row.update(cpu=time.process_time() - cpu0, wall=time.perf_counter() - wall0)
+    return row
+
+
+def _series(profile: str) -> list[tuple[int, bool]]:
+    """(parties offset, symmetry) series for ``profile``."""
+    fixed = PROFILES[profile].policies.membership is Membership.FIXED
+    offsets = (0, 1) if fixed else (0,)
+    return [(offset, symmetry) for symmetry in (False, True) for offset in offsets]
+
+
+def measure(args: argparse.Namespace) -> None:
+    with open(args.jsonl, "a") as out:
+        _measure(args, out)
+
+
+def _measure(args: argparse.Namespace, out: Any) -> None:
+    for kind in args.systems:
+        for profile in args.profiles:
+            for offset, symmetry in _series(profile):
+                if kind == "compiled, no checks" and (profile, offset, symmetry) != (
+                    "threading",
+                    0,
+                    False,
+                ):
+                    continue
+                if kind == "readable" and offset and not args.readable_offsets:
+                    continue
+                n = 1 + offset
+                while n <= args.max_participants:
+                    row = run_one(kind, profile, n - offset, n, symmetry, args.limit)
+                    row["load"] = os.getloadavg()[0]
+                    print(json.dumps(row), file=out, flush=True)
+                    print(_line(row), file=sys.stderr, flush=True)
+                    if row["status"] != "ok":
+                        break
+                    n += 1
+
+
+def _line(row: dict[str, Any]) -> str:
+    rate = row["states"] / row["cpu"] if row["cpu"] else 0.0
+    return (
+        f"{row['system']:<20} {row['profile']:<16} P={row['parties']:<2} "
+        f"N={row['participants']:<2} sym={row['symmetry']!s:<5} {row['status']:<4} "
+        f"{row['states']:>10,} states {row['transitions']:>11,} tr "
+        f"{row['cpu']:7.2f} s cpu {row['wall']:7.2f} s wall {rate:>9,.0f} st/s"
+    )
+
+
+def report(args: argparse.Namespace) -> None:
+    with open(args.jsonl) as lines:
+        rows = [json.loads(line) for line in lines]
+    print(
+        f"Machine: `nproc` = {os.cpu_count()}, {platform.machine()}, Python "
+        f"{platform.python_version()} ({platform.python_implementation()}); load average "
+        f"during the runs {min(r['load'] for r in rows):.1f}-{max(r['load'] for r in rows):.1f}."
+    )
+    print()
+    print("## Largest participants count exhausted within the limit (CPU seconds)")
+    print()
+    print("| profile | parties | symmetry | system | largest N | its states | its CPU s |")
+    print("|---|---|---|---|---:|---:|---:|")
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        offset = r["participants"] - r["parties"]
+        key = (r["profile"], offset, r["symmetry"], r["system"])
+        groups.setdefault(key, []).append(r)
+    for (profile, offset, symmetry, system), group in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], SYSTEMS.index(kv[0][3]))
+    ):
+        done = [r for r in group if r["status"] == "ok"]
+        best = max(done, key=lambda r: r["participants"]) if done else None
+        over = [r for r in group if r["status"] != "ok"]
+        note = "" if over else " (not reached)"
+        parties = "N" if offset == 0 else f"N-{offset}"
+        print(
+            f"| {profile} | {parties} | {'on' if symmetry else 'off'} | {system} | "
+            f"{best['participants'] if best else '-'}{note} | "
+            f"{best['states']:,} | {best['cpu']:.1f} |"
+            if best
+            else f"| {profile} | {parties} | {'on' if symmetry else 'off'} | {system} | - | | |"
+        )
+    print()
+    print("## Every run")
+    print()
+    print(
+        "| profile | P | N | symmetry | system | states | transitions | depth | CPU s | "
+        "wall s | states/s (CPU) |"
+    )
+    print("|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in sorted(
+        rows,
+        key=lambda r: (
+            r["profile"],
+            r["participants"] - r["parties"],
+            r["symmetry"],
+            r["participants"],
+            SYSTEMS.index(r["system"]),
+        ),
+    ):
+        over = r["status"] != "ok"
+        states = f"{r['states']:,}" + ("+ (stopped)" if over else "")
+        depth = "" if over else str(r["depth"])
+        rate = r["states"] / r["cpu"] if r["cpu"] else 0.0
+        print(
+            f"| {r['profile']} | {r['parties']} | {r['participants']} | "
+            f"{'on' if r['symmetry'] else 'off'} | {r['system']} | {states} | "
+            f"{r['transitions']:,} | {depth} | {r['cpu']:.2f} | {r['wall']:.2f} | {rate:,.0f} |"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jsonl", required=True, help="file the rows are appended to")
+    parser.add_argument("--report", action="store_true", help="render markdown from --jsonl")
+    parser.add_argument("--limit", type=float, default=60.0, help="CPU seconds per run")
+    parser.add_argument("--max-participants", type=int, default=30)
+    parser.add_argument("--profiles", nargs="*", default=sorted(PROFILES))
+    parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=SYSTEMS)
+    parser.add_argument(
+        "--readable-offsets",
+        action="store_true",
+        help="also run the readable system with parties = participants - 1",
+    )
+    args = parser.parse_args()
+    if args.report:
+        report(args)
+    else:
+        measure(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
