@@ -7,6 +7,7 @@ from typing import Any, Literal
 import attrs
 
 from barrierspec import adapters as ad
+from barrierspec.conformance._deviations import known_deviation
 from barrierspec.conformance._properties import Property
 from barrierspec.conformance._runner import Run
 from barrierspec.spec import Profile
@@ -123,10 +124,10 @@ class PropertyResult:
             failure.mismatch.reason,
             failure.mismatch.expected,
         )
-        known = [d for d in profile.deviations if d.prop == prop.name]
         note = failure.mismatch.reason
-        if known:
-            note += f" (matches the known deviation {known[0].key}: {known[0].summary})"
+        known = known_deviation(profile, [s.op for s in failure.steps], note)
+        if known is not None:
+            note += f" (looks like the known deviation {known.key}: {known.summary})"
         return cls(prop.name, prop.rule, "fail", note, cex, programs, seconds)
 
     def to_json(self) -> dict[str, Any]:
