@@ -62,8 +62,8 @@ class _Participant:
                 self.member = self.registry.barrier(self.name)
                 return Returned(None)
             if isinstance(op, Wait):
-                timeout = op.timeout
-                return Returned(self.member.wait() if timeout is None else self.member.wait(timeout))
+                member, timeout = self.member, op.timeout
+                return Returned(member.wait() if timeout is None else member.wait(timeout))
             raise TypeError(f"a named participant process cannot perform {op!r}")
         except BaseException as exc:
             return _picklable(outcome_of(exc))

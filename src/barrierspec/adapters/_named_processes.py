@@ -35,6 +35,7 @@ controller's registry: no process is left behind.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import multiprocessing
@@ -71,6 +72,8 @@ __all__ = ["NamedProcessDriver"]
 _KINDS = frozenset({"named", "named-process"})  # target kinds this driver accepts
 _CLOSE_BOUND = 2.0
 _PROBE_BOUND = 0.5
+_LOCAL_QUIET = 0.02  # seconds a wait must look blocked on a local lock before it counts
+_SERVER_SIDE = "in a server-side "
 _names = itertools.count()
 
 
@@ -123,6 +126,7 @@ class NamedProcessDriver(PollingDriver):
         self._seq = 0
         self._sent = [0] * participants  # operations sent to each participant
         self._live: dict[int, bool] = {}  # participant -> holds a member still counted
+        self._first_seen: dict[int, tuple[int, float]] = {}  # p -> (events, since) when blocked
         if observers:  # connect (and import lazily loaded modules) once, before forking
             call_bounded(lambda: self.registry.waiting(self.name), self.settle)
         try:
@@ -198,6 +202,14 @@ class NamedProcessDriver(PollingDriver):
         return dict(self._busy)
 
     def _observe(self, participant: int) -> Observation:
+        """One probe of a busy participant, with two refinements for processes:
+
+        * a Join is never taken as blocked (a registry must not make it wait for others): if
+          it does not return, the watchdog reports it ``settle`` seconds after it was sent;
+        * a wait blocked anywhere but in a server-side read (a local lock, a pipe) counts only
+          once the same observation has lasted ``_LOCAL_QUIET`` seconds: on a loaded machine
+          a participant can wait for a lock whose holder the OS has not run for a few ms.
+        """
         answer = self._ask(participant, "probe", _PROBE_BOUND)
         if participant in self._dead:
             return Observation(-1, True, "process gone")
@@ -206,7 +218,19 @@ class NamedProcessDriver(PollingDriver):
         started, events, blocked, where = answer
         if started != self._sent[participant]:  # still in recv() of the op: looks blocked
             return Observation(-1, False, "operation not picked up yet")
-        return Observation(events, blocked, where)
+        if not blocked or where.startswith(_SERVER_SIDE):
+            self._first_seen.pop(participant, None)
+            return Observation(events, blocked, where)
+        if isinstance(self._busy.get(participant), Join):
+            return Observation(events, False, f"joining ({where})")
+        now = time.monotonic()
+        seen_events, since = self._first_seen.get(participant, (events, now))
+        if seen_events != events:
+            since = now
+        self._first_seen[participant] = (events, since)
+        if now - since < _LOCAL_QUIET:
+            return Observation(events, False, f"{where} (not yet quiet)")
+        return Observation(events, True, where)
 
     def _await_change(self, timeout: float) -> None:
         self._collect(timeout)
@@ -338,10 +362,8 @@ class NamedProcessDriver(PollingDriver):
         idle = [p for p in range(self.participants) if p not in self._dead | set(self._busy)]
         for p in idle:  # still-busy participants cannot read their pipes: killed below
             for conn in (self._conns[p], self._ctls[p]):
-                try:
+                with contextlib.suppress(OSError):
                     conn.send(None)
-                except OSError:
-                    pass
         deadline = time.monotonic() + _CLOSE_BOUND
         for p in idle:
             self._procs[p].join(max(0.0, deadline - time.monotonic()))

@@ -33,12 +33,17 @@ class CancelWithoutRecheck(RedisNamedBarriers):
         self._scripts.cancel = self._client.register_script(_PRELUDE + body)
 
 
-class TimeoutWithoutRecheck(RedisNamedBarriers):
-    """A timed-out wait withdraws its member but does not release the remaining waiters."""
+class TimeoutKeepsMember(RedisNamedBarriers):
+    """A timed-out wait stops waiting but its member stays counted (N unchanged) until its
+    lease runs out, instead of being withdrawn at once: a timeout does not cancel."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        body = _without_recheck(_STATUS, "withdraw(id, 't')")
+        give_up = "withdraw(id, 't')"
+        stays = "redis.call('SREM', waitset, id)\n  redis.call('RPUSH', relp .. id, 't')"
+        if give_up not in _STATUS:
+            raise AssertionError("no withdraw on give-up: the reference scripts changed")
+        body = _STATUS.replace(give_up, stays, 1)
         self._scripts.status = self._client.register_script(_PRELUDE + body)
 
 

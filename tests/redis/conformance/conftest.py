@@ -14,18 +14,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
-HERE = pathlib.Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # _broken_redis, importable by spawned participants too
-    sys.path.insert(0, str(HERE))
-
-from _server import RedisServer
+from _server import RedisServer  # on sys.path through tests/redis/conftest.py
 
 from barrierspec import adapters
 from barrierspec.adapters import Target, target_from
 from barrierspec.adapters._named_processes import NamedProcessDriver
 from barrierspec.conformance import _drivers
 from barrierspec.reference._redis_barrier import RedisNamedBarriers
+
+HERE = pathlib.Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # _broken_redis, importable by spawned participants too
+    sys.path.insert(0, str(HERE))
 
 LEASE = 1.0  # long enough for a loaded 2-core CI machine; a kill costs about one lease
 

@@ -16,8 +16,15 @@ from _server import RedisServer
 from _util import eventually
 
 from barrierspec.adapters import (
+    Cancel,
     Capabilities,
-    Cancel, Join, Kill, Returned, Snapshot, Step, Target, Wait
+    Join,
+    Kill,
+    Returned,
+    Snapshot,
+    Step,
+    Target,
+    Wait,
 )
 from barrierspec.adapters._blocking_reads import observe_participant
 from barrierspec.adapters._named_processes import NamedProcessDriver
