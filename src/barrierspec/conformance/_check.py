@@ -48,6 +48,7 @@ class CheckSettings:
     settle: float = 3.0
     only: tuple[str, ...] = ()  # property names to run (empty: all)
     shrink_budget: float = 6.0  # seconds spent shrinking a failure to a minimal program
+    generated_budget: float = 8.0  # seconds for the model-generated tests
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:
@@ -153,7 +154,12 @@ def check(
         if progress is not None:
             progress("model-generated tests")
         generated, coverage = run_generated(
-            tgt, prof, timing=timing, real_clock=real_clock, settle=cfg.settle
+            tgt,
+            prof,
+            timing=timing,
+            real_clock=real_clock,
+            settle=cfg.settle,
+            budget=cfg.generated_budget,
         )
         results.append(generated)
     return CheckResult(

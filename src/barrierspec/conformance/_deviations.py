@@ -26,7 +26,8 @@ def _cancel_then_duplicate(ops: Sequence[ad.Op], reason: str) -> bool:
 
 def _kill_then_stuck(ops: Sequence[ad.Op], reason: str) -> bool:
     killed = any(isinstance(op, ad.Kill) for op in ops)
-    return killed and (reason.startswith("hang") or reason.startswith("who is blocked"))
+    stuck = ("hang", "who is blocked", "stayed blocked")
+    return killed and any(word in reason for word in stuck)
 
 
 _SIGNATURES: dict[str, Callable[[Sequence[ad.Op], str], bool]] = {

@@ -419,6 +419,12 @@ class Oracle:
         runs = len(seen.actions)
         if self.capabilities.has_action and runs > 1:
             return f"the action ran {runs} times for one operation"
+        for run in seen.actions:
+            if not run.raised and run.participant in seen.blocked:
+                return (
+                    f"P{run.participant} ran the action (its round tripped), then stayed "
+                    "blocked in wait()"
+                )
         released = [p for p, o in seen.returned.items() if isinstance(o, ad.Returned)]
         if released and all(self._must_block(s, seen) for s in self.states):
             passed = ", ".join(f"P{p}" for p in sorted(released))
