@@ -25,7 +25,7 @@ from barrierspec.conformance._result import CheckResult, PropertyResult
 from barrierspec.conformance._runner import Run, run_program
 from barrierspec.conformance._search import search
 from barrierspec.errors import UsageError
-from barrierspec.spec import Profile, get_profile
+from barrierspec.spec import Membership, Profile, get_profile
 
 __all__ = ["CheckSettings", "check"]
 
@@ -97,6 +97,13 @@ def check(
     wanted = profile or default_profile(tgt)
     prof = wanted if isinstance(wanted, Profile) else get_profile(wanted)
     caps = tgt.capabilities
+    named_profile = prof.policies.membership is Membership.DYNAMIC
+    if named_profile != (tgt.kind == "named"):
+        want = "a named-barrier registry" if named_profile else "a barrier with fixed parties"
+        raise UsageError(
+            f"profile {prof.name!r} describes {want}, but target {tgt.name!r} is a "
+            f"{tgt.kind} target; choose the profile matching the target"
+        )
     seed = cfg.seed if cfg.seed is not None else random.randrange(2**32)
     real_clock = tgt.kind != "asyncio"
     timing = Timing(cfg.timeout if real_clock else 1.0)

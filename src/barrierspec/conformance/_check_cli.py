@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import sys
 
 import attrs
 
+from barrierspec.adapters import resolve_target
 from barrierspec.errors import UsageError
 
 __all__ = ["add_arguments", "run"]
@@ -29,6 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     parser.add_argument("--seed", type=int, help="seed for the drawn programs (reproducible)")
     parser.add_argument(
+        "--declare",
+        action="append",
+        default=[],
+        metavar="CAPABILITY=BOOL",
+        help="override a detected capability, e.g. has_reset=false (repeatable); capabilities: "
+        "has_action, has_timeout, has_abort, has_reset, has_n_waiting, has_broken, "
+        "has_cancel, has_kill",
+    )
+    parser.add_argument(
         "--property",
         action="append",
         default=[],
@@ -38,6 +49,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--thorough", action="store_true", help="search ten times as many programs per property"
     )
+
+
+def _declared(items: list[str]) -> dict[str, bool]:
+    """``["has_reset=false", ...]`` as a capability mapping; UsageError on a bad item."""
+    declared: dict[str, bool] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        truth = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        if not sep or value.lower() not in truth:
+            raise UsageError(f"--declare expects CAPABILITY=true|false, got {item!r}")
+        declared[name.strip()] = truth[value.lower()]
+    return declared
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"checking {name} ...", file=sys.stderr, flush=True)
 
-    result = check(args.target, args.profile, settings_=cfg, progress=progress)
+    if os.getcwd() not in sys.path:  # "module:attr" resolves from here, as with python -m
+        sys.path.insert(0, os.getcwd())
+    target = resolve_target(args.target, capabilities=_declared(args.declare) or None)
+    result = check(target, args.profile, settings_=cfg, progress=progress)
     if tty:
         print("\r\033[K", end="", file=sys.stderr)
     print(result.format())
