@@ -14,6 +14,7 @@ operation is one the target supports (its :class:`~barrierspec.adapters.Capabili
 
 from __future__ import annotations
 
+import abc
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -100,7 +101,7 @@ def build_barrier(target: Target, parties: int, **kwargs: Any) -> Any:
         ) from exc
 
 
-class Driver:
+class Driver(abc.ABC):
     """Base class of the drivers; see the module docstring for the protocol."""
 
     kind: ClassVar[TargetKind]
@@ -170,11 +171,13 @@ class Driver:
 
     # -- for subclasses -----------------------------------------------------------------------
 
+    @abc.abstractmethod
     def _perform(self, op: Op) -> Step:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def _close(self) -> None:
-        raise NotImplementedError
+        ...
 
     def effective_timeout(self, op: Op) -> float | None:
         """The real-clock bound of ``op``: a Wait's timeout, else the default timeout."""

@@ -17,6 +17,7 @@ blocked, and ``close()`` frees or kills them.
 
 from __future__ import annotations
 
+import abc
 import time
 
 from barrierspec.adapters._base import Driver, describe
@@ -29,17 +30,17 @@ __all__ = ["PollingDriver"]
 class PollingDriver(Driver):
     """A driver that finds quiescence by polling observations of its participants."""
 
+    @abc.abstractmethod
     def _busy_now(self) -> dict[int, Op]:
         """Each participant inside an operation, with that operation."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _observe(self, participant: int) -> Observation:
         """One observation of a busy participant."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _await_change(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for an operation to finish (collecting it)."""
-        raise NotImplementedError
 
     def _settle(self, op: Op) -> Hang | None:
         start = time.monotonic()

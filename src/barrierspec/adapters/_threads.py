@@ -9,6 +9,7 @@ barrier whose abort does not wake them) are listed in ``leaked``.
 
 from __future__ import annotations
 
+import abc
 import queue
 import sys
 import threading
@@ -78,9 +79,9 @@ class ThreadEngine(PollingDriver):
         for worker in self._workers:
             worker.thread.start()
 
+    @abc.abstractmethod
     def execute(self, participant: int, op: Op) -> Outcome:
         """Run ``op`` in the calling participant thread; never raises."""
-        raise NotImplementedError
 
     def _control(self, op: Op) -> Outcome | None:
         """Run a controller-side operation (Cancel); None if it did not finish in time."""
