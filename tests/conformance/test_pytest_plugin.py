@@ -286,3 +286,22 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
 
 def test_the_conformance_package_does_not_need_pytest() -> None:
     assert _python(NO_PYTEST_CHECK) == "ok"
+
+
+def _make_barrier(parties: int, action: object = None, timeout: float | None = None) -> object:
+    import threading
+
+    return threading.Barrier(parties, action, timeout)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [RoundBarrier, _make_barrier, staticmethod(_make_barrier), "threading",
+     "tests.broken.correct:AsyncDrainingBarrier"],
+    ids=["class", "function", "staticmethod", "stdlib name", "module:attr"],
+)
+def test_every_form_of_barriertype_resolves(written: object) -> None:
+    cls = type("TestForm", (BarrierConformanceTests,), {"barriertype": written})
+    target = cls.barrier_target()
+    assert target.kind == ("asyncio" if "Async" in str(written) else "thread")
+    assert target.capabilities.has_timeout
