@@ -16,6 +16,7 @@ from barrierspec.adapters._base import (
 )
 from barrierspec.adapters._make import make_driver
 from barrierspec.adapters._named import NamedThreadDriver
+from barrierspec.adapters._named_processes import NamedProcessDriver
 from barrierspec.adapters._ops import (
     Abort,
     ActionFailure,
@@ -55,6 +56,7 @@ __all__ = [
     "Hang",
     "Join",
     "Kill",
+    "NamedProcessDriver",
     "NamedThreadDriver",
     "Op",
     "Outcome",

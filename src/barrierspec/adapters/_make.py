@@ -7,6 +7,7 @@ from typing import Any
 from barrierspec.adapters._asyncio import AsyncioDriver
 from barrierspec.adapters._base import Driver
 from barrierspec.adapters._named import NamedThreadDriver
+from barrierspec.adapters._named_processes import NamedProcessDriver
 from barrierspec.adapters._processes import ProcessDriver
 from barrierspec.adapters._target import Target, resolve_target
 from barrierspec.adapters._threads import ThreadDriver
@@ -18,6 +19,7 @@ _DRIVERS: dict[str, type[Driver]] = {
     "asyncio": AsyncioDriver,
     "process": ProcessDriver,
     "named": NamedThreadDriver,
+    "named-process": NamedProcessDriver,
 }
 
 

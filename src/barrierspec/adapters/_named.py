@@ -17,7 +17,17 @@ from __future__ import annotations
 from typing import Any
 
 from barrierspec.adapters._base import build_barrier, call_bounded
-from barrierspec.adapters._ops import Cancel, Join, Op, Outcome, Raised, Returned, Wait, outcome_of
+from barrierspec.adapters._ops import (
+    Cancel,
+    Join,
+    Op,
+    Outcome,
+    Raised,
+    Returned,
+    Snapshot,
+    Wait,
+    outcome_of,
+)
 from barrierspec.adapters._target import Target
 from barrierspec.adapters._threads import ThreadEngine
 from barrierspec.errors import UsageError
@@ -30,8 +40,15 @@ class NamedThreadDriver(ThreadEngine):
 
     kind = "named"
 
-    def __init__(self, target: Target | str | object, parties: int, participants: int, *,
-                 name: str = "barrier", **options: Any) -> None:
+    def __init__(
+        self,
+        target: Target | str | object,
+        parties: int,
+        participants: int,
+        *,
+        name: str = "barrier",
+        **options: Any,
+    ) -> None:
         super().__init__(target, parties, participants, **options)
         self.name = name
         self.registry: Any = build_barrier(self.target, parties)
@@ -59,13 +76,34 @@ class NamedThreadDriver(ThreadEngine):
         except BaseException as exc:
             return outcome_of(exc)
 
+    def _barrier_for_snapshot(self) -> object | None:
+        registry: object = self.registry
+        return registry
+
+    def _snapshot(self, barrier: object) -> Snapshot | None:
+        """``waiting(name)`` as n_waiting and ``members(name)`` as parties (bounded call)."""
+        if not self.capabilities.has_n_waiting:
+            return None
+        registry = self.registry
+
+        def read() -> Snapshot:
+            return Snapshot(
+                int(registry.waiting(self.name)), None, int(registry.members(self.name))
+            )
+
+        outcome = call_bounded(read, min(self.settle, 1.0))
+        if isinstance(outcome, Returned) and isinstance(outcome.value, Snapshot):
+            return outcome.value
+        return None
+
     def _control(self, op: Op) -> Outcome | None:
         p = op.participant  # type: ignore[union-attr]
         self._cancelled.add(p)
         outcome = call_bounded(self._members[p].cancel, self.settle)
         if outcome is None:
-            return Raised("other", "TimeoutError",
-                          f"member.cancel() did not return within {self.settle:g} s")
+            return Raised(
+                "other", "TimeoutError", f"member.cancel() did not return within {self.settle:g} s"
+            )
         return outcome
 
     def _release_all(self) -> None:

@@ -31,8 +31,9 @@ from barrierspec.errors import UsageError
 
 __all__ = ["Target", "TargetKind", "resolve_target", "target_from"]
 
-TargetKind: TypeAlias = Literal["thread", "asyncio", "process", "named"]
-_KINDS = ("thread", "asyncio", "process", "named")
+TargetKind: TypeAlias = Literal["thread", "asyncio", "process", "named", "named-process"]
+_KINDS = ("thread", "asyncio", "process", "named", "named-process")
+_NAMED = ("named", "named-process")
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,15 @@ class Target:
     accepts_ctx: bool = False
 
     def build(
-        self, parties: int, *, action: object = None, timeout: float | None = None,
+        self,
+        parties: int,
+        *,
+        action: object = None,
+        timeout: float | None = None,
         ctx: object = None,
     ) -> Any:
         """Build one barrier (or, for a named target, one registry)."""
-        if self.kind == "named":
+        if self.kind in _NAMED:
             return self.factory()
         kwargs: dict[str, object] = {}
         if action is not None:
@@ -88,18 +93,27 @@ def _mp_barrier(
 
 
 _THREADING_CAPS = Capabilities(
-    has_action=True, has_timeout=True, has_abort=True, has_reset=True,
-    has_n_waiting=True, has_broken=True,
+    has_action=True,
+    has_timeout=True,
+    has_abort=True,
+    has_reset=True,
+    has_n_waiting=True,
+    has_broken=True,
 )
 _STDLIB: dict[str, Target] = {
     "threading": Target("threading", "thread", threading.Barrier, _THREADING_CAPS),
     "asyncio": Target(
-        "asyncio", "asyncio", asyncio.Barrier,
+        "asyncio",
+        "asyncio",
+        asyncio.Barrier,
         dataclasses.replace(_THREADING_CAPS, has_action=False, has_cancel=True),
     ),
     "multiprocessing": Target(
-        "multiprocessing", "process", _mp_barrier,
-        dataclasses.replace(_THREADING_CAPS, has_kill=True), accepts_ctx=True,
+        "multiprocessing",
+        "process",
+        _mp_barrier,
+        dataclasses.replace(_THREADING_CAPS, has_kill=True),
+        accepts_ctx=True,
     ),
 }
 
@@ -131,7 +145,10 @@ def _detect_kind(name: str, sample: object, params: set[str]) -> TargetKind:
 
 
 def target_from(
-    obj: object, *, name: str | None = None, kind: TargetKind | None = None,
+    obj: object,
+    *,
+    name: str | None = None,
+    kind: TargetKind | None = None,
     capabilities: Mapping[str, bool] | None = None,
 ) -> Target:
     """A Target for a barrier class or factory, with detected (or declared) capabilities.
@@ -148,7 +165,7 @@ def target_from(
     sample: object = obj
     if not inspect.isclass(obj):
         try:
-            sample = obj() if kind == "named" else obj(2)
+            sample = obj() if kind in _NAMED else obj(2)
         except TypeError:
             sample = obj()
         except Exception as exc:
@@ -157,8 +174,17 @@ def target_from(
                 f"{type(exc).__name__}: {exc}"
             ) from exc
     detected = kind or _detect_kind(label, sample, params)
-    if detected == "named":
-        caps = Capabilities(has_timeout=True, has_cancel=True, named=True)
+    if detected in _NAMED:
+        observers = callable(getattr(sample, "members", None)) and callable(
+            getattr(sample, "waiting", None)
+        )
+        caps = Capabilities(
+            has_timeout=True,
+            has_cancel=True,
+            named=True,
+            has_n_waiting=observers,
+            has_kill=detected == "named-process",
+        )
     else:
         wait_params = _parameters(getattr(sample, "wait", None))
         caps = Capabilities(
@@ -176,7 +202,9 @@ def target_from(
 
 
 def resolve_target(
-    spec: str | object, *, kind: TargetKind | None = None,
+    spec: str | object,
+    *,
+    kind: TargetKind | None = None,
     capabilities: Mapping[str, bool] | None = None,
 ) -> Target:
     """The Target named by ``spec``: a stdlib name, ``"module:attr"``, or a class/factory."""
@@ -199,8 +227,7 @@ def resolve_target(
         module = importlib.import_module(module_name)
     except Exception as exc:
         raise UsageError(
-            f"target {spec!r}: module {module_name!r} does not import: "
-            f"{type(exc).__name__}: {exc}"
+            f"target {spec!r}: module {module_name!r} does not import: {type(exc).__name__}: {exc}"
         ) from exc
     obj: object = module
     for part in attr.split("."):

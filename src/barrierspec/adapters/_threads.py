@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from barrierspec.adapters._base import build_barrier, call_bounded, describe
+from barrierspec.adapters._blocking_reads import observe_participant
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
 from barrierspec.adapters._ops import (
     Abort,
@@ -113,7 +114,7 @@ class ThreadEngine(PollingDriver):
         worker = self._workers[participant]
         if worker.started != worker.sent:  # still in inbox.get(), which looks blocked
             return Observation(-1, False, "operation not picked up yet")
-        return worker.probe.observe()
+        return observe_participant(worker.probe)
 
     def _await_change(self, timeout: float) -> None:
         self.ledger.changed.wait(timeout)

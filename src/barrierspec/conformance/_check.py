@@ -98,7 +98,7 @@ def check(
     prof = wanted if isinstance(wanted, Profile) else get_profile(wanted)
     caps = tgt.capabilities
     named_profile = prof.policies.membership is Membership.DYNAMIC
-    if named_profile != (tgt.kind == "named"):
+    if named_profile != caps.named:
         want = "a named-barrier registry" if named_profile else "a barrier with fixed parties"
         raise UsageError(
             f"profile {prof.name!r} describes {want}, but target {tgt.name!r} is a "
@@ -152,7 +152,7 @@ def check(
             shrink_budget=cfg.shrink_budget,
         )
         results.append(PropertyResult.from_run(prop, prof, run, count, time.monotonic() - t0))
-    if tgt.kind != "named" and selected("argument validation"):
+    if not caps.named and selected("argument validation"):
         if progress is not None:
             progress("argument validation")
         results.append(check_arguments(tgt, prof))

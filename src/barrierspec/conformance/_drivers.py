@@ -12,12 +12,14 @@ _DEFAULT_PROFILE = {
     "asyncio": "asyncio",
     "process": "multiprocessing",
     "named": "grinder",
+    "named-process": "grinder",
 }
 _DRIVER_CLASS = {
     "thread": "ThreadDriver",
     "asyncio": "AsyncioDriver",
     "process": "ProcessDriver",
     "named": "NamedThreadDriver",
+    "named-process": "NamedProcessDriver",
 }
 
 

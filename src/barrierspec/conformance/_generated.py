@@ -111,7 +111,9 @@ def _to_op(event: Event | None, timing: Timing) -> ad.Op:
 def _tests(
     paths: dict[State, list[Event | None]], edges: dict[Edge, set[State]]
 ) -> list[list[Event | None]]:
-    tests = sorted(({tuple([*paths[s], op]) for (s, op) in edges}), key=len, reverse=True)
+    tests = sorted(
+        {tuple([*paths[s], op]) for (s, op) in edges}, key=lambda t: (len(t), repr(t)), reverse=True
+    )
     kept: list[tuple[Event | None, ...]] = []
     prefixes: set[tuple[Event | None, ...]] = set()
     for t in tests:

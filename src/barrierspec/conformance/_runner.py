@@ -75,7 +75,15 @@ def run_program(
         oracle = Oracle(profile, parties, participants, caps, real_clock)
         if caps.named:  # the model starts with `parties` members: create them
             for p in range(parties):
-                driver.perform(ad.Join(p))
+                joined = driver.perform(ad.Join(p))
+                if joined.hang is not None:
+                    steps.append(joined)
+                    hung = Mismatch(
+                        f"hang: {joined.hang.message}",
+                        "barrier(name) did not return",
+                        "creating a member returns at once",
+                    )
+                    return Run(parties, participants, tuple(steps), Failure(hung, tuple(steps)))
         for ins in program:
             op = concretise(ins, oracle, timing)
             if op is None:

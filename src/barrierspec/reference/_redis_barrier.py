@@ -36,9 +36,9 @@ import urllib.parse
 import uuid
 from typing import Any
 
+import redis
 import redis.exceptions
 
-import redis
 from barrierspec.errors import InvalidOperationError, UsageError
 from barrierspec.reference._redis_errors import (
     BarrierConnectionError,
