@@ -27,6 +27,10 @@ from barrierspec.conformance._runner import Run
 __all__ = ["search"]
 
 Runner = Callable[[int, list[Instruction]], Run]
+
+
+class _OutOfTime(Exception):  # noqa: N818 -- a signal, not an error
+    """Raised inside the search condition when the property's time is up."""
 SMALL_SCOPE_LENGTH = 5
 SMALL_SCOPE_SHARE = 0.4  # of the budget
 
@@ -102,10 +106,10 @@ def _random(
         nonlocal count
         parties, program = example
         now = time.monotonic()
-        if errors or (not failures and now > deadline):
+        if errors:
             return False
-        if failures and now > shrink_deadline[0]:
-            return False  # shrinking has had its time: keep the smallest failure so far
+        if (not failures and now > deadline) or (failures and now > shrink_deadline[0]):
+            raise _OutOfTime  # stop Hypothesis at once; keep the smallest failure so far
         count += 1
         try:
             run = runner(parties, program)
@@ -132,10 +136,11 @@ def _random(
     )
     try:
         find(strategy, fails, settings=conf, random=random.Random(seed))
-    except NoSuchExample:
+    except (NoSuchExample, _OutOfTime):
         if errors:
             raise errors[0] from None
-        return count, None
+        if not failures:
+            return count, None
     except Flaky:
         if not failures:
             raise errors[0] if errors else RuntimeError(f"{prop.name}: flaky search") from None
