@@ -13,7 +13,9 @@ axis enabled, one death where the profile has processes). Systems:
 
 The limit is on CPU time (``time.process_time``) so that a busy shared machine does not
 shrink the figures; wall time is recorded too. A run over the limit is stopped from the
-progress callback. Rows go to ``--jsonl`` as they come; ``--report`` renders the markdown
+progress callback. A run whose projected CPU time (the last run's, times its growth over
+the run before) exceeds ``--skip-above`` limits is not started, and recorded as projected.
+Rows go to ``--jsonl`` as they come; ``--report`` renders the markdown
 tables from that file. Usage::
 
     python benchmarks/explore_profiles.py --jsonl /tmp/profiles.jsonl
@@ -113,6 +115,7 @@ def _measure(args: argparse.Namespace, out: Any) -> None:
                 if kind == "readable" and offset and not args.readable_offsets:
                     continue
                 n = 1 + offset
+                previous = None
                 while n <= args.max_participants:
                     row = run_one(kind, profile, n - offset, n, symmetry, args.limit)
                     row["load"] = os.getloadavg()[0]
@@ -120,7 +123,23 @@ def _measure(args: argparse.Namespace, out: Any) -> None:
                     print(_line(row), file=sys.stderr, flush=True)
                     if row["status"] != "ok":
                         break
+                    projected = _projection(previous, row)
+                    if projected > args.skip_above * args.limit:
+                        skipped = {**row, "participants": n + 1, "parties": n + 1 - offset}
+                        skipped.update(status="projected", cpu=projected, wall=0.0)
+                        skipped.update(states=0, transitions=0, depth=None, concrete=None)
+                        print(json.dumps(skipped), file=out, flush=True)
+                        print(_line(skipped), file=sys.stderr, flush=True)
+                        break
+                    previous = row
                     n += 1
+
+
+def _projection(previous: dict[str, Any] | None, row: dict[str, Any]) -> float:
+    """CPU seconds the next size would take, growing as from ``previous`` to ``row``."""
+    if previous is None or previous["cpu"] < 0.5:
+        return 0.0
+    return float(row["cpu"] * row["cpu"] / previous["cpu"])
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -133,38 +152,44 @@ def _line(row: dict[str, Any]) -> str:
     )
 
 
+def _key(r: dict[str, Any]) -> tuple[Any, ...]:
+    offset = r["participants"] - r["parties"]
+    return (r["profile"], offset, r["symmetry"], SYSTEMS.index(r["system"]), r["participants"])
+
+
 def report(args: argparse.Namespace) -> None:
     with open(args.jsonl) as lines:
-        rows = [json.loads(line) for line in lines]
+        rows = sorted((json.loads(line) for line in lines), key=_key)
+    loads = [r["load"] for r in rows]
     print(
         f"Machine: `nproc` = {os.cpu_count()}, {platform.machine()}, Python "
-        f"{platform.python_version()} ({platform.python_implementation()}); load average "
-        f"during the runs {min(r['load'] for r in rows):.1f}-{max(r['load'] for r in rows):.1f}."
+        f"{platform.python_version()} ({platform.python_implementation()}); 1-minute load "
+        f"average during the runs {min(loads):.1f}-{max(loads):.1f}."
     )
     print()
-    print("## Largest participants count exhausted within the limit (CPU seconds)")
+    print(f"## Largest participants count exhausted within {args.limit:.0f} s of CPU")
     print()
-    print("| profile | parties | symmetry | system | largest N | its states | its CPU s |")
-    print("|---|---|---|---|---:|---:|---:|")
+    print("| profile | parties | symmetry | system | largest N | states | CPU s | next N |")
+    print("|---|---|---|---|---:|---:|---:|---|")
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
-        offset = r["participants"] - r["parties"]
-        key = (r["profile"], offset, r["symmetry"], r["system"])
-        groups.setdefault(key, []).append(r)
-    for (profile, offset, symmetry, system), group in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], SYSTEMS.index(kv[0][3]))
-    ):
-        done = [r for r in group if r["status"] == "ok"]
-        best = max(done, key=lambda r: r["participants"]) if done else None
-        over = [r for r in group if r["status"] != "ok"]
-        note = "" if over else " (not reached)"
-        parties = "N" if offset == 0 else f"N-{offset}"
+        groups.setdefault(_key(r)[:4], []).append(r)
+    for (profile, offset, symmetry, _), group in groups.items():
+        within = [r for r in group if r["status"] == "ok" and r["cpu"] <= args.limit]
+        best = max(within, key=lambda r: r["participants"])
+        stop = [r for r in group if r["participants"] > best["participants"]]
+        if not stop:
+            beyond = "not tried"
+        elif stop[0]["status"] == "ok":
+            beyond = f"exhausted in {stop[0]['cpu']:.1f} s, over the limit"
+        elif stop[0]["status"] == "over":
+            beyond = f"over the limit after {stop[0]['states']:,} states"
+        else:
+            beyond = f"not run: projected {stop[0]['cpu']:,.0f} s"
         print(
-            f"| {profile} | {parties} | {'on' if symmetry else 'off'} | {system} | "
-            f"{best['participants'] if best else '-'}{note} | "
-            f"{best['states']:,} | {best['cpu']:.1f} |"
-            if best
-            else f"| {profile} | {parties} | {'on' if symmetry else 'off'} | {system} | - | | |"
+            f"| {profile} | {'N' if offset == 0 else f'N-{offset}'} | "
+            f"{'on' if symmetry else 'off'} | {best['system']} | {best['participants']} | "
+            f"{best['states']:,} | {best['cpu']:.1f} | {beyond} |"
         )
     print()
     print("## Every run")
@@ -174,24 +199,20 @@ def report(args: argparse.Namespace) -> None:
         "wall s | states/s (CPU) |"
     )
     print("|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|")
-    for r in sorted(
-        rows,
-        key=lambda r: (
-            r["profile"],
-            r["participants"] - r["parties"],
-            r["symmetry"],
-            r["participants"],
-            SYSTEMS.index(r["system"]),
-        ),
-    ):
-        over = r["status"] != "ok"
-        states = f"{r['states']:,}" + ("+ (stopped)" if over else "")
-        depth = "" if over else str(r["depth"])
+    for r in rows:
+        lead = (
+            f"| {r['profile']} | {r['parties']} | {r['participants']} | "
+            f"{'on' if r['symmetry'] else 'off'} | {r['system']} |"
+        )
+        if r["status"] == "projected":
+            print(f"{lead} not run | | | ~{r['cpu']:,.0f} (projected) | | |")
+            continue
+        states = f"{r['states']:,}" + (" (stopped)" if r["status"] == "over" else "")
+        depth = r["depth"] if r["status"] == "ok" else ""
         rate = r["states"] / r["cpu"] if r["cpu"] else 0.0
         print(
-            f"| {r['profile']} | {r['parties']} | {r['participants']} | "
-            f"{'on' if r['symmetry'] else 'off'} | {r['system']} | {states} | "
-            f"{r['transitions']:,} | {depth} | {r['cpu']:.2f} | {r['wall']:.2f} | {rate:,.0f} |"
+            f"{lead} {states} | {r['transitions']:,} | {depth} | {r['cpu']:.2f} | "
+            f"{r['wall']:.2f} | {rate:,.0f} |"
         )
 
 
@@ -201,6 +222,12 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help="render markdown from --jsonl")
     parser.add_argument("--limit", type=float, default=60.0, help="CPU seconds per run")
     parser.add_argument("--max-participants", type=int, default=30)
+    parser.add_argument(
+        "--skip-above",
+        type=float,
+        default=3.0,
+        help="do not start a run projected to take more than this many limits",
+    )
     parser.add_argument("--profiles", nargs="*", default=sorted(PROFILES))
     parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=SYSTEMS)
     parser.add_argument(
