@@ -5,6 +5,8 @@
 * :data:`PROFILES` / :func:`get_profile` -- ``threading``, ``multiprocessing``, ``asyncio``,
   ``grinder``, each a bundle of named :class:`Policies`;
 * :class:`BarrierSystem` -- a profile's model as a transition system for the explorer;
+* :class:`CompiledBarrierSystem` / :func:`compiled_system` -- the same system on tuple states,
+  for fast exhaustive search (the CLI uses it);
 * :func:`state_invariants` / :func:`transition_invariants` -- the named safety properties.
 
 Nothing here does I/O, reads a clock or starts a thread: time, cancellation and death are
@@ -12,6 +14,7 @@ events.
 """
 
 from barrierspec.spec._barrier_system import BarrierSystem, StepFunction
+from barrierspec.spec._compiled_system import CompiledBarrierSystem, compiled_system
 from barrierspec.spec._enabled import Bounds, enabled
 from barrierspec.spec._explorer import ProgressCallback, explore
 from barrierspec.spec._invariants import state_invariants, transition_invariants
@@ -78,6 +81,7 @@ __all__ = [
     "Bounds",
     "Cancel",
     "Cancellation",
+    "CompiledBarrierSystem",
     "Death",
     "Deviation",
     "Die",
@@ -119,6 +123,7 @@ __all__ = [
     "Violation",
     "ViolationKind",
     "Wait",
+    "compiled_system",
     "enabled",
     "explore",
     "format_result",

@@ -12,7 +12,7 @@ import json
 import sys
 
 from barrierspec.errors import UsageError
-from barrierspec.spec._barrier_system import BarrierSystem
+from barrierspec.spec._compiled_system import CompiledBarrierSystem, compiled_system
 from barrierspec.spec._enabled import Bounds
 from barrierspec.spec._explorer import explore
 from barrierspec.spec._policies import PROFILES, Membership, get_profile
@@ -62,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def _system(args: argparse.Namespace) -> BarrierSystem:
+def _system(args: argparse.Namespace) -> CompiledBarrierSystem:
     profile = get_profile(args.profile)
     participants = args.participants if args.participants is not None else args.parties + 1
     fixed = profile.policies.membership is Membership.FIXED
@@ -82,7 +82,7 @@ def _system(args: argparse.Namespace) -> BarrierSystem:
         cancels=not args.no_cancels,
         joins=not args.no_joins,
     )
-    return BarrierSystem(profile, args.parties, participants, bounds)
+    return compiled_system(profile, args.parties, participants, bounds)
 
 
 def run(args: argparse.Namespace) -> int:
