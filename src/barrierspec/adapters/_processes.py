@@ -199,6 +199,20 @@ class ProcessDriver(PollingDriver):
         return Step(op, returned, frozenset(self._busy), frozenset(self._dead), actions, log,
                     self._snapshot(self.barrier), hang)
 
+    def recheck(self, grace: float) -> Step:
+        """A second look after a suspicious step: wait up to ``grace`` seconds for the busy
+        participants to return (one that only *looked* blocked, e.g. a notifier waiting for a
+        sleeper process the OS has not scheduled yet), and report what happened since."""
+        op = self.program[-1]
+        deadline = time.monotonic() + grace
+        while self._busy and (left := deadline - time.monotonic()) > 0:
+            self._collect(min(left, 0.05))
+        self._collect(0.0)
+        returned, actions, log = self.ledger.drain()
+        self._stuck.difference_update(returned)
+        return Step(op, returned, frozenset(self._busy), frozenset(self._dead), actions, log,
+                    self._snapshot(self.barrier), None)
+
     # -- clean-up -----------------------------------------------------------------------------
 
     def _close(self) -> None:

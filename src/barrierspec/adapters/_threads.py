@@ -120,6 +120,16 @@ class ThreadEngine(PollingDriver):
         self.ledger.changed.wait(timeout)
         self.ledger.changed.clear()
 
+    def recheck(self, grace: float) -> Step:
+        """A second look after a suspicious step: wait up to ``grace`` seconds for the busy
+        participants to return (a participant that only *looked* blocked, e.g. one not
+        scheduled yet on a loaded machine), and report what happened since the last step."""
+        op = self.program[-1]
+        deadline = time.monotonic() + grace
+        while self._busy_now() and (left := deadline - time.monotonic()) > 0:
+            self._await_change(min(left, 0.05))
+        return self._step(op, None, None)
+
     def _step(self, op: Op, hang: Hang | None, control: Outcome | None) -> Step:
         returned, actions, log = self.ledger.drain()
         self._stuck.difference_update(returned)

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from barrierspec import adapters as ad
+from barrierspec.conformance._deviations import known_deviation
 from barrierspec.conformance._drivers import opener
 from barrierspec.conformance._oracle import Oracle
 from barrierspec.conformance._program import Timing
@@ -166,8 +167,12 @@ def run_generated(
                         mismatch.reason,
                         mismatch.expected,
                     )
+                    note = mismatch.reason
+                    known = known_deviation(profile, [s.op for s in steps], note)
+                    if known is not None:
+                        note += f" (looks like the known deviation {known.key}: {known.summary})"
                     result = PropertyResult(
-                        _NAME, _RULE, "fail", mismatch.reason, cex, ran, time.monotonic() - started
+                        _NAME, _RULE, "fail", note, cex, ran, time.monotonic() - started
                     )
                     return result, (len(covered), len(edges))
                 covered.update((s, event) for s in before if (s, event) in edges)

@@ -54,6 +54,31 @@ class Run:
     failure: Failure | None
 
 
+RECHECK_GRACE = 0.5  # seconds a suspicious step gets for late returns
+
+
+def _second_look(driver: DriverLike, seen: ad.Step, observers: bool) -> ad.Step:
+    """``seen`` merged with what the driver sees after a grace period, if it can look again.
+
+    A participant reported blocked may only have been descheduled; before a step that leaves
+    someone blocked is called a violation, late returns get a bounded grace period. A real
+    lost wake-up stays blocked through it.
+    """
+    recheck = getattr(driver, "recheck", None)
+    if recheck is None:
+        return seen
+    later: ad.Step = recheck(RECHECK_GRACE)
+    return dataclasses.replace(
+        seen,
+        returned={**seen.returned, **later.returned},
+        blocked=later.blocked,
+        dead=later.dead,
+        actions=seen.actions + later.actions,
+        log=seen.log + later.log,
+        snapshot=later.snapshot if observers else None,
+    )
+
+
 def run_program(
     open_driver: OpenDriver,
     profile: Profile,
@@ -93,6 +118,10 @@ def run_program(
                 seen = dataclasses.replace(seen, snapshot=None)
             steps.append(seen)
             mismatch = oracle.observe(seen)
+            if mismatch is not None and seen.hang is None and seen.blocked:
+                seen = _second_look(driver, seen, observers)
+                steps[-1] = seen
+                mismatch = oracle.observe(seen)
             if mismatch is not None:
                 return Run(parties, participants, tuple(steps), Failure(mismatch, tuple(steps)))
         return Run(parties, participants, tuple(steps), None)
