@@ -4,6 +4,9 @@
   Hypothesis (programs drawn whole before any worker starts, failures shrunk to a minimal
   program), the argument-validation property, and the model-generated tests with their
   transition coverage; returns a :class:`CheckResult`;
+* :class:`BarrierConformanceTests` -- the base class for a user's tests (``barriertype = ...``),
+  and :func:`barrier_state_machine` -- a Hypothesis ``RuleBasedStateMachine`` in lock-step
+  with the oracle;
 * :class:`Oracle` -- the set of model states consistent with a real barrier's observations;
 * :data:`PROPERTIES` -- the named properties;
 * :func:`check_history` -- the history checker for free-running runs (set-linearizability of
@@ -24,11 +27,16 @@ from barrierspec.conformance._history import (
 from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._properties import PROPERTIES, Property
 from barrierspec.conformance._result import CheckResult, Counterexample, PropertyResult
+from barrierspec.conformance._stateful import BarrierStateMachine, barrier_state_machine
+from barrierspec.conformance._testing import BarrierConformanceTests, ConformanceWarning
 
 __all__ = [
     "PROPERTIES",
+    "BarrierConformanceTests",
+    "BarrierStateMachine",
     "CheckResult",
     "CheckSettings",
+    "ConformanceWarning",
     "Counterexample",
     "Mismatch",
     "Operation",
@@ -37,6 +45,7 @@ __all__ = [
     "PropertyResult",
     "Verdict",
     "Violation",
+    "barrier_state_machine",
     "check",
     "check_history",
     "dump_history",
