@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 import redis
+
 from barrierspec.errors import CancelledBarrierError
 from barrierspec.reference._redis_barrier import RedisBarrierMember, RedisNamedBarriers
 from barrierspec.reference._redis_keys import BarrierKeys

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import redis
 from _server import RedisServer
 from _util import Threads, eventually, outcome
 
-import redis
 from barrierspec.errors import CancelledBarrierError, InvalidOperationError, UsageError
 from barrierspec.reference._redis_barrier import (
     BarrierStateLostError,
