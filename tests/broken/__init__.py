@@ -20,6 +20,7 @@ BROKEN: dict[type, str] = {
     t.LappingBarrier: "draining",
     t.ActionTwiceBarrier: "single action",
     t.EarlyActionBarrier: "single action",
+    t.LateActionBarrier: "single action",
     t.ActionFailureNotBreakingBarrier: "action failure",
     t.TimeoutIgnoredBarrier: "timeout",
     t.TimeoutNoBreakBarrier: "timeout",

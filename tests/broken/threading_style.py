@@ -53,6 +53,18 @@ class ActionTwiceBarrier(DrainingBarrier):
         super()._run_action()
 
 
+class LateActionBarrier(DrainingBarrier):
+    """Bug: the round is released first and the action runs afterwards, once the other
+    parties have left. Property: single action (runs before anyone is released)."""
+
+    def _trip(self) -> None:
+        self._state = DRAINING
+        self._rounds += 1
+        self._wake_all()
+        self._cond.wait_for(lambda: self._count <= 1, 1.0)  # let the others return first
+        self._run_action()
+
+
 class EarlyActionBarrier(DrainingBarrier):
     """Bug: the action runs at the first arrival of a round instead of when the round fills.
     Property: action (runs once per round, when the last party arrives, before release)."""
@@ -179,6 +191,7 @@ __all__ = [
     "EarlyReleaseBarrier",
     "IndexOutOfRangeBarrier",
     "LappingBarrier",
+    "LateActionBarrier",
     "LostWakeupBarrier",
     "NWaitingOffByOneBarrier",
     "NoValidationBarrier",

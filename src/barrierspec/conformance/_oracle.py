@@ -142,6 +142,14 @@ class Oracle:
         """Advance by one observed step; on a violation keep the old states, return why."""
         if step_seen.hang is not None:  # a watchdog finding is never allowed
             return self._diagnose(step_seen)
+        late = [a for a in step_seen.actions if a.returned_before > 0]
+        if late and self.capabilities.has_action:
+            return Mismatch(
+                f"the action ran in P{late[0].participant} after {late[0].returned_before} "
+                "wait(s) of its round had already returned",
+                self._describe_seen(step_seen),
+                "the action runs before anyone of its round is released",
+            )
         survivors = self._advance(step_seen, strict=True)
         if survivors:
             self.states = survivors
