@@ -62,8 +62,8 @@ from barrierspec.adapters._ops import (
     Step,
     Wait,
 )
+from barrierspec.adapters._pipes import PipeDriver
 from barrierspec.adapters._probe import Observation
-from barrierspec.adapters._quiesce import PollingDriver
 from barrierspec.adapters._target import Target, resolve_target
 from barrierspec.errors import UsageError
 
@@ -89,7 +89,7 @@ def _named_target(target: Target | str | object) -> Target:
     return resolved if kind == "named" else dataclasses.replace(resolved, kind="named")
 
 
-class NamedProcessDriver(PollingDriver):
+class NamedProcessDriver(PipeDriver):
     """Drives a process-shared named-barrier registry from one process per participant.
 
     ``parties`` is ignored (membership is dynamic). ``start_method``: ``fork`` (fast) or
@@ -231,25 +231,6 @@ class NamedProcessDriver(PollingDriver):
         if now - since < _LOCAL_QUIET:
             return Observation(events, False, f"{where} (not yet quiet)")
         return Observation(events, True, where)
-
-    def _await_change(self, timeout: float) -> None:
-        self._collect(timeout)
-
-    def _collect(self, timeout: float) -> None:
-        """Read every message and death available within ``timeout`` seconds."""
-        live = [p for p in range(self.participants) if p not in self._dead]
-        waitables: list[Any] = [self._conns[p] for p in live]
-        waitables += [self._procs[p].sentinel for p in live]
-        multiprocessing.connection.wait(waitables, timeout)
-        for p in live:
-            conn = self._conns[p]
-            try:
-                while conn.poll():
-                    self._receive(p, conn.recv())
-            except (EOFError, OSError):
-                pass
-            if not self._procs[p].is_alive():
-                self._died(p, "died")
 
     def _receive(self, p: int, message: tuple[Any, ...]) -> None:
         if message[0] != "done":

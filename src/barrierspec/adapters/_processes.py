@@ -31,8 +31,8 @@ from typing import Any, Literal
 from barrierspec.adapters._base import DriverError, build_barrier, describe
 from barrierspec.adapters._child import ProcessAction, participant_main
 from barrierspec.adapters._ops import Abort, ActionRun, Kill, Op, Outcome, Step
+from barrierspec.adapters._pipes import PipeDriver
 from barrierspec.adapters._probe import Observation
-from barrierspec.adapters._quiesce import PollingDriver
 from barrierspec.adapters._target import Target
 from barrierspec.errors import UsageError
 
@@ -42,7 +42,7 @@ _CLOSE_BOUND = 1.0
 _PROBE_BOUND = 0.5
 
 
-class ProcessDriver(PollingDriver):
+class ProcessDriver(PipeDriver):
     """Drives a process-shared barrier (``multiprocessing.Barrier``-like) from processes."""
 
     kind = "process"
@@ -136,25 +136,6 @@ class ProcessDriver(PollingDriver):
             self._collect(0.0)
             return Observation(-1, True, "process gone")
         return Observation(-1, False, "probe unanswered")
-
-    def _await_change(self, timeout: float) -> None:
-        self._collect(timeout)
-
-    def _collect(self, timeout: float) -> None:
-        """Read every message and death available within ``timeout`` seconds."""
-        live = [p for p in range(self.participants) if p not in self._dead]
-        waitables: list[Any] = [self._conns[p] for p in live]
-        waitables += [self._procs[p].sentinel for p in live]
-        multiprocessing.connection.wait(waitables, timeout)
-        for p in live:
-            conn = self._conns[p]
-            try:
-                while conn.poll():
-                    self._receive(p, conn.recv())
-            except (EOFError, OSError):
-                pass
-            if not self._procs[p].is_alive():
-                self._died(p, "died")
 
     def _receive(self, p: int, message: tuple[str, Any]) -> None:
         kind, payload = message
