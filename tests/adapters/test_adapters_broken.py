@@ -59,6 +59,7 @@ THREAD_CASES = [
     (threading_style.AbortOnlyCurrentBarrier, [Abort(3)], 0),
     (threading_style.BrokenClearsBarrier, [W(0), W(1, timeout=0.05)], 1),
     (threading_style.NWaitingOffByOneBarrier, [W(0)], 0),
+    (threading_style.LateActionBarrier, ROUND, 2),
 ]
 ASYNC_CASES = [
     (asyncio_style.AsyncDuplicateIndexAfterCancelBarrier, [W(0), W(1), Cancel(0), W(2), W(3)], 4),
