@@ -43,7 +43,7 @@ def test_asyncio_barrier_fails_only_by_the_duplicate_index_after_a_cancellation(
 
 
 def test_multiprocessing_barrier_hangs_after_a_killed_waiter() -> None:
-    cfg = attrs.evolve(QUICK, only=("dead participant", "release count"), settle=1.0)
+    cfg = attrs.evolve(QUICK, only=("dead participant", "release count"), settle=1.0, budget=3.0)
     result = check("multiprocessing", settings_=cfg)
     statuses = _statuses(result)
     assert statuses["release count"] == "pass", result.format()
