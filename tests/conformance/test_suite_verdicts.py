@@ -37,3 +37,12 @@ def test_correct_designs_are_accepted(cls: type) -> None:
     result = check(cls, settings_=CheckSettings(seed=3, examples=40, budget=1.0, shrink_budget=2.0))
     assert result.conformant, result.format()
     assert any(p.status == "pass" for p in result.properties)
+
+
+def test_a_barrier_that_refuses_valid_parties_is_a_finding_not_a_crash() -> None:
+    from tests.broken.threading_style import NoValidationBarrier
+
+    cfg = attrs.evolve(FOCUSED, only=("release count",), budget=3.0)
+    result = check(NoValidationBarrier, settings_=cfg)
+    (failure,) = result.failures
+    assert "building the barrier with parties=1 raised" in failure.note, result.format()

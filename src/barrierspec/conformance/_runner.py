@@ -91,7 +91,16 @@ def run_program(
     observers: bool,
 ) -> Run:
     """Execute ``program``; stop at the first violation. Always closes the driver."""
-    driver = open_driver(parties, participants)
+    try:
+        driver = open_driver(parties, participants)
+    except ad.BarrierConstructionError as exc:  # a valid barrier that cannot be built
+        refused = Mismatch(
+            f"building the barrier with parties={parties} raised {exc.outcome.type_name}: "
+            f"{exc.outcome.message}",
+            "construction failed",
+            f"parties={parties} is valid: the barrier is built",
+        )
+        return Run(parties, participants, (), Failure(refused, ()))
     steps: list[ad.Step] = []
     try:
         caps = driver.capabilities
