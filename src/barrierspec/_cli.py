@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
-from barrierspec.errors import UsageError
+from barrierspec.errors import BarrierSpecError, UsageError
 
 __all__ = ["main"]
 
@@ -69,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _load(args.command).run(args)
     except UsageError as exc:
         print(f"barrierspec {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BarrierSpecError as exc:  # could not run at all (e.g. a worker failed to start)
+        print(f"barrierspec {args.command}: cannot run: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"barrierspec {args.command}: interrupted", file=sys.stderr)
