@@ -269,8 +269,6 @@ class Oracle:
         caller = getattr(op, "participant", None)
         if isinstance(op, ad.Abort | ad.Reset | ad.Join) and caller in observed:
             observed.pop(caller)  # the call itself returned; nothing to explain
-        if isinstance(op, ad.Cancel) and self.capabilities.named:
-            pass  # member.cancel() runs in the controller; its waiter's outcome is observed
         actions = tuple((a.participant, a.raised) for a in seen.actions)
         # a death may be noticed at any time, so also just before the operation
         start = [

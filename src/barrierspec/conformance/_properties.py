@@ -172,7 +172,7 @@ def applicable(prop: Property, profile: Profile, caps: ad.Capabilities) -> str |
     missing = [need for need in prop.needs if not getattr(caps, need)]
     if missing:
         return "the target has no " + ", ".join(n.removeprefix("has_") for n in missing)
-    if ABORT in prop.ops and prop.name == "abort" and not profile.has_abort:
+    if prop.name == "abort" and not profile.has_abort:
         return f"{profile.name} has no abort()"
     if prop.name == "reset" and not profile.has_reset:
         return f"{profile.name} has no reset()"
