@@ -131,6 +131,15 @@ class RedisBarrierMember:
         except CancelledBarrierError:
             finished = True
             raise
+        except Exception as exc:
+            if self._phase is not _Phase.CANCELLED:
+                raise
+            # cancelled while waiting (e.g. by registry.close(), which then closes the
+            # connection under the waiter): the cancellation is the outcome, not the I/O error
+            finished = True
+            raise CancelledBarrierError(
+                f"member {self.id} of barrier {self.name!r} was cancelled while waiting"
+            ) from exc
         finally:
             if not finished:  # KeyboardInterrupt and the like: withdraw, as Grinder does
                 self._settle_interrupted()
