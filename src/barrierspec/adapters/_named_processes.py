@@ -48,7 +48,7 @@ import warnings
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
-from barrierspec.adapters._base import DriverError, build_barrier, call_bounded, describe
+from barrierspec.adapters._base import DriverError, build_barrier, call_bounded
 from barrierspec.adapters._named_child import named_participant_main
 from barrierspec.adapters._ops import (
     Cancel,
@@ -259,7 +259,7 @@ class NamedProcessDriver(PipeDriver):
         outcome = call_bounded(lambda: int(self.registry.members(self.name)), 2.0)
         return outcome.value if isinstance(outcome, Returned) else None  # type: ignore[return-value]
 
-    def _snapshot_now(self) -> Snapshot | None:
+    def _read_snapshot(self) -> Snapshot | None:
         if not self.capabilities.has_n_waiting:
             return None
 
@@ -282,19 +282,8 @@ class NamedProcessDriver(PipeDriver):
         elif isinstance(op, Cancel):
             control = self._cancel(p)
         else:
-            self.ledger.note(f"send p{p} {describe(op)}")
-            self._busy[p] = op
-            self._sent[p] += 1
-            try:
-                self._conns[p].send(op)
-            except OSError:
-                self._died(p, "died")
-        hang = self._settle(op)
-        self._collect(0.0)
-        returned, actions, log = self.ledger.drain()
-        self._stuck.difference_update(returned)
-        return Step(op, returned, frozenset(self._busy), frozenset(self._dead), actions, log,
-                    self._snapshot_now(), hang, control)
+            self._send(p, op)
+        return self._report(op, self._settle(op), control)
 
     def _cancel(self, p: int) -> Outcome:
         self.ledger.note(f"control cancel p{p}")

@@ -7,6 +7,8 @@ import multiprocessing.connection
 from multiprocessing.connection import Connection
 from typing import Any
 
+from barrierspec.adapters._base import describe
+from barrierspec.adapters._ops import Hang, Op, Outcome, Snapshot, Step
 from barrierspec.adapters._quiesce import PollingDriver
 
 __all__ = ["PipeDriver"]
@@ -21,6 +23,7 @@ class PipeDriver(PollingDriver):
 
     _procs: list[Any]
     _conns: list[Connection]
+    _sent: list[int]
 
     @abc.abstractmethod
     def _receive(self, p: int, message: Any) -> None:
@@ -29,6 +32,37 @@ class PipeDriver(PollingDriver):
     @abc.abstractmethod
     def _died(self, p: int, how: str) -> None:
         """Record that participant ``p``'s process is gone (``how``: "killed", "died")."""
+
+    @abc.abstractmethod
+    def _read_snapshot(self) -> Snapshot | None:
+        """The observers, read by the controller after quiescence."""
+
+    def _send(self, p: int, op: Op) -> None:
+        """Hand ``op`` to participant ``p`` (a dead pipe records the death)."""
+        self.ledger.note(f"send p{p} {describe(op)}")
+        self._busy[p] = op
+        self._sent[p] += 1
+        try:
+            self._conns[p].send(op)
+        except OSError:
+            self._died(p, "died")
+
+    def _report(self, op: Op, hang: Hang | None, control: Outcome | None = None) -> Step:
+        """Everything that happened since the last report, as the Step of ``op``."""
+        self._collect(0.0)
+        returned, actions, log = self.ledger.drain()
+        self._stuck.difference_update(returned)
+        return Step(
+            op,
+            returned,
+            frozenset(self._busy),
+            frozenset(self._dead),
+            actions,
+            log,
+            self._read_snapshot(),
+            hang,
+            control,
+        )
 
     def _await_change(self, timeout: float) -> None:
         self._collect(timeout)

@@ -28,9 +28,9 @@ import warnings
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
-from barrierspec.adapters._base import DriverError, build_barrier, describe
+from barrierspec.adapters._base import DriverError, build_barrier
 from barrierspec.adapters._child import ProcessAction, participant_main
-from barrierspec.adapters._ops import Abort, ActionRun, Kill, Op, Outcome, Step
+from barrierspec.adapters._ops import Abort, ActionRun, Kill, Op, Outcome, Snapshot, Step
 from barrierspec.adapters._pipes import PipeDriver
 from barrierspec.adapters._probe import Observation
 from barrierspec.adapters._target import Target
@@ -166,19 +166,11 @@ class ProcessDriver(PipeDriver):
             os.kill(self._procs[p].pid, signal.SIGKILL)
             self._died(p, "killed")
         else:
-            self.ledger.note(f"send p{p} {describe(op)}")
-            self._busy[p] = op
-            self._sent[p] += 1
-            try:
-                self._conns[p].send(op)
-            except OSError:
-                self._died(p, "died")
-        hang = self._settle(op)
-        self._collect(0.0)
-        returned, actions, log = self.ledger.drain()
-        self._stuck.difference_update(returned)
-        return Step(op, returned, frozenset(self._busy), frozenset(self._dead), actions, log,
-                    self._snapshot(self.barrier), hang)
+            self._send(p, op)
+        return self._report(op, self._settle(op))
+
+    def _read_snapshot(self) -> Snapshot | None:
+        return self._snapshot(self.barrier)
 
     def recheck(self, grace: float) -> Step:
         """A second look after a suspicious step: wait up to ``grace`` seconds for the busy
@@ -188,11 +180,7 @@ class ProcessDriver(PipeDriver):
         deadline = time.monotonic() + grace
         while self._busy and (left := deadline - time.monotonic()) > 0:
             self._collect(min(left, 0.05))
-        self._collect(0.0)
-        returned, actions, log = self.ledger.drain()
-        self._stuck.difference_update(returned)
-        return Step(op, returned, frozenset(self._busy), frozenset(self._dead), actions, log,
-                    self._snapshot(self.barrier), None)
+        return self._report(op, None)
 
     # -- clean-up -----------------------------------------------------------------------------
 
