@@ -59,6 +59,16 @@ def test_spawn_round_runs_the_action_in_the_last_arrival(reaper: list[BaseProces
     assert recv(actions) == os.getpid() != child.pid
 
 
+
+def _exited(pid: int | None) -> bool:
+    """True once the process has exited: a zombie, or gone (without reaping it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def test_kill_a_waiting_participant_breaks_the_round_naming_it(
     fork: BaseContext, reaper: list[BaseProcess]
 ) -> None:
@@ -67,6 +77,7 @@ def test_kill_a_waiting_participant_breaks_the_round_naming_it(
     victim = start(fork, reaper, w.wait_and_report, barrier, send, None)
     wait_until(lambda: barrier.n_waiting == 1)
     os.kill(victim.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    wait_until(lambda: _exited(victim.pid))  # the kill has landed (left unreaped)
     began = time.monotonic()
     with pytest.raises(BrokenBarrierError, match=f"^{re.escape(died(victim.pid))}$"):  # type: ignore[arg-type]
         barrier.wait(DEADLINE)
@@ -83,6 +94,7 @@ def test_kill_a_waiting_participant_then_the_round_fills(
     victim = start(fork, reaper, w.wait_and_report, barrier, send, None)
     wait_until(lambda: barrier.n_waiting == 1)
     os.kill(victim.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    wait_until(lambda: _exited(victim.pid))  # the kill has landed (left unreaped)
     results, send = fork.Pipe(duplex=False)
     start(fork, reaper, w.wait_and_report, barrier, send, DEADLINE)
     with pytest.raises(BrokenBarrierError) as mine:
