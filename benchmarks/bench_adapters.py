@@ -25,8 +25,10 @@ def measure(label: str, driver: Any, rounds: int) -> None:
                 driver.perform(Wait(p))
                 samples.append(time.perf_counter() - start)
     blocked, releasing = samples[0::3] + samples[1::3], samples[2::3]
-    print(f"| {label} | {len(samples)} | {statistics.mean(blocked) * 1e3:.2f} | "
-          f"{statistics.mean(releasing) * 1e3:.2f} |")
+    print(
+        f"| {label} | {len(samples)} | {statistics.mean(blocked) * 1e3:.2f} | "
+        f"{statistics.mean(releasing) * 1e3:.2f} |"
+    )
 
 
 def main() -> None:
@@ -37,8 +39,11 @@ def main() -> None:
     measure("ThreadDriver(threading)", ThreadDriver("threading", 3, 3, action=True), rounds)
     measure("AsyncioDriver(asyncio)", AsyncioDriver("asyncio", 3, 3), rounds)
     for method in ("fork", "spawn"):
-        measure(f"ProcessDriver(multiprocessing, {method})",
-                ProcessDriver("multiprocessing", 3, 3, action=True, start_method=method), rounds)
+        measure(
+            f"ProcessDriver(multiprocessing, {method})",
+            ProcessDriver("multiprocessing", 3, 3, action=True, start_method=method),
+            rounds,
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,12 @@ def route(driver: str) -> None:
 
 def target(url: str, cls: type[Any], namespace: str) -> ad.Target:
     factory = functools.partial(cls, url, lease=LEASE, namespace=namespace)
-    return ad.target_from(factory, kind="named", name=cls.__name__,
-                          capabilities={"has_kill": True, "has_n_waiting": True})
+    return ad.target_from(
+        factory,
+        kind="named",
+        name=cls.__name__,
+        capabilities={"has_kill": True, "has_n_waiting": True},
+    )
 
 
 def suite(url: str, args: argparse.Namespace) -> None:
@@ -58,13 +62,16 @@ def suite(url: str, args: argparse.Namespace) -> None:
     for p in result.properties:
         if p.status != "n/a":
             print(f"| {p.name} | {p.status} | {p.programs} | {p.seconds:.1f} |")
-    searched = [p for p in result.properties if p.status != "n/a"
-                and p.name != "model-generated tests"]
+    searched = [
+        p for p in result.properties if p.status != "n/a" and p.name != "model-generated tests"
+    ]
     programs = sum(p.programs for p in searched)
     seconds = sum(p.seconds for p in searched)
-    print(f"\nverdict: {'conformant' if result.conformant else 'NOT conformant'} in "
-          f"{result.seconds:.1f} s; searched properties: {programs} programs in {seconds:.1f} s "
-          f"= {programs / seconds:.1f} programs/s; {result.properties[-1].note}")
+    print(
+        f"\nverdict: {'conformant' if result.conformant else 'NOT conformant'} in "
+        f"{result.seconds:.1f} s; searched properties: {programs} programs in {seconds:.1f} s "
+        f"= {programs / seconds:.1f} programs/s; {result.properties[-1].note}"
+    )
 
 
 def rejections(url: str, args: argparse.Namespace) -> None:
@@ -72,15 +79,17 @@ def rejections(url: str, args: argparse.Namespace) -> None:
     print("\n### Time to reject a broken registry (NamedProcessDriver)\n")
     print("| registry | property | verdict | programs (search + shrink) | seconds | minimal |")
     print("|---|---|---|---|---|---|")
-    for cls, prop in ((CancelWithoutRecheck, "cancellation"),
-                      (TimeoutKeepsMember, "membership")):
-        cfg = CheckSettings(examples=args.examples, budget=args.budget * 4, seed=args.seed,
-                            only=(prop,))
+    for cls, prop in ((CancelWithoutRecheck, "cancellation"), (TimeoutKeepsMember, "membership")):
+        cfg = CheckSettings(
+            examples=args.examples, budget=args.budget * 4, seed=args.seed, only=(prop,)
+        )
         result = check(target(url, cls, f"bench-{cls.__name__}"), "grinder", settings_=cfg)
         (p,) = result.properties
         steps = len(p.counterexample.steps) if p.counterexample else "-"
-        print(f"| {cls.__name__} | {prop} | {p.status} | {p.programs} | {p.seconds:.1f} | "
-              f"{steps} steps |")
+        print(
+            f"| {cls.__name__} | {prop} | {p.status} | {p.programs} | {p.seconds:.1f} | "
+            f"{steps} steps |"
+        )
 
 
 def program_cost(url: str, repeats: int = 10) -> None:
@@ -114,10 +123,15 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=50)
     parser.add_argument("--url")
     args = parser.parse_args()
-    version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True,
-                             check=False).stdout.split()[2].removeprefix("v=")
-    print(f"nproc={os.cpu_count()} python={platform.python_version()} redis-server {version} "
-          f"load={os.getloadavg()[0]:.1f} lease={LEASE} s")
+    version = (
+        subprocess.run(["redis-server", "--version"], capture_output=True, text=True, check=False)
+        .stdout.split()[2]
+        .removeprefix("v=")
+    )
+    print(
+        f"nproc={os.cpu_count()} python={platform.python_version()} redis-server {version} "
+        f"load={os.getloadavg()[0]:.1f} lease={LEASE} s"
+    )
     server = None
     if args.url is None:
         server = RedisServer()

@@ -93,12 +93,15 @@ def _proc_body(barrier: Any, rounds: int) -> None:
         barrier.wait()
 
 
-def _processes(make: Callable[[int, BaseContext], Any], ctx: BaseContext, n: int,
-               rounds: int) -> float:
+def _processes(
+    make: Callable[[int, BaseContext], Any], ctx: BaseContext, n: int, rounds: int
+) -> float:
     """n - 1 child processes plus this one; timed in this process from the first round."""
     barrier = make(n, ctx)
-    procs = [ctx.Process(target=_proc_body, args=(barrier, rounds))  # type: ignore[attr-defined]
-             for _ in range(n - 1)]
+    procs = [
+        ctx.Process(target=_proc_body, args=(barrier, rounds))  # type: ignore[attr-defined]
+        for _ in range(n - 1)
+    ]
     for p in procs:
         p.start()
     barrier.wait()
@@ -125,8 +128,9 @@ def calibrate(measure: Measure, n: int, seconds: float) -> int:
     return max(200, int(rate * seconds))
 
 
-def compare(name: str, stdlib: Measure, reference: Measure, sizes: list[int], repeat: int,
-            seconds: float) -> list[str]:
+def compare(
+    name: str, stdlib: Measure, reference: Measure, sizes: list[int], repeat: int, seconds: float
+) -> list[str]:
     rows = []
     for n in sizes:
         rounds = calibrate(stdlib, n, seconds)
@@ -150,15 +154,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     ctx = multiprocessing.get_context(args.start_method)
-    print(f"# {platform.platform()}, nproc={os.cpu_count()}, Python {sys.version.split()[0]},"
-          f" start method {args.start_method}")
+    print(
+        f"# {platform.platform()}, nproc={os.cpu_count()}, Python {sys.version.split()[0]},"
+        f" start method {args.start_method}"
+    )
     print("| barrier | participants | rounds | stdlib rounds/s | reference rounds/s | ratio |")
     print("|---|---|---|---|---|---|")
     table = {
         "thread": ("Barrier vs threading.Barrier", thread_stdlib, thread_reference),
         "async": ("AsyncBarrier vs asyncio.Barrier", async_stdlib, async_reference),
-        "process": ("ProcessBarrier vs multiprocessing.Barrier", process_stdlib(ctx),
-                    process_reference(ctx)),
+        "process": (
+            "ProcessBarrier vs multiprocessing.Barrier",
+            process_stdlib(ctx),
+            process_reference(ctx),
+        ),
         "named": ("NamedBarriers vs threading.Barrier", thread_stdlib, named_reference),
     }
     for kind in args.kinds.split(","):

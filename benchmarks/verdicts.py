@@ -77,7 +77,10 @@ def main() -> int:
     parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args()
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=False,
     ).stdout.strip()
     lines = [
@@ -97,9 +100,7 @@ def main() -> int:
         t0 = time.monotonic()
         result = check(spelling, settings_=CheckSettings(seed=args.seed))
         took = time.monotonic() - t0
-        name = spelling.replace("barrierspec.reference:", "reference:").replace(
-            "tests.broken.", ""
-        )
+        name = spelling.replace("barrierspec.reference:", "reference:").replace("tests.broken.", "")
         row = (
             f"| `{name}` | {result.profile} | {_verdict(result)} | {took:.1f} | "
             f"{_caught(result, expected)} |"

@@ -50,8 +50,10 @@ def test_subpackage_imports_only_what_the_design_allows(package: str) -> None:
             top = name.split(".")[0]
             if top == "barrierspec":
                 own = f"barrierspec.{package}"
-                ok = name == own or name.startswith(own + ".") or any(
-                    name == a or name.startswith(a + ".") for a in ALLOWED[package]
+                ok = (
+                    name == own
+                    or name.startswith(own + ".")
+                    or any(name == a or name.startswith(a + ".") for a in ALLOWED[package])
                 )
             else:
                 ok = top in STDLIB or top in THIRD_PARTY[package]

@@ -127,8 +127,8 @@ def _is_conformance_test(item: pytest.Item) -> bool:
     """True for a test of a class derived from BarrierConformanceTests."""
     testing = sys.modules.get(_TESTING)
     cls = getattr(item, "cls", None)
-    return testing is not None and cls is not None and issubclass(
-        cls, testing.BarrierConformanceTests
+    return (
+        testing is not None and cls is not None and issubclass(cls, testing.BarrierConformanceTests)
     )
 
 

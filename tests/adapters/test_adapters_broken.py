@@ -31,9 +31,11 @@ def signature(step: Step) -> tuple[Any, ...]:
     """What a checker compares: outcomes, blocked set, action runs, observers, hang or not."""
     snap = step.snapshot
     return (
-        view(step), sorted(step.blocked),
+        view(step),
+        sorted(step.blocked),
         [(a.participant, a.raised, a.returned_before) for a in step.actions],
-        None if snap is None else (snap.n_waiting, snap.broken), step.hang is not None,
+        None if snap is None else (snap.n_waiting, snap.broken),
+        step.hang is not None,
     )
 
 
@@ -74,8 +76,9 @@ def _first_difference(good: list[Any], bad: list[Any]) -> int | None:
     return next((i for i, (g, b) in enumerate(zip(good, bad, strict=True)) if g != b), None)
 
 
-@pytest.mark.parametrize(("broken", "program", "at"), THREAD_CASES,
-                         ids=[c[0].__name__ for c in THREAD_CASES])
+@pytest.mark.parametrize(
+    ("broken", "program", "at"), THREAD_CASES, ids=[c[0].__name__ for c in THREAD_CASES]
+)
 def test_a_threading_style_bug_shows_in_the_step_reports(
     broken: type, program: list[Op], at: int
 ) -> None:
@@ -83,8 +86,9 @@ def test_a_threading_style_bug_shows_in_the_step_reports(
     assert _first_difference(good, run(broken, program, ThreadDriver, action=True)) == at
 
 
-@pytest.mark.parametrize(("broken", "program", "at"), ASYNC_CASES,
-                         ids=[c[0].__name__ for c in ASYNC_CASES])
+@pytest.mark.parametrize(
+    ("broken", "program", "at"), ASYNC_CASES, ids=[c[0].__name__ for c in ASYNC_CASES]
+)
 def test_an_asyncio_style_bug_shows_in_the_step_reports(
     broken: type, program: list[Op], at: int
 ) -> None:
@@ -104,9 +108,28 @@ def test_off_by_one_validation_refuses_where_a_correct_barrier_constructs() -> N
         ThreadDriver(threading_style.NoValidationBarrier, 1, 1)
 
 
-LONG = [W(0), W(1), W(2), W(3), W(1), W(2, action_raises=True), Reset(3), W(0, timeout=0.05),
-        W(1), W(2), Reset(3), W(0), W(1), W(2, timeout=0.05), Abort(3), W(0), Reset(3),
-        W(0), W(1), W(2)]
+LONG = [
+    W(0),
+    W(1),
+    W(2),
+    W(3),
+    W(1),
+    W(2, action_raises=True),
+    Reset(3),
+    W(0, timeout=0.05),
+    W(1),
+    W(2),
+    Reset(3),
+    W(0),
+    W(1),
+    W(2, timeout=0.05),
+    Abort(3),
+    W(0),
+    Reset(3),
+    W(0),
+    W(1),
+    W(2),
+]
 
 
 def test_correct_threading_designs_report_identical_steps() -> None:

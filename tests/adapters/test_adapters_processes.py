@@ -23,14 +23,14 @@ def _gone(pid: int) -> bool:
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
 def test_a_round_across_processes_with_the_action(start_method: str) -> None:
-    with ProcessDriver("multiprocessing", 3, 3, action=True,
-                       start_method=start_method) as driver:  # type: ignore[arg-type]
+    with ProcessDriver("multiprocessing", 3, 3, action=True, start_method=start_method) as driver:  # type: ignore[arg-type]
         assert driver.perform(Wait(0)).blocked == {0}
         driver.perform(Wait(1))
         last = driver.perform(Wait(2))
         assert view(last) == {0: 0, 1: 1, 2: 2}
-        assert last.actions == (ActionRun(participant=2, raised=False, n_waiting=3,
-                                          returned_before=0),)
+        assert last.actions == (
+            ActionRun(participant=2, raised=False, n_waiting=3, returned_before=0),
+        )
         driver.perform(Wait(1))
         driver.perform(Wait(2))
         failed = driver.perform(Wait(0, action_raises=True))

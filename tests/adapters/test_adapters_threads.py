@@ -34,8 +34,9 @@ def test_a_waiting_participant_is_blocked_and_the_last_arrival_releases_everyone
         assert view(last) == {0: 0, 1: 1, 2: 2}
         assert last.blocked == frozenset()
         # the action ran once, in the last arrival, before anyone returned
-        assert last.actions == (ActionRun(participant=2, raised=False, n_waiting=3,
-                                          returned_before=0),)
+        assert last.actions == (
+            ActionRun(participant=2, raised=False, n_waiting=3, returned_before=0),
+        )
         assert last.log[:2] == ("send p2 wait()", "action p2")
 
 

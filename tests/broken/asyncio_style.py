@@ -19,12 +19,14 @@ class AsyncDuplicateIndexAfterCancelBarrier(AsyncDrainingBarrier):
     def _withdraw(self, index: int) -> None:
         """Nothing to give back: indices are not tracked."""
 
+
 class CancelStillCountedBarrier(AsyncDrainingBarrier):
     """Bug: a waiter cancelled while filling stays counted (a ghost arrival), so the round is
     released one real arrival early. Property: cancellation (the arrival is withdrawn)."""
 
     def _withdraw(self, index: int) -> None:
         self._count += 1  # undoes the decrement on the way out: the ghost keeps the slot
+
 
 class CancelBreaksBarrier(AsyncDrainingBarrier):
     """Bug: cancelling a filling waiter breaks the barrier for everyone (threading's timeout
@@ -34,12 +36,14 @@ class CancelBreaksBarrier(AsyncDrainingBarrier):
         super()._withdraw(index)
         self._break()
 
+
 class AsyncLostWakeupBarrier(AsyncDrainingBarrier):
     """Bug: the release wakes one waiter instead of all: the others stay blocked.
     Property: release / lost wake-ups (every party of a round returns)."""
 
     def _wake_all(self) -> None:
         self._cond.notify(1)
+
 
 class AsyncResetNoWakeBarrier(AsyncDrainingBarrier):
     """Bug: reset() changes the state but wakes nobody: the waiters stay blocked.
@@ -51,6 +55,7 @@ class AsyncResetNoWakeBarrier(AsyncDrainingBarrier):
                 self._state = RESETTING
             else:
                 self._state = FILLING
+
 
 __all__ = [
     "AsyncDuplicateIndexAfterCancelBarrier",

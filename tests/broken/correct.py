@@ -31,8 +31,9 @@ def _check_parties(parties: int) -> None:
 class DrainingBarrier:
     """threading.Barrier's semantics, CPython's four-phase design (see the module docstring)."""
 
-    def __init__(self, parties: int, action: Callable[[], object] | None = None,
-                 timeout: float | None = None) -> None:
+    def __init__(
+        self, parties: int, action: Callable[[], object] | None = None, timeout: float | None = None
+    ) -> None:
         self._validate(parties)
         self._parties = parties
         self._action = action
@@ -156,8 +157,9 @@ class _Round:
 class RoundBarrier:
     """threading.Barrier's contract with a fresh round object per round (no draining phase)."""
 
-    def __init__(self, parties: int, action: Callable[[], object] | None = None,
-                 timeout: float | None = None) -> None:
+    def __init__(
+        self, parties: int, action: Callable[[], object] | None = None, timeout: float | None = None
+    ) -> None:
         _check_parties(parties)
         self._parties = parties
         self._action = action

@@ -66,9 +66,14 @@ def test_correct_barriers_pass_and_only_inapplicable_properties_skip(
             barriertype = staticmethod(RoundBarrier)
         """,
     )
-    result = project.runpytest_inprocess(*FAST, "--barrierspec-seed", "3", "-rs", "-W",
-                                         "ignore::barrierspec.conformance._testing."
-                                         "ConformanceWarning")
+    result = project.runpytest_inprocess(
+        *FAST,
+        "--barrierspec-seed",
+        "3",
+        "-rs",
+        "-W",
+        "ignore::barrierspec.conformance._testing.ConformanceWarning",
+    )
     # 16 tests each; cancellation, membership and dead participant do not apply to threads
     result.assert_outcomes(passed=26, skipped=6)
     result.stdout.fnmatch_lines(
@@ -95,8 +100,11 @@ def test_a_broken_barrier_fails_with_the_property_and_a_numbered_program(
         """,
     )
     result = project.runpytest_inprocess(
-        *FIND, "--barrierspec-seed", "1", "-k", "TestEarly and release_count or "
-        "TestTimeout and test_timeout"
+        *FIND,
+        "--barrierspec-seed",
+        "1",
+        "-k",
+        "TestEarly and release_count or TestTimeout and test_timeout",
     )
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
@@ -125,7 +133,11 @@ def test_the_same_seed_gives_the_same_program_and_the_report_records_it(
     for run in range(2):
         report = tmp_path / f"report{run}.json"
         result = project.runpytest_inprocess(
-            *FIND, "--barrierspec-seed", "11", "-k", "draining",
+            *FIND,
+            "--barrierspec-seed",
+            "11",
+            "-k",
+            "draining",
             f"--barrierspec-report={report}",
         )
         result.assert_outcomes(failed=1)
@@ -204,8 +216,13 @@ def test_options_reach_the_fixture_and_the_class_settings(project: pytest.Pytest
     result.assert_outcomes(failed=1)  # without options the class's own settings hold
     result.stdout.fnmatch_lines(["*assert (None, 3, 0.02) == (5, 400, 0.02)*"])
     result = project.runpytest_inprocess(
-        "--barrierspec-seed", "5", "--barrierspec-thorough", "--barrierspec-examples", "9",
-        "-k", "fixture",
+        "--barrierspec-seed",
+        "5",
+        "--barrierspec-thorough",
+        "--barrierspec-examples",
+        "9",
+        "-k",
+        "fixture",
     )
     result.assert_outcomes(passed=1)
 
@@ -296,8 +313,13 @@ def _make_barrier(parties: int, action: object = None, timeout: float | None = N
 
 @pytest.mark.parametrize(
     "written",
-    [RoundBarrier, _make_barrier, staticmethod(_make_barrier), "threading",
-     "tests.broken.correct:AsyncDrainingBarrier"],
+    [
+        RoundBarrier,
+        _make_barrier,
+        staticmethod(_make_barrier),
+        "threading",
+        "tests.broken.correct:AsyncDrainingBarrier",
+    ],
     ids=["class", "function", "staticmethod", "stdlib name", "module:attr"],
 )
 def test_every_form_of_barriertype_resolves(written: object) -> None:

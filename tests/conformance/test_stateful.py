@@ -47,10 +47,20 @@ def _threads_back_to(baseline: int, timeout: float = 10.0) -> bool:
 
 @pytest.mark.parametrize(
     "target",
-    ["threading", RoundBarrier, AsyncDrainingBarrier, NamedBarriers,
-     "barrierspec.reference:ProcessBarrier"],
-    ids=["threading.Barrier", "RoundBarrier", "AsyncDrainingBarrier", "NamedBarriers",
-         "reference.ProcessBarrier"],
+    [
+        "threading",
+        RoundBarrier,
+        AsyncDrainingBarrier,
+        NamedBarriers,
+        "barrierspec.reference:ProcessBarrier",
+    ],
+    ids=[
+        "threading.Barrier",
+        "RoundBarrier",
+        "AsyncDrainingBarrier",
+        "NamedBarriers",
+        "reference.ProcessBarrier",
+    ],
 )
 def test_correct_barriers_pass(target: object) -> None:
     baseline = threading.active_count()

@@ -77,9 +77,12 @@ def test_waiting_on_a_cancelled_member_raises() -> None:
     registry = NamedBarriers()
     member = registry.barrier("z")
     member.cancel()
-    with pytest.raises(CancelledBarrierError, match=re.escape(
-        "member of barrier 'z' is cancelled; create a new one with registry.barrier(name)"
-    )):
+    with pytest.raises(
+        CancelledBarrierError,
+        match=re.escape(
+            "member of barrier 'z' is cancelled; create a new one with registry.barrier(name)"
+        ),
+    ):
         member.wait(1)
 
 

@@ -59,7 +59,6 @@ def test_spawn_round_runs_the_action_in_the_last_arrival(reaper: list[BaseProces
     assert recv(actions) == os.getpid() != child.pid
 
 
-
 def _exited(pid: int | None) -> bool:
     """True once the process has exited: a zombie, or gone (without reaping it)."""
     try:
@@ -187,9 +186,10 @@ def test_abort_then_reset_across_processes(fork: BaseContext, reaper: list[BaseP
     wait_until(lambda: barrier.n_waiting == 1)
     barrier.abort()
     assert recv(results) == ("error", "BrokenBarrierError", "the barrier was aborted")
-    with pytest.raises(BrokenBarrierError, match=re.escape(
-        "barrier is broken (the barrier was aborted); call reset()"
-    )):
+    with pytest.raises(
+        BrokenBarrierError,
+        match=re.escape("barrier is broken (the barrier was aborted); call reset()"),
+    ):
         barrier.wait(1)
     barrier.reset()
     start(fork, reaper, w.wait_and_report, barrier, send, DEADLINE)

@@ -24,8 +24,6 @@ def registry(fork: BaseContext) -> Iterator[ProcessNamedBarriers]:
         yield reg
 
 
-
-
 def test_members_in_several_processes_are_released_together(
     fork: BaseContext, reaper: list[BaseProcess], registry: ProcessNamedBarriers
 ) -> None:

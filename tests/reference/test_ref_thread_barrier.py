@@ -40,8 +40,9 @@ def test_single_party_never_blocks() -> None:
 
 def test_action_runs_once_in_the_last_arrival_before_release(runner: Runner) -> None:
     seen: list[tuple[str, int]] = []
-    barrier = Barrier(3, action=lambda: seen.append((threading.current_thread().name,
-                                                     barrier.n_waiting)))
+    barrier = Barrier(
+        3, action=lambda: seen.append((threading.current_thread().name, barrier.n_waiting))
+    )
     for name in ("A", "B"):
         runner.start(name, lambda: (barrier.wait(10), len(seen)))
     wait_until(lambda: barrier.n_waiting == 2)
@@ -64,9 +65,10 @@ def test_action_that_raises_breaks_the_round(runner: Runner) -> None:
     assert isinstance(waiter, BrokenBarrierError)
     assert str(waiter) == "the action raised ValueError('boom')"
     assert barrier.broken
-    with pytest.raises(BrokenBarrierError, match=re.escape(
-        "barrier is broken (the action raised ValueError('boom')); call reset()"
-    )):
+    with pytest.raises(
+        BrokenBarrierError,
+        match=re.escape("barrier is broken (the action raised ValueError('boom')); call reset()"),
+    ):
         barrier.wait(1)
     barrier.reset()
     assert not barrier.broken
@@ -165,9 +167,10 @@ def test_abort_breaks_waiters_and_later_callers(runner: Runner) -> None:
     barrier.abort()
     barrier.abort()  # idempotent
     assert str(runner.join()["w"]) == "the barrier was aborted"
-    with pytest.raises(BrokenBarrierError, match=re.escape(
-        "barrier is broken (the barrier was aborted); call reset()"
-    )):
+    with pytest.raises(
+        BrokenBarrierError,
+        match=re.escape("barrier is broken (the barrier was aborted); call reset()"),
+    ):
         barrier.wait(1)
     assert barrier.n_waiting == 0
 

@@ -41,9 +41,12 @@ def test_usage_error_is_a_value_error() -> None:
 def test_huge_parties_thread_and_async_accepted_process_capped() -> None:
     assert Barrier(10**30).parties == 10**30
     assert AsyncBarrier(10**30).parties == 10**30
-    with pytest.raises(UsageError, match=re.escape(
-        f"parties must be <= {MAX_PROCESS_PARTIES} for this barrier, got {10**30!r}"
-    )):
+    with pytest.raises(
+        UsageError,
+        match=re.escape(
+            f"parties must be <= {MAX_PROCESS_PARTIES} for this barrier, got {10**30!r}"
+        ),
+    ):
         ProcessBarrier(10**30, ctx=FORK)
 
 
@@ -73,7 +76,7 @@ def test_action_not_callable(kind: str) -> None:
 
 @pytest.mark.parametrize("name", ["", None, 3])
 def test_bad_names(name: object) -> None:
-    with pytest.raises(UsageError, match=re.escape(
-        f"a barrier name must be a non-empty str, got {name!r}"
-    )):
+    with pytest.raises(
+        UsageError, match=re.escape(f"a barrier name must be a non-empty str, got {name!r}")
+    ):
         NamedBarriers().barrier(name)  # type: ignore[arg-type]

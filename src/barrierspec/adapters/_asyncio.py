@@ -88,11 +88,19 @@ class AsyncioDriver(Driver):
 
     kind = "asyncio"
 
-    def __init__(self, target: Target | str | object, parties: int, participants: int, *,
-                 action: bool = False, default_timeout: float | None = None,
-                 **options: Any) -> None:
-        super().__init__(target, parties, participants, action=action,
-                         default_timeout=default_timeout, **options)
+    def __init__(
+        self,
+        target: Target | str | object,
+        parties: int,
+        participants: int,
+        *,
+        action: bool = False,
+        default_timeout: float | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            target, parties, participants, action=action, default_timeout=default_timeout, **options
+        )
         self.action = RecordingAction(self.ledger) if action else None
         self.loop = VirtualClockLoop()
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -142,9 +150,13 @@ class AsyncioDriver(Driver):
         except DriverError as exc:
             stuck = frozenset(self._busy) | {getattr(op, "participant", -1)} - {-1}
             self._stuck.update(stuck)
-            hang = Hang(frozenset(stuck), round(time.monotonic() - start, 3), op,
-                        f"the event loop stopped answering after {describe(op)}: {exc}",
-                        tuple(self.program))
+            hang = Hang(
+                frozenset(stuck),
+                round(time.monotonic() - start, 3),
+                op,
+                f"the event loop stopped answering after {describe(op)}: {exc}",
+                tuple(self.program),
+            )
             return Step(op, {}, frozenset(stuck), frozenset(), (), (f"hang: {exc}",), None, hang)
         self._busy = dict(self._pending_ops())
         return step
@@ -169,8 +181,17 @@ class AsyncioDriver(Driver):
         returned, actions, log = self.ledger.drain()
         self._stuck.difference_update(returned)
         pending = self._pending_ops()
-        return Step(op, returned, frozenset(pending), frozenset(), actions, log,
-                    self._read_snapshot(), hang, control)
+        return Step(
+            op,
+            returned,
+            frozenset(pending),
+            frozenset(),
+            actions,
+            log,
+            self._read_snapshot(),
+            hang,
+            control,
+        )
 
     def _launch(self, op: Op) -> None:
         p = op.participant  # type: ignore[union-attr]
@@ -211,11 +232,14 @@ class AsyncioDriver(Driver):
         while self.loop.runnable():
             if time.monotonic() - start > self.settle:
                 busy = frozenset(self._pending_ops())
-                message = (f"the event loop kept running callbacks for {self.settle:g} s after "
-                           f"{describe(op)}; tasks never block nor finish")
+                message = (
+                    f"the event loop kept running callbacks for {self.settle:g} s after "
+                    f"{describe(op)}; tasks never block nor finish"
+                )
                 self._stuck.update(busy)
-                return Hang(busy, round(time.monotonic() - start, 3), op, message,
-                            tuple(self.program))
+                return Hang(
+                    busy, round(time.monotonic() - start, 3), op, message, tuple(self.program)
+                )
             await asyncio.sleep(0)
         return None
 
@@ -234,22 +258,27 @@ class AsyncioDriver(Driver):
         late: dict[int, str] = {}
         for p, pending in self._pending_ops().items():
             if not isinstance(pending, Wait):
-                late[p] = (f"participant {p} blocked in {describe(pending)}, which must "
-                           "return without waiting for other participants")
+                late[p] = (
+                    f"participant {p} blocked in {describe(pending)}, which must "
+                    "return without waiting for other participants"
+                )
             elif p in self._cancelled:
                 late[p] = f"participant {p} still blocked in {describe(pending)} after cancel"
             elif p in self._deadlines and self._deadlines[p] <= now:
                 timeout = self.effective_timeout(pending)
-                late[p] = (f"participant {p} still blocked {now - self._deadlines[p]:g} s "
-                           f"(virtual) after its {timeout:g} s timeout")
+                late[p] = (
+                    f"participant {p} still blocked {now - self._deadlines[p]:g} s "
+                    f"(virtual) after its {timeout:g} s timeout"
+                )
         fresh = {p: m for p, m in late.items() if p not in self._stuck}
         if not fresh:
             return None
         self._stuck.update(fresh)
         message = "; ".join(fresh[p] for p in sorted(fresh))
         self.ledger.note(f"hang: {message}")
-        return Hang(frozenset(fresh), round(time.monotonic() - start, 3), op, message,
-                    tuple(self.program))
+        return Hang(
+            frozenset(fresh), round(time.monotonic() - start, 3), op, message, tuple(self.program)
+        )
 
     def _read_snapshot(self) -> Any:
         return self._snapshot(self.barrier)

@@ -61,8 +61,13 @@ def describe(op: Op) -> str:
     if isinstance(op, Wait):
         args = "" if op.timeout is None else repr(op.timeout)
         return f"wait({args})" + (" [action raises]" if op.action_raises else "")
-    return {Abort: "abort()", Reset: "reset()", Cancel: "cancel", Kill: "SIGKILL",
-            Join: "join"}.get(type(op), repr(op))
+    return {
+        Abort: "abort()",
+        Reset: "reset()",
+        Cancel: "cancel",
+        Kill: "SIGKILL",
+        Join: "join",
+    }.get(type(op), repr(op))
 
 
 class BarrierConstructionError(DriverError):
@@ -97,7 +102,8 @@ def build_barrier(target: Target, parties: int, **kwargs: Any) -> Any:
     except Exception as exc:
         raise BarrierConstructionError(
             f"building target {target.name!r} with parties={parties!r} raised "
-            f"{type(exc).__name__}: {exc}", outcome_of(exc),
+            f"{type(exc).__name__}: {exc}",
+            outcome_of(exc),
         ) from exc
 
 
@@ -107,9 +113,16 @@ class Driver(abc.ABC):
     kind: ClassVar[TargetKind]
 
     def __init__(
-        self, target: Target | str | object, parties: int, participants: int, *,
-        action: bool = False, default_timeout: float | None = None, settle: float = 5.0,
-        poll: float = 0.001, quiet_polls: int = 3,
+        self,
+        target: Target | str | object,
+        parties: int,
+        participants: int,
+        *,
+        action: bool = False,
+        default_timeout: float | None = None,
+        settle: float = 5.0,
+        poll: float = 0.001,
+        quiet_polls: int = 3,
     ) -> None:
         self.target = resolve_target(target)
         if self.target.kind != self.kind:
@@ -164,7 +177,9 @@ class Driver(abc.ABC):
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()
@@ -172,12 +187,10 @@ class Driver(abc.ABC):
     # -- for subclasses -----------------------------------------------------------------------
 
     @abc.abstractmethod
-    def _perform(self, op: Op) -> Step:
-        ...
+    def _perform(self, op: Op) -> Step: ...
 
     @abc.abstractmethod
-    def _close(self) -> None:
-        ...
+    def _close(self) -> None: ...
 
     def effective_timeout(self, op: Op) -> float | None:
         """The real-clock bound of ``op``: a Wait's timeout, else the default timeout."""

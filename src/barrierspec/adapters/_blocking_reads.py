@@ -36,10 +36,22 @@ from barrierspec.adapters._probe import Observation, Probe
 __all__ = ["BLOCKING_METHODS", "blocking_command", "observe_participant"]
 
 # redis-py client methods that send a command the server holds until data (or its timeout)
-BLOCKING_METHODS = frozenset({
-    "blmove", "blmpop", "blpop", "brpop", "brpoplpush", "bzmpop", "bzpopmax", "bzpopmin",
-    "wait", "waitaof", "xread", "xreadgroup",
-})
+BLOCKING_METHODS = frozenset(
+    {
+        "blmove",
+        "blmpop",
+        "blpop",
+        "brpop",
+        "brpoplpush",
+        "bzmpop",
+        "bzpopmax",
+        "bzpopmin",
+        "wait",
+        "waitaof",
+        "xread",
+        "xreadgroup",
+    }
+)
 _BLOCK_ARGUMENT = frozenset({"xread", "xreadgroup"})  # blocking only with block=<ms>
 _RECEIVES = frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "recvmsg_into"})
 _MAX_DEPTH = 64  # frames searched upwards from the receive
@@ -77,8 +89,10 @@ def blocking_command(frame: types.FrameType | None) -> str | None:
         code = frame.f_code
         name = code.co_name
         in_redis = str(frame.f_globals.get("__name__", "")).startswith("redis.")
-        if name in BLOCKING_METHODS and in_redis and (
-            name not in _BLOCK_ARGUMENT or frame.f_locals.get("block") is not None
+        if (
+            name in BLOCKING_METHODS
+            and in_redis
+            and (name not in _BLOCK_ARGUMENT or frame.f_locals.get("block") is not None)
         ):
             return name.upper()
         frame = frame.f_back

@@ -125,7 +125,10 @@ def _answer_probes(probe: Probe, conn: Connection) -> None:
 
 
 def participant_main(
-    index: int, barrier: Any, conn: Connection, probe_conn: Connection,
+    index: int,
+    barrier: Any,
+    conn: Connection,
+    probe_conn: Connection,
     action: ProcessAction | None,
 ) -> None:
     """Run the operations received on ``conn`` against ``barrier``, one at a time."""

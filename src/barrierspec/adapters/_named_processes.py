@@ -98,11 +98,18 @@ class NamedProcessDriver(PipeDriver):
 
     kind = "named"
 
-    def __init__(self, target: Target | str | object, parties: int, participants: int, *,
-                 name: str | None = None,
-                 start_method: Literal["fork", "spawn", "forkserver"] = "fork",
-                 start_timeout: float = 30.0, withdraw_bound: float | None = None,
-                 **options: Any) -> None:
+    def __init__(
+        self,
+        target: Target | str | object,
+        parties: int,
+        participants: int,
+        *,
+        name: str | None = None,
+        start_method: Literal["fork", "spawn", "forkserver"] = "fork",
+        start_timeout: float = 30.0,
+        withdraw_bound: float | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(_named_target(target), parties, participants, **options)
         try:
             self.ctx: Any = multiprocessing.get_context(start_method)
@@ -141,7 +148,9 @@ class NamedProcessDriver(PipeDriver):
             conn, child_conn = self.ctx.Pipe()
             ctl, child_ctl = self.ctx.Pipe()
             proc = self.ctx.Process(
-                target=named_participant_main, name=f"barrierspec-p{i}", daemon=True,
+                target=named_participant_main,
+                name=f"barrierspec-p{i}",
+                daemon=True,
                 args=(i, self.target.factory, self.name, child_conn, child_ctl),
             )
             with warnings.catch_warnings():
@@ -163,8 +172,11 @@ class NamedProcessDriver(PipeDriver):
                 except EOFError:
                     message = None
             if message != ("ready", i):
-                detail = message[1] if isinstance(message, tuple) and message[0] == "failed" \
+                detail = (
+                    message[1]
+                    if isinstance(message, tuple) and message[0] == "failed"
                     else f"exit code {self._procs[i].exitcode}"
+                )
                 raise DriverError(
                     f"participant process {i} did not start within {start_timeout:g} s "
                     f"(start method {self.start_method!r}): {detail}; under 'spawn' the "
@@ -289,9 +301,12 @@ class NamedProcessDriver(PipeDriver):
         self.ledger.note(f"control cancel p{p}")
         answer = self._ask(p, "cancel", self.settle)
         if answer is None:
-            return Raised("other", "TimeoutError",
-                          f"member.cancel() in participant {p}'s process did not return "
-                          f"within {self.settle:g} s")
+            return Raised(
+                "other",
+                "TimeoutError",
+                f"member.cancel() in participant {p}'s process did not return "
+                f"within {self.settle:g} s",
+            )
         outcome, live = answer
         self._live[p] = bool(live)  # None: a cancelled member is not counted any more
         result: Outcome = outcome
@@ -314,8 +329,10 @@ class NamedProcessDriver(PipeDriver):
                 self.ledger.note(f"p{p}'s member withdrawn after {time.monotonic() - start:.2f} s")
                 return
             if time.monotonic() - start > self.withdraw_bound:
-                self.ledger.note(f"p{p}'s member still counted {self.withdraw_bound:g} s after "
-                                 "its process was killed")
+                self.ledger.note(
+                    f"p{p}'s member still counted {self.withdraw_bound:g} s after "
+                    "its process was killed"
+                )
                 return
             self._collect(pause)  # a bounded pause that also takes in survivors' returns
             pause = min(0.05, pause * 2)

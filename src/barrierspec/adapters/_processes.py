@@ -47,12 +47,21 @@ class ProcessDriver(PipeDriver):
 
     kind = "process"
 
-    def __init__(self, target: Target | str | object, parties: int, participants: int, *,
-                 action: bool = False, default_timeout: float | None = None,
-                 start_method: Literal["fork", "spawn", "forkserver"] = "fork",
-                 start_timeout: float = 30.0, **options: Any) -> None:
-        super().__init__(target, parties, participants, action=action,
-                         default_timeout=default_timeout, **options)
+    def __init__(
+        self,
+        target: Target | str | object,
+        parties: int,
+        participants: int,
+        *,
+        action: bool = False,
+        default_timeout: float | None = None,
+        start_method: Literal["fork", "spawn", "forkserver"] = "fork",
+        start_timeout: float = 30.0,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            target, parties, participants, action=action, default_timeout=default_timeout, **options
+        )
         try:
             self.ctx: Any = multiprocessing.get_context(start_method)
         except ValueError as exc:
@@ -82,7 +91,9 @@ class ProcessDriver(PipeDriver):
             conn, child_conn = self.ctx.Pipe()
             probe, child_probe = self.ctx.Pipe()
             proc = self.ctx.Process(
-                target=participant_main, name=f"barrierspec-p{i}", daemon=True,
+                target=participant_main,
+                name=f"barrierspec-p{i}",
+                daemon=True,
                 args=(i, self.barrier, child_conn, child_probe, self.action),
             )
             with warnings.catch_warnings():

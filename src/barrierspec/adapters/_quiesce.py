@@ -63,26 +63,42 @@ class PollingDriver(Driver):
                     return hang
             self._await_change(self.poll)
 
-    def _overdue(self, op: Op, start: float, busy: dict[int, Op], timed: dict[int, float],
-                 seen: dict[int, Observation]) -> Hang | None:
+    def _overdue(
+        self,
+        op: Op,
+        start: float,
+        busy: dict[int, Op],
+        timed: dict[int, float],
+        seen: dict[int, Observation],
+    ) -> Hang | None:
         elapsed = time.monotonic() - start
         late: dict[int, str] = {}
         for p, t in timed.items():
             if elapsed > t + self.settle:
-                late[p] = (f"participant {p} still blocked {elapsed - t:.1f} s after its "
-                           f"{t:g} s timeout in {describe(busy[p])}")
+                late[p] = (
+                    f"participant {p} still blocked {elapsed - t:.1f} s after its "
+                    f"{t:g} s timeout in {describe(busy[p])}"
+                )
         bound = self.settle + max(timed.values(), default=0.0)
         for p, o in seen.items():
             if not o.blocked and elapsed > bound:
-                late[p] = (f"participant {p} still running ({o.where}) {elapsed:.1f} s after "
-                           f"{describe(busy[p])} was sent, neither returning nor blocked")
+                late[p] = (
+                    f"participant {p} still running ({o.where}) {elapsed:.1f} s after "
+                    f"{describe(busy[p])} was sent, neither returning nor blocked"
+                )
         return self._hang(op, late, elapsed) if late else None
 
-    def _blocked_non_waits(self, op: Op, busy: dict[int, Op], seen: dict[int, Observation],
-                           start: float) -> Hang | None:
-        late = {p: (f"participant {p} blocked in {describe(o)} ({seen[p].where}), "
-                    "which must return without waiting for other participants")
-                for p, o in busy.items() if not isinstance(o, Wait)}
+    def _blocked_non_waits(
+        self, op: Op, busy: dict[int, Op], seen: dict[int, Observation], start: float
+    ) -> Hang | None:
+        late = {
+            p: (
+                f"participant {p} blocked in {describe(o)} ({seen[p].where}), "
+                "which must return without waiting for other participants"
+            )
+            for p, o in busy.items()
+            if not isinstance(o, Wait)
+        }
         return self._hang(op, late, time.monotonic() - start) if late else None
 
     def _hang(self, op: Op, late: dict[int, str], elapsed: float) -> Hang:
@@ -90,4 +106,3 @@ class PollingDriver(Driver):
         message = "; ".join(late[p] for p in sorted(late))
         self.ledger.note(f"hang: {message}")
         return Hang(frozenset(late), round(elapsed, 3), op, message, tuple(self.program))
-

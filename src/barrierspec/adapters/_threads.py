@@ -50,9 +50,7 @@ class _Worker:
         self.sent = 0  # operations put in the inbox (controller)
         self.started = 0  # operations taken out of the inbox (worker)
         self._engine = engine
-        self.thread = threading.Thread(
-            target=self._run, name=f"barrierspec-p{index}", daemon=True
-        )
+        self.thread = threading.Thread(target=self._run, name=f"barrierspec-p{index}", daemon=True)
 
     def _run(self) -> None:
         PARTICIPANT.set(self.index)
@@ -71,8 +69,9 @@ class _Worker:
 class ThreadEngine(PollingDriver):
     """Participant threads, quiescence and watchdog; subclasses say how to run an operation."""
 
-    def __init__(self, target: Target | str | object, parties: int, participants: int,
-                 **options: Any) -> None:
+    def __init__(
+        self, target: Target | str | object, parties: int, participants: int, **options: Any
+    ) -> None:
         super().__init__(target, parties, participants, **options)
         self._workers = [_Worker(i, self) for i in range(participants)]
 
@@ -137,10 +136,15 @@ class ThreadEngine(PollingDriver):
         self._busy = busy
         barrier = self._barrier_for_snapshot()
         return Step(
-            op=op, returned=returned, blocked=frozenset(busy), dead=frozenset(self._dead),
-            actions=actions, log=log,
+            op=op,
+            returned=returned,
+            blocked=frozenset(busy),
+            dead=frozenset(self._dead),
+            actions=actions,
+            log=log,
             snapshot=self._snapshot(barrier) if barrier is not None else None,
-            hang=hang, control=control,
+            hang=hang,
+            control=control,
         )
 
     # -- clean-up -----------------------------------------------------------------------------
@@ -164,11 +168,19 @@ class ThreadDriver(ThreadEngine):
 
     kind = "thread"
 
-    def __init__(self, target: Target | str | object, parties: int, participants: int, *,
-                 action: bool = False, default_timeout: float | None = None,
-                 **options: Any) -> None:
-        super().__init__(target, parties, participants, action=action,
-                         default_timeout=default_timeout, **options)
+    def __init__(
+        self,
+        target: Target | str | object,
+        parties: int,
+        participants: int,
+        *,
+        action: bool = False,
+        default_timeout: float | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            target, parties, participants, action=action, default_timeout=default_timeout, **options
+        )
         self.action = RecordingAction(self.ledger) if action else None
         self.barrier: Any = build_barrier(
             self.target, parties, action=self.action, timeout=default_timeout

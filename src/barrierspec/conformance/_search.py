@@ -31,6 +31,8 @@ Runner = Callable[[int, list[Instruction]], Run]
 
 class _OutOfTime(Exception):  # noqa: N818 -- a signal, not an error
     """Raised inside the search condition when the property's time is up."""
+
+
 SMALL_SCOPE_LENGTH = 5
 SMALL_SCOPE_SHARE = 0.4  # of the budget
 

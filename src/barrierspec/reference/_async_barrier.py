@@ -49,7 +49,6 @@ from barrierspec.reference._validate import check_action, check_parties, check_t
 __all__ = ["AsyncBarrier"]
 
 
-
 class _Round:
     """One generation: issued indices, pending futures, and how it ended."""
 
@@ -174,9 +173,7 @@ class AsyncBarrier(RoundObservers[_Round]):
                 timer.cancel()
         return index
 
-    async def _enter_slow(
-        self, loop: asyncio.AbstractEventLoop, deadline: float | None
-    ) -> _Round:
+    async def _enter_slow(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> _Round:
         """Wait until the current round is filling; raise if the barrier is broken."""
         rnd = self._round
         while rnd.phase is not _FILLING:

@@ -185,8 +185,10 @@ class ProcessBarrier:
         sh.acquire()
         try:
             if not sh.ended(slot, my_round):
-                if mem[PHASE] == FILLING and deadline is not None and (
-                    time.monotonic() >= deadline
+                if (
+                    mem[PHASE] == FILLING
+                    and deadline is not None
+                    and (time.monotonic() >= deadline)
                 ):
                     sh.end_round(TIMED_OUT)
                 else:

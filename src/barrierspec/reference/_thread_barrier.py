@@ -43,7 +43,6 @@ from barrierspec.reference._validate import check_action, check_parties, check_t
 __all__ = ["Barrier"]
 
 
-
 class _Round:
     """One generation: its arrivals, its sleepers, and how it ended."""
 
@@ -176,9 +175,9 @@ class Barrier(RoundObservers[_Round]):
             action()
         except BaseException as exc:
             with lock:
-                woken = self._break(rnd, f"the action raised {exc!r}") if (
-                    rnd.phase is _ACTING
-                ) else []
+                woken = (
+                    self._break(rnd, f"the action raised {exc!r}") if (rnd.phase is _ACTING) else []
+                )
             _wake(woken)
             raise
         with lock:
@@ -192,9 +191,11 @@ class Barrier(RoundObservers[_Round]):
         """A filling party's wait expired: break its round unless it already ended."""
         with self._lock:
             phase = rnd.phase
-            woken = self._break(rnd, f"a wait timed out after {limit:g} s") if (
-                phase is _FILLING
-            ) else []
+            woken = (
+                self._break(rnd, f"a wait timed out after {limit:g} s")
+                if (phase is _FILLING)
+                else []
+            )
         _wake(woken)
         if phase is _ACTING:
             sleeper.acquire()  # the round is full: wait for the action's outcome

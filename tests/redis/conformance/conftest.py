@@ -43,7 +43,9 @@ def redis_target(redis_server: RedisServer, namespace: str) -> Iterator[Callable
     def make(cls: type[Any] = RedisNamedBarriers, lease: float = LEASE) -> Target:
         factory = functools.partial(cls, redis_server.url, lease=lease, namespace=namespace)
         return target_from(
-            factory, kind="named", name=cls.__name__,
+            factory,
+            kind="named",
+            name=cls.__name__,
             capabilities={"has_kill": True, "has_n_waiting": True},
         )
 

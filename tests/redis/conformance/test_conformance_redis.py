@@ -21,7 +21,12 @@ from barrierspec.spec import get_profile
 
 SEED = 20240611
 GRINDER = {
-    "draining", "lost wake-ups", "timeout", "n_waiting", "cancellation", "membership",
+    "draining",
+    "lost wake-ups",
+    "timeout",
+    "n_waiting",
+    "cancellation",
+    "membership",
     "dead participant",
 }
 
@@ -60,14 +65,29 @@ def test_a_registry_whose_cancel_does_not_recheck_the_release_is_rejected(
         return NamedProcessDriver(target, parties, participants, settle=3.0)
 
     program = [Instruction("wait", 0), Instruction("cancel", 1)]
-    run = run_program(open_driver, get_profile("grinder"), 2, 3, program,
-                      timing=Timing(0.05), real_clock=True, observers=True)
+    run = run_program(
+        open_driver,
+        get_profile("grinder"),
+        2,
+        3,
+        program,
+        timing=Timing(0.05),
+        real_clock=True,
+        observers=True,
+    )
     assert run.failure is not None, run.steps
     assert run.failure.mismatch.expected == "P0 returns True; blocked: nobody", run.failure
     assert run.steps[-1].blocked == {0}
-    correct = run_program(lambda n, m: NamedProcessDriver(redis_target(), n, m, settle=3.0),
-                          get_profile("grinder"), 2, 3, program,
-                          timing=Timing(0.05), real_clock=True, observers=True)
+    correct = run_program(
+        lambda n, m: NamedProcessDriver(redis_target(), n, m, settle=3.0),
+        get_profile("grinder"),
+        2,
+        3,
+        program,
+        timing=Timing(0.05),
+        real_clock=True,
+        observers=True,
+    )
     assert correct.failure is None, correct.failure
 
 
@@ -76,8 +96,7 @@ def test_a_registry_whose_timeout_keeps_the_member_counted_is_rejected(
     redis_target: Callable[..., Target],
 ) -> None:
     # nearly every program with a timed wait shows it: a small search suffices
-    settings = CheckSettings(examples=10, budget=3.0, seed=SEED, settle=3.0,
-                             only=("membership",))
+    settings = CheckSettings(examples=10, budget=3.0, seed=SEED, settle=3.0, only=("membership",))
     result = check(redis_target(TimeoutKeepsMember), "grinder", settings_=settings)
     (verdict,) = result.properties
     assert verdict.status == "fail", result.format()

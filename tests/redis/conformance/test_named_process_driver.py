@@ -75,7 +75,10 @@ def test_a_cancel_reaches_a_member_blocked_in_its_process(
         assert driver.perform(Wait(0)).blocked == {0}
         step = driver.perform(Cancel(0))
         assert (step.control, view(step), counts(step)) == (
-            Returned(None), {0: "cancelled_barrier"}, (0, 1))
+            Returned(None),
+            {0: "cancelled_barrier"},
+            (0, 1),
+        )
         assert view(driver.perform(Join(0))) == {0: None}  # a cancelled member may rejoin
         assert counts(driver.perform(Wait(1))) == (1, 2)
 
@@ -112,15 +115,16 @@ def test_a_wait_that_never_returns_is_a_hang_and_close_ends_every_process() -> N
     assert participants_alive() == []
 
 
-
 def test_spawned_participants_build_their_registries_from_a_picklable_factory(
-    redis_server: RedisServer, namespace: str,
+    redis_server: RedisServer,
+    namespace: str,
 ) -> None:
     from barrierspec.adapters import target_from
     from barrierspec.reference._redis_barrier import RedisNamedBarriers
 
-    factory = functools.partial(RedisNamedBarriers, redis_server.url, lease=2.0,
-                                namespace=namespace)
+    factory = functools.partial(
+        RedisNamedBarriers, redis_server.url, lease=2.0, namespace=namespace
+    )
     target = target_from(factory, kind="named")
     with NamedProcessDriver(target, 0, 2, start_method="spawn", settle=SETTLE) as driver:
         driver.perform(Join(0))
@@ -204,18 +208,21 @@ def _observed(call: Callable[[], object], until: Callable[[Observation], bool]) 
 
 
 def test_a_blmove_waiting_on_the_server_is_blocked_and_an_unanswered_get_is_running(
-    redis_server: RedisServer, silent_server: int, namespace: str,
+    redis_server: RedisServer,
+    silent_server: int,
+    namespace: str,
 ) -> None:
     client = redis.Redis.from_url(redis_server.url)
     silent = redis.Redis(host="127.0.0.1", port=silent_server, socket_timeout=3)
     try:
         key = f"{namespace}:list"
-        blocked = _observed(lambda: client.blmove(key, key, 3, "LEFT", "LEFT"),
-                            lambda o: o.where == "in a server-side BLMOVE")
+        blocked = _observed(
+            lambda: client.blmove(key, key, 3, "LEFT", "LEFT"),
+            lambda o: o.where == "in a server-side BLMOVE",
+        )
         assert blocked.blocked
         client.rpush(key, "go")  # ends the BLMOVE
-        running = _observed(lambda: silent.get("k"),
-                            lambda o: o.where == "awaiting a server reply")
+        running = _observed(lambda: silent.get("k"), lambda o: o.where == "awaiting a server reply")
         assert not running.blocked
     finally:
         client.close()
