@@ -28,6 +28,10 @@ _SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "barrierspec.conformance._check_cli",
         "hold a real barrier to a profile's model and report each property",
     ),
+    "history": (
+        "barrierspec.conformance._history_cli",
+        "check recorded barrier histories: barrierspec history check FILE...",
+    ),
     "prove": (
         "barrierspec.proofs._prove_cli",
         "prove the model's invariants for every number of parties with Z3",

@@ -10,16 +10,25 @@
 * :class:`Oracle` -- the set of model states consistent with a real barrier's observations;
 * :data:`PROPERTIES` -- the named properties;
 * :func:`check_history` -- the history checker for free-running runs (set-linearizability of
-  barrier rounds), with :func:`load_history` / :func:`write_report` (JSON and HTML timeline).
+  barrier rounds): :class:`Recorder` records a run of any barrier (:class:`Operation` records
+  of :class:`Kind` and :class:`Outcome`, in memory or per-process JSON Lines files that
+  :func:`load_files` merges), :func:`write_report` writes the JSON verdict and an interactive
+  HTML timeline, :func:`explain` says a violation in plain words; from the command line:
+  ``barrierspec history check FILE...``.
 """
 
 from barrierspec.conformance._check import CheckSettings, check
 from barrierspec.conformance._history import (
+    Kind,
     Operation,
+    Outcome,
+    Recorder,
     Verdict,
     Violation,
     check_history,
     dump_history,
+    explain,
+    load_files,
     load_history,
     render_timeline,
     write_report,
@@ -38,17 +47,22 @@ __all__ = [
     "CheckSettings",
     "ConformanceWarning",
     "Counterexample",
+    "Kind",
     "Mismatch",
     "Operation",
     "Oracle",
+    "Outcome",
     "Property",
     "PropertyResult",
+    "Recorder",
     "Verdict",
     "Violation",
     "barrier_state_machine",
     "check",
     "check_history",
     "dump_history",
+    "explain",
+    "load_files",
     "load_history",
     "render_timeline",
     "write_report",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from math import isfinite
 from typing import Any, cast
 
@@ -68,15 +68,18 @@ class _Collector:
 def check_history(
     history: Sequence[Operation],
     *,
-    parties: int | None = None,
+    parties: int | Mapping[str, int] | None = None,
     max_search_nodes: int = 200_000,
     max_violations: int = 20,
+    progress: Callable[[str], None] | None = None,
 ) -> Verdict:
     """Decide whether ``history`` is consistent with set-linearizable barrier semantics.
 
-    ``parties`` fixes the number of waits per round (fixed-parties barriers); without it the
+    ``parties`` fixes the number of waits per round (fixed-parties barriers; an int for every
+    name, or a mapping name -> parties, names it omits get the Grinder rule); without it the
     Grinder rule applies where ``join`` records exist (every certainly present member is in the
-    round). Returns a Verdict: ``valid`` True, False with the violations (rule, reason, witness
+    round). ``progress``, if given, is called with a line of text before each barrier name.
+    Returns a Verdict: ``valid`` True, False with the violations (rule, reason, witness
     operation indices; at most ``max_violations``), or None when a search hit its budget.
     """
     found = _Collector(max_violations)
@@ -110,6 +113,9 @@ def check_history(
     notes: list[str] = []
     unknown = False
     for barrier, ops in by_barrier.items():
+        size = parties.get(barrier) if isinstance(parties, Mapping) else parties
+        if progress is not None:
+            progress(f"checking barrier {barrier!r}: {len(ops):,} operations")
         released = [i for i in ops if released_flags[i] and resp[i] is not None]
         others = [i for i in ops if not released_flags[i]]
         labelled = len(released) - [cols.rnd[i] for i in released].count(None)
@@ -125,7 +131,7 @@ def check_history(
             continue
         _check_members(history, cols, barrier, released, others, found=found)
         windows = presence_windows(history, released, others)
-        if parties is None and not any(history[i].kind is Kind.JOIN for i in ops):
+        if size is None and not any(history[i].kind is Kind.JOIN for i in ops):
             notes.append(f"barrier {barrier!r}: no join records, membership rule not checked")
         if labelled or not released:
             methods[barrier] = "rounds"
@@ -135,7 +141,7 @@ def check_history(
                 barrier,
                 released,
                 windows=windows,
-                parties=parties,
+                parties=size,
                 found=found,
                 trips=trips,
             )
@@ -144,7 +150,7 @@ def check_history(
             continue
         methods[barrier] = "search"
         try:
-            assignment = search_rounds(history, released, windows, parties, max_search_nodes)
+            assignment = search_rounds(history, released, windows, size, max_search_nodes)
         except SearchBudgetError as exc:
             unknown = True
             notes.append(f"barrier {barrier!r}: {exc}")

@@ -17,7 +17,7 @@ import html
 import json
 import math
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from barrierspec.conformance._history_model import Kind, Operation, Outcome, Verdict
 
@@ -178,6 +178,7 @@ def write_report(
     json_path: str | pathlib.Path | None = None,
     *,
     title: str = "barrier history",
+    parties: int | Mapping[str, int] | None = None,
 ) -> None:
     """Write the HTML timeline to ``html_path`` and, if given, the JSON verdict to ``json_path``
     (``{"valid", "anomalies": [{rule, barrier, round, reason, witness: [operations]}], ...}``).

@@ -7,10 +7,16 @@ returned (``None`` if it never did). Kinds:
 * ``join``: the member was created (``registry.barrier(name)``; Grinder ``N + 1``);
 * ``wait``: ``member.wait(timeout)``; outcome ``ok`` (released, with the ``round`` if known),
   ``timeout`` (returned False; the member is withdrawn), ``cancelled`` / ``expired`` (raised),
-  ``failed`` (state lost, connection error: effect unknown), ``pending`` (no response);
+  ``failed`` (state lost, connection error: effect unknown), ``broken`` (a fixed-parties
+  barrier raised BrokenBarrierError: not released), ``pending`` (no response);
 * ``cancel``: ``member.cancel()``;
 * ``crash``: the worker's process died or stopped at about ``invoke``: its members may be
   withdrawn from there on (or earlier, since their last release).
+
+Optional call details (written by the recorder, :mod:`._recorder`): ``timeout`` (the argument
+of ``wait``), ``result`` (the arrival index a fixed-parties ``wait`` returned) and ``parties``
+(the barrier's number of parties, when it has one). The checker reads ``parties`` only through
+the command line (``barrierspec history check`` takes it from the records).
 
 Times are floats on one clock shared by all workers (``time.monotonic()`` is system-wide on
 Linux, so processes of one host may share it).
@@ -55,6 +61,7 @@ class Outcome(enum.Enum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     FAILED = "failed"
+    BROKEN = "broken"
     PENDING = "pending"
 
 
@@ -70,6 +77,9 @@ class Operation:
     kind: Kind = Kind.WAIT
     member: str | None = None
     round: int | None = None
+    timeout: float | None = None
+    result: int | None = None
+    parties: int | None = None
 
     @property
     def released(self) -> bool:
@@ -86,6 +96,9 @@ class Violation:
     reason: str
     witness: tuple[int, ...] = ()
     round: int | None = None
+    placed: tuple[tuple[int, ...], ...] = ()
+    """For ``no-round-assignment``: the longest consistent prefix of rounds the search found
+    (operation indices per round, in round order)."""
 
 
 @attrs.frozen
@@ -122,6 +135,7 @@ class Verdict:
                     "round": v.round,
                     "reason": v.reason,
                     "witness": witness(v.witness),
+                    **({"placed": [list(g) for g in v.placed]} if v.placed else {}),
                 }
                 for v in self.violations
             ],
@@ -130,7 +144,20 @@ class Verdict:
         }
 
 
-_FIELDS = ("worker", "barrier", "invoke", "response", "outcome", "kind", "member", "round")
+_FIELDS = (
+    "worker",
+    "barrier",
+    "invoke",
+    "response",
+    "outcome",
+    "kind",
+    "member",
+    "round",
+    "timeout",
+    "result",
+    "parties",
+)
+_OPTIONAL = ("member", "round", "timeout", "result", "parties")
 
 
 def operation_to_dict(op: Operation) -> dict[str, Any]:
@@ -143,10 +170,10 @@ def operation_to_dict(op: Operation) -> dict[str, Any]:
         "response": op.response,
         "outcome": op.outcome.value,
     }
-    if op.member is not None:
-        out["member"] = op.member
-    if op.round is not None:
-        out["round"] = op.round
+    for name in _OPTIONAL:
+        value = getattr(op, name)
+        if value is not None:
+            out[name] = value
     return out
 
 
@@ -161,6 +188,7 @@ def operation_from_dict(data: Mapping[str, Any], index: int = 0) -> Operation:
         outcome = Outcome(data.get("outcome", "pending" if response is None else "ok"))
         kind = Kind(data.get("kind", "wait"))
         rnd = data.get("round")
+        timeout, result, parties = data.get("timeout"), data.get("result"), data.get("parties")
         op = Operation(
             worker=str(data["worker"]),
             barrier=str(data["barrier"]),
@@ -170,6 +198,9 @@ def operation_from_dict(data: Mapping[str, Any], index: int = 0) -> Operation:
             kind=kind,
             member=None if data.get("member") is None else str(data["member"]),
             round=None if rnd is None else int(rnd),
+            timeout=None if timeout is None else float(timeout),
+            result=None if result is None else int(result),
+            parties=None if parties is None else int(parties),
         )
     except KeyError as exc:
         raise UsageError(f"history entry {index}: missing field {exc.args[0]!r}") from None

@@ -35,7 +35,7 @@ from barrierspec.conformance._history_model import Kind, Operation, Outcome
 __all__ = ["PresenceSweep", "Window", "earliest_trip", "presence_windows"]
 
 _LEAVES_AT_INVOKE = (Outcome.TIMEOUT, Outcome.CANCELLED, Outcome.PENDING)
-_LEAVES_UNKNOWN = (Outcome.EXPIRED, Outcome.FAILED)
+_LEAVES_UNKNOWN = (Outcome.EXPIRED, Outcome.FAILED, Outcome.BROKEN)
 
 
 @attrs.frozen

@@ -83,7 +83,7 @@ def search_rounds(
     root = frozenset(released)
     stack = [(root, -math.inf, candidates(root, -math.inf))]
     path: Assignment = []
-    deepest: tuple[int, frozenset[int]] = (0, root)
+    placed: Assignment = []  # the longest prefix of rounds a dead end was reached from
     while stack:
         unassigned, t_prev, options = stack[-1]
         for group, t in options:
@@ -101,21 +101,24 @@ def search_rounds(
                 continue
             path.append((group, t))
             stack.append((rest, t, candidates(rest, t)))
-            if len(path) > deepest[0]:
-                deepest = (len(path), rest)
             break
         else:
+            if len(path) > len(placed) or not placed:
+                placed = list(path)
             failed.add((unassigned, t_prev))
             stack.pop()
             if path:
                 path.pop()
-    stuck = min(deepest[1], key=resp.__getitem__)
+    rest = root.difference(*(group for group, _ in placed))
+    stuck = min(rest, key=resp.__getitem__)
+    tried = f"{nodes} candidate round{'s' if nodes != 1 else ''} tried"
     return Violation(
         "no-round-assignment",
         barrier,
-        f"no grouping of the {len(released)} released waits of {barrier!r} into ordered "
-        f"rounds satisfies the barrier rules (searched {nodes} candidate rounds); after at "
-        f"most {deepest[0]} rounds, operation {stuck} (invoked at {inv[stuck]}, returned at "
-        f"{resp[stuck]}) cannot be released with others",
+        f"the {len(released)} released waits of {barrier!r} cannot be grouped into ordered "
+        f"rounds that keep the barrier rules ({tried}): at best the first {len(placed)} "
+        f"round(s) can be placed, then operation {stuck} (invoked at {inv[stuck]}, returned "
+        f"at {resp[stuck]}) cannot be placed in any round",
         (stuck,),
+        placed=tuple(tuple(sorted(group)) for group, _ in placed),
     )
