@@ -224,11 +224,3 @@ def test_async_with_returns_the_index_and_await_is_refused() -> None:
             await barrier  # type: ignore[misc]
 
     run(main)
-
-
-def test_repr() -> None:
-    barrier = AsyncBarrier(2)
-    assert re.fullmatch(
-        r"<barrierspec\.reference\.AsyncBarrier at 0x[0-9a-f]+: filling, waiters=0/2, round=0>",
-        repr(barrier),
-    )

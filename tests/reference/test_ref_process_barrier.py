@@ -208,14 +208,3 @@ def test_sharing_outside_process_start_is_refused(fork: BaseContext) -> None:
         send.send(barrier)
     receive.close()
     send.close()
-
-
-def test_repr(fork: BaseContext) -> None:
-    barrier = ProcessBarrier(2, ctx=fork)
-    assert re.fullmatch(
-        r"<barrierspec\.reference\.ProcessBarrier at 0x[0-9a-f]+: filling, waiters=0/2,"
-        r" round=0>",
-        repr(barrier),
-    )
-    barrier.abort()
-    assert "broken (the barrier was aborted), round=0" in repr(barrier)

@@ -195,20 +195,6 @@ def test_reset_of_an_empty_barrier_is_a_no_op() -> None:
     assert (barrier.n_waiting, barrier.broken, barrier.round) == (0, False, 0)
 
 
-def test_repr_shows_phase_waiters_and_round(runner: Runner) -> None:
-    barrier = Barrier(3)
-    assert re.fullmatch(
-        r"<barrierspec\.reference\.Barrier at 0x[0-9a-f]+: filling, waiters=0/3, round=0>",
-        repr(barrier),
-    )
-    runner.start("w", lambda: barrier.wait(10))
-    wait_until(lambda: barrier.n_waiting == 1)
-    assert "filling, waiters=1/3, round=0" in repr(barrier)
-    barrier.abort()
-    runner.join()
-    assert "broken (the barrier was aborted), round=0" in repr(barrier)
-
-
 def test_huge_parties_never_trips() -> None:
     barrier = Barrier(10**30)
     with pytest.raises(BrokenBarrierError):

@@ -7,21 +7,26 @@
 * :class:`NamedBarriers` and :class:`ProcessNamedBarriers`: The Grinder's named barriers
   with dynamic membership, for the threads of a process and the processes of a machine.
 * :class:`RedisNamedBarriers`: the same named barriers across machines, through Redis, with
-  leases (a dead member is withdrawn) and detection of lost server state.
+  leases (a dead member is withdrawn) and detection of lost server state. Importing this
+  package does not import the Redis client: ``RedisNamedBarriers`` is loaded on first use.
 """
+
+from typing import TYPE_CHECKING
 
 from barrierspec.reference._async_barrier import AsyncBarrier
 from barrierspec.reference._named import NamedBarrier, NamedBarriers
 from barrierspec.reference._process_barrier import MAX_PROCESS_PARTIES, ProcessBarrier
 from barrierspec.reference._process_named import ProcessNamedBarrier, ProcessNamedBarriers
-from barrierspec.reference._redis_barrier import (
+from barrierspec.reference._redis_errors import (
     BarrierConnectionError,
     BarrierStateLostError,
     MemberExpiredError,
-    RedisBarrierMember,
-    RedisNamedBarriers,
 )
+from barrierspec.reference._redis_member import RedisBarrierMember
 from barrierspec.reference._thread_barrier import Barrier
+
+if TYPE_CHECKING:
+    from barrierspec.reference._redis_barrier import RedisNamedBarriers
 
 __all__ = [
     "MAX_PROCESS_PARTIES",
@@ -38,3 +43,13 @@ __all__ = [
     "RedisBarrierMember",
     "RedisNamedBarriers",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Load ``RedisNamedBarriers`` (and with it the ``redis`` client) on first access."""
+    if name == "RedisNamedBarriers":
+        from barrierspec.reference._redis_barrier import RedisNamedBarriers
+
+        globals()[name] = RedisNamedBarriers
+        return RedisNamedBarriers
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

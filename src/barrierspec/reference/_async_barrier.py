@@ -2,31 +2,40 @@
 
 State machine
 -------------
-As in the thread barrier (``_thread_barrier.py``), the barrier holds a current *round*:
-``filling`` -> (``acting`` while an async action is awaited) -> ``released``, or ``broken``.
-Each filling party awaits a private future; the releaser installs a fresh round and then
-resolves the futures, so a released task that comes straight back joins the next round at
-once and no lock is needed (every transition runs between two suspension points).
+CPython's design (``Lib/asyncio/locks.py``), phases as in ``_rounds.py``: ``filling`` ->
+(``acting`` while the action runs) -> ``draining`` -> ``filling``, or ``resetting`` /
+``broken``. ``count`` counts every task inside ``wait()``. Where the documentation is silent
+the barrier makes CPython's choices:
 
-Arrival indices come from a per-round pool: the next never-issued index, or the smallest
-index given back by a party that withdrew. A cancelled or timed-out filling party gives its
-index back, so the indices of a round that trips are exactly ``range(parties)``, each once.
-``asyncio.Barrier`` reissues the *count* instead and hands out duplicates (gh-155233).
+* the arrival index is the arrival order in the round: the first arrival gets 0;
+* a newcomer that calls ``wait()`` while the last round drains (or a reset round empties)
+  blocks until every party of that round has left, then joins the next round at index 0;
+* a released (draining) task checks the barrier when it *resumes*: if ``reset()`` or
+  ``abort()`` came first, it raises ``BrokenBarrierError`` although its round tripped; a
+  task that already resumed keeps its index. Blocked newcomers survive ``reset()`` (they
+  join the next round) but not ``abort()``.
+
+No lock is needed: every transition runs between two suspension points. Each filling task
+awaits a private future, resolved by whoever ends the phase; blocked newcomers await gates
+resolved when the barrier fills again or breaks.
+
+The extras, beyond ``asyncio.Barrier``: an ``action`` (sync or async), a per-call
+``timeout``, validation, and **distinct indices under cancellation**: a cancelled or
+timed-out filling task gives its index back to a per-round pool, and the next arrival takes
+the smallest free one, so a round that trips hands out ``range(parties)``, each once
+(``asyncio.Barrier`` reissues its count and gives two tasks the same index, gh-155233).
 
 Cancellation, by phase (``task.cancel()``, ``asyncio.timeout``, ``asyncio.wait_for``):
 
-* filling: the party withdraws (``n_waiting`` - 1, its index goes back to the pool); the
+* filling: the task withdraws (``n_waiting`` - 1, its index goes back to the pool); the
   barrier is not broken and the others keep waiting. ``CancelledError`` propagates.
-* released but not yet resumed: the round stands for everyone else; the cancelled task gets
-  ``CancelledError`` instead of its index (as in asyncio).
-* blocked as a newcomer while an action runs: nothing changes; ``CancelledError``.
-* waiting while an action runs (the round is full): the party's arrival stands, the round
-  completes for the others; the task gets ``CancelledError``.
+* released but not yet resumed: the task gets ``CancelledError`` instead of its index; the
+  round stands for everyone else (as in asyncio).
+* blocked as a newcomer: nothing changes; ``CancelledError``.
+* waiting while an action runs (the round is full): the arrival stands, the round completes
+  for the others; the task gets ``CancelledError``.
 * the last arrival while it awaits an async action: the action did not complete, so the
   round breaks as for a failing action (the others get ``BrokenBarrierError``).
-
-``wait(timeout)`` behaves like cancellation by ``asyncio.wait_for``: a filling party that
-gives up withdraws and gets :class:`TimeoutError`; the barrier is not broken.
 """
 
 from __future__ import annotations
@@ -41,76 +50,81 @@ from typing import Any
 from barrierspec.errors import BrokenBarrierError, InvalidOperationError
 from barrierspec.reference._rounds import ACTING as _ACTING
 from barrierspec.reference._rounds import BROKEN as _BROKEN
+from barrierspec.reference._rounds import DRAINING as _DRAINING
 from barrierspec.reference._rounds import FILLING as _FILLING
-from barrierspec.reference._rounds import RELEASED as _RELEASED
-from barrierspec.reference._rounds import RoundObservers
+from barrierspec.reference._rounds import RESETTING as _RESETTING
+from barrierspec.reference._rounds import PhaseObservers
 from barrierspec.reference._validate import check_action, check_parties, check_timeout
 
 __all__ = ["AsyncBarrier"]
 
 
-class _Round:
-    """One generation: issued indices, pending futures, and how it ended."""
+class _Pool:
+    """The arrival indices of one filling round and the futures of its waiting tasks."""
 
-    __slots__ = ("actor", "blocked", "count", "free", "issued", "phase", "reason", "waiters")
+    __slots__ = ("free", "issued", "waiters")
 
     def __init__(self) -> None:
-        self.phase = _FILLING
-        self.count = 0  # arrivals that stand
         self.issued = 0  # indices ever issued in this round
-        self.free: list[int] = []  # heap of indices given back by withdrawn parties
+        self.free: list[int] = []  # heap of indices given back by withdrawn tasks
         self.waiters: dict[int, asyncio.Future[None]] = {}
-        self.blocked: list[asyncio.Future[None]] = []
-        self.reason = ""
-        self.actor: asyncio.Task[Any] | None = None
 
-    def resolve(self, error: BaseException | None) -> None:
-        """Wake every pending party of this round (and blocked newcomers)."""
+    def take(self) -> int:
+        """The smallest index not held by a task of this round."""
+        if self.free:
+            return heapq.heappop(self.free)
+        index = self.issued
+        self.issued = index + 1
+        return index
+
+    def wake(self) -> None:
+        """Resolve every pending future (the phase has ended; each task reads the outcome)."""
         for fut in self.waiters.values():
-            if not fut.done():
-                if error is None:
-                    fut.set_result(None)
-                else:
-                    fut.set_exception(error)
-        for fut in self.blocked:
             if not fut.done():
                 fut.set_result(None)
 
 
-class AsyncBarrier(RoundObservers[_Round]):
+class AsyncBarrier(PhaseObservers):
     """A barrier for a fixed number of asyncio tasks; a drop-in for :class:`asyncio.Barrier`.
 
     ``await wait()`` suspends until ``parties`` tasks have called it, then all resume and
-    each returns a distinct arrival index in ``range(parties)`` (the first arrival of a
-    round gets 0), even when waiters are cancelled. ``async with barrier as index`` waits
-    on entry. ``round`` counts the rounds that have tripped.
+    each returns its arrival index: the first arrival of a round gets 0, and the indices of
+    a round are distinct and in ``range(parties)``, even when waiters are cancelled.
+    ``async with barrier as index`` waits on entry. ``round`` counts the rounds that have
+    tripped. A task that calls ``wait()`` while the previous round drains blocks until
+    that round has left (CPython's choice; see the module docstring).
 
     ``action`` (optional): a callable run once per round by the last arrival before anyone
     is released; if it returns an awaitable, that is awaited. If it raises, the last
-    arrival gets the exception, the others ``BrokenBarrierError``, and the barrier is
-    broken. An async action may ``await barrier.reset()`` (the round breaks, every party of
-    it gets ``BrokenBarrierError``, the barrier fills again) or ``await barrier.abort()``
-    (the round breaks and the barrier stays broken); it must not wait on the barrier.
+    arrival gets the exception, the others :class:`~barrierspec.errors.BrokenBarrierError`,
+    and the barrier is broken. An async action may ``await barrier.reset()`` (every party
+    of the round, the last arrival included, gets ``BrokenBarrierError``; the barrier fills
+    again once they have left) or ``await barrier.abort()``; it must not wait on the
+    barrier (:class:`~barrierspec.errors.InvalidOperationError`).
 
-    ``wait(timeout)``: a filling party that is still waiting after ``timeout`` seconds
+    ``wait(timeout)``: a filling or blocked task still waiting after ``timeout`` seconds
     withdraws and raises :class:`TimeoutError`; the barrier is not broken (the asyncio
-    contract for a party that gives up). Cancellation: see the module docstring; it never
-    breaks the barrier except for the last arrival awaiting an action.
+    contract for a task that gives up). Cancellation never breaks the barrier, except for
+    the last arrival awaiting an action.
 
-    ``reset()`` breaks the current round (its parties get ``BrokenBarrierError``) and
-    repairs a broken barrier; ``abort()`` breaks it until ``reset()``. Parties already
-    released always get their index. The barrier binds to the event loop of the first
-    ``wait()`` that suspends.
+    ``reset()``: waiting tasks, and released tasks that have not resumed yet, get
+    ``BrokenBarrierError``; the barrier is filling again once they have left (at once if
+    nobody is inside), which also repairs a broken barrier. ``abort()``: every task
+    inside, every blocked newcomer and every later ``wait()`` gets ``BrokenBarrierError``
+    until ``reset()``. ``BrokenBarrierError`` is an :class:`asyncio.BrokenBarrierError`
+    (and a :class:`threading.BrokenBarrierError`). The barrier binds to the event loop of
+    the first ``wait()`` that suspends.
     """
 
-    def __init__(
-        self,
-        parties: int,
-        action: Callable[[], Any] | None = None,
-    ) -> None:
+    def __init__(self, parties: int, action: Callable[[], Any] | None = None) -> None:
         self._parties = check_parties(parties)
         self._action = check_action(action)
-        self._round = _Round()
+        self._state = _FILLING
+        self._count = 0
+        self._pool = _Pool()
+        self._blocked: list[asyncio.Future[None]] = []
+        self._reason = ""
+        self._actor: asyncio.Task[Any] | None = None
         self._rounds = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -125,6 +139,15 @@ class AsyncBarrier(RoundObservers[_Round]):
     ) -> None:
         return None
 
+    def __repr__(self) -> str:
+        """asyncio's format: ``<... object at 0x.. [filling, waiters:2/5]>``."""
+        if self._state is _BROKEN:
+            extra = "broken"
+        else:
+            phase = _FILLING if self._state is _ACTING else self._state
+            extra = f"{phase}, waiters:{self.n_waiting}/{self._parties}"
+        return f"<{self._public_name()} object at {id(self):#x} [{extra}]>"
+
     def _get_loop(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
         if self._loop is None:
@@ -137,125 +160,157 @@ class AsyncBarrier(RoundObservers[_Round]):
     async def wait(self, timeout: float | None = None) -> int:
         """Suspend until the round fills; return this task's arrival index.
 
-        Raises ``BrokenBarrierError`` if the barrier is or becomes broken while this task is
-        in a filling round, ``TimeoutError`` if ``timeout`` seconds pass first (the task
-        withdraws; the barrier stays intact).
+        Raises ``BrokenBarrierError`` if the barrier is broken, or is reset or aborted
+        before this task resumes; ``TimeoutError`` if ``timeout`` seconds pass while it
+        fills or blocks (the task withdraws; the barrier stays intact).
         """
         limit = check_timeout(timeout)
-        rnd = self._round
         loop = None
-        if rnd.phase is not _FILLING:
+        if self._state is not _FILLING:
             loop = self._get_loop()
-            deadline = None if limit is None else loop.time() + limit
-            rnd = await self._enter_slow(loop, deadline)
-            if deadline is not None:
-                limit = max(0.0, deadline - loop.time())
-        if rnd.free:
-            index = heapq.heappop(rnd.free)
-        else:
-            index = rnd.issued
-            rnd.issued = index + 1
-        rnd.count += 1
-        if rnd.count == self._parties:
-            return await self._trip(rnd, index)
+            limit = await self._block(loop, limit)
+        pool = self._pool
+        index = pool.take()
+        self._count += 1
+        if self._count == self._parties:
+            return await self._trip(index)
         loop = loop or self._get_loop()
         fut: asyncio.Future[None] = loop.create_future()
-        rnd.waiters[index] = fut
-        timer = None if limit is None else loop.call_later(limit, self._expire, rnd, index, limit)
+        pool.waiters[index] = fut
+        timer = None if limit is None else loop.call_later(limit, self._expire, pool, index, limit)
         try:
             await fut
         except asyncio.CancelledError:
-            if not fut.done() or fut.cancelled():
-                self._withdraw(rnd, index)
+            if fut.done() and not fut.cancelled():
+                self._exit()  # released (or broken) before it resumed
+            else:
+                self._withdraw(pool, index)
             raise
         finally:
             if timer is not None:
                 timer.cancel()
-        return index
+        # Resumed: the outcome is the barrier's phase now (CPython's drainer rule).
+        state = self._state
+        self._exit()
+        if state is _DRAINING:
+            return index
+        raise BrokenBarrierError(self._reason)
 
-    async def _enter_slow(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> _Round:
-        """Wait until the current round is filling; raise if the barrier is broken."""
-        rnd = self._round
-        while rnd.phase is not _FILLING:
-            if rnd.phase is _BROKEN:
-                raise BrokenBarrierError(f"barrier is broken ({rnd.reason}); call reset()")
-            if rnd.actor is asyncio.current_task():
+    async def _block(self, loop: asyncio.AbstractEventLoop, limit: float | None) -> float | None:
+        """Wait until the barrier is filling; return the time left of ``limit``.
+
+        Raises ``BrokenBarrierError`` if it is (or becomes) broken, ``TimeoutError`` when
+        ``limit`` expires first.
+        """
+        deadline = None if limit is None else loop.time() + limit
+        while self._state is not _FILLING:
+            if self._state is _BROKEN:
+                raise BrokenBarrierError(f"barrier is broken ({self._reason}); call reset()")
+            if self._actor is not None and self._actor is asyncio.current_task():
                 raise InvalidOperationError(
                     "wait() called from the barrier's own action: it would wait for itself"
                 )
             gate: asyncio.Future[None] = loop.create_future()
-            rnd.blocked.append(gate)
+            self._blocked.append(gate)
             try:
                 if deadline is None:
                     await gate
                 else:
                     await asyncio.wait_for(gate, max(0.0, deadline - loop.time()))
             finally:
-                if gate in rnd.blocked:
-                    rnd.blocked.remove(gate)
-            rnd = self._round
-        return rnd
+                if gate in self._blocked:
+                    self._blocked.remove(gate)
+        return None if deadline is None else max(0.0, deadline - loop.time())
 
-    def _withdraw(self, rnd: _Round, index: int) -> None:
-        """A filling party leaves: give its index back. No-op once the round is full."""
-        if rnd.phase is _FILLING and rnd.waiters.pop(index, None) is not None:
-            rnd.count -= 1
-            heapq.heappush(rnd.free, index)
-            assert rnd.count == rnd.issued - len(rnd.free) == len(rnd.waiters)
+    def _withdraw(self, pool: _Pool, index: int) -> None:
+        """A waiting task leaves before its round ends; in filling its index goes back."""
+        if pool.waiters.pop(index, None) is None:
+            return
+        self._count -= 1
+        if self._state is _FILLING:
+            heapq.heappush(pool.free, index)
+            assert self._count == pool.issued - len(pool.free) == len(pool.waiters)
 
-    def _expire(self, rnd: _Round, index: int, limit: float) -> None:
-        fut = rnd.waiters.get(index)
-        if fut is not None and not fut.done() and rnd.phase is _FILLING:
-            self._withdraw(rnd, index)
+    def _expire(self, pool: _Pool, index: int, limit: float) -> None:
+        """Timer of a filling task: withdraw it unless the round is full or over."""
+        fut = pool.waiters.get(index)
+        if fut is not None and not fut.done() and self._state is _FILLING:
+            self._withdraw(pool, index)
             fut.set_exception(
                 TimeoutError(f"barrier wait timed out after {limit:g} s; the party withdrew")
             )
 
-    async def _trip(self, rnd: _Round, index: int) -> int:
+    def _exit(self) -> None:
+        """A task leaves ``wait()``; the last to leave a drained or reset round refills."""
+        self._count -= 1
+        if self._count == 0 and (self._state is _DRAINING or self._state is _RESETTING):
+            self._state = _FILLING
+            self._pool = _Pool()
+            self._wake_blocked()
+        assert self._count >= 0
+
+    def _wake_blocked(self) -> None:
+        blocked, self._blocked = self._blocked, []
+        for gate in blocked:
+            if not gate.done():
+                gate.set_result(None)
+
+    async def _trip(self, index: int) -> int:
         """Last arrival: run (and await) the action, then release the round."""
+        assert self._count == self._parties, "a round trips only when every party arrived"
         action = self._action
         if action is not None:
-            rnd.phase = _ACTING
-            rnd.actor = asyncio.current_task()
+            self._state = _ACTING
+            self._actor = asyncio.current_task()
             try:
                 result = action()
                 if inspect.isawaitable(result):
                     await result
             except BaseException as exc:
-                if rnd.phase is _ACTING:
-                    self._break(rnd, f"the action raised {exc!r}")
+                if self._state is _ACTING:
+                    self._end_round(_BROKEN, f"the action raised {exc!r}")
+                self._exit()
                 raise
-            if rnd.phase is not _ACTING:
-                raise BrokenBarrierError(rnd.reason)
-        assert rnd.count == self._parties
-        rnd.phase = _RELEASED
-        self._round = _Round()
+            finally:
+                self._actor = None
+            if self._state is not _ACTING:  # the action reset or aborted the barrier
+                self._exit()
+                raise BrokenBarrierError(self._reason)
         self._rounds += 1
-        rnd.resolve(None)
+        self._end_round(_DRAINING, "")
+        self._exit()
         return index
 
-    def _break(self, rnd: _Round, reason: str) -> None:
-        assert rnd is self._round and rnd.phase in (_FILLING, _ACTING)
-        rnd.phase = _BROKEN
-        rnd.reason = reason
-        rnd.resolve(BrokenBarrierError(reason))
+    def _end_round(self, state: str, reason: str) -> None:
+        """The filling (or acting) round ends in ``state``: wake its tasks."""
+        self._state = state
+        if reason:
+            self._reason = reason
+        pool, self._pool = self._pool, _Pool()
+        pool.wake()
+        if state is _BROKEN:
+            self._wake_blocked()
 
     # ------------------------------------------------------------ reset and abort
     async def reset(self) -> None:
-        """Return the barrier to an empty, filling round.
+        """Return the barrier to filling (at once if no task is inside).
 
-        Parties of the current round get ``BrokenBarrierError``; a broken barrier is
-        repaired. Released parties are unaffected. Never suspends.
+        Waiting tasks, and released tasks that have not resumed, get ``BrokenBarrierError``;
+        blocked newcomers stay blocked and join the next round; a broken barrier is
+        repaired. Never suspends.
         """
-        rnd = self._round
-        if rnd.phase is _FILLING and rnd.count == 0:
-            return
-        if rnd.phase is not _BROKEN:
-            self._break(rnd, "the barrier was reset")
-        self._round = _Round()
+        state = self._state
+        if self._count == 0:
+            self._state = _FILLING
+            self._pool = _Pool()
+            self._wake_blocked()
+        elif state is _BROKEN:
+            self._state = _RESETTING  # its tasks still raise with the reason they were given
+        elif state is not _RESETTING:
+            self._end_round(_RESETTING, "the barrier was reset")
 
     async def abort(self) -> None:
-        """Break the barrier: current parties and every later ``wait()`` get
+        """Break the barrier: tasks inside, blocked newcomers and every later ``wait()`` get
         ``BrokenBarrierError`` until ``reset()``. Idempotent; never suspends."""
-        if self._round.phase is not _BROKEN:
-            self._break(self._round, "the barrier was aborted")
+        if self._state is not _BROKEN:
+            self._end_round(_BROKEN, "the barrier was aborted")

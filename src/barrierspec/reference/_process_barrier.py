@@ -307,15 +307,8 @@ class ProcessBarrier:
         return self._shared.mem[COMPLETED]
 
     def __repr__(self) -> str:
-        sh = self._shared
-        mem = sh.mem
+        """threading's format: ``<... at 0x..: waiters=2/5>`` or ``<... at 0x..: broken>``."""
         cls = f"{type(self).__module__.rsplit('._', 1)[0]}.{type(self).__qualname__}"
-        phase = mem[PHASE]
-        if phase in (BROKEN, POISONED):
-            what = "poisoned" if phase == POISONED else f"broken ({sh.reason(mem[CODE])})"
-            return f"<{cls} at {id(self):#x}: {what}, round={mem[COMPLETED]}>"
-        name = "filling" if phase == FILLING else "acting"
-        return (
-            f"<{cls} at {id(self):#x}: {name}, waiters={mem[COUNT]}/{self._parties},"
-            f" round={mem[COMPLETED]}>"
-        )
+        if self.broken:
+            return f"<{cls} at {id(self):#x}: broken>"
+        return f"<{cls} at {id(self):#x}: waiters={self.n_waiting}/{self._parties}>"

@@ -1,37 +1,41 @@
-"""Phases of a round and the observers shared by the in-process barriers.
+"""Phases and observers shared by the in-process barriers (threads and asyncio tasks).
 
-A round is ``filling`` (parties arrive), ``acting`` (full; the last arrival runs the action),
-``released`` (tripped; final) or ``broken`` (final; a broken *current* round makes the barrier
-broken until ``reset()`` installs a fresh one).
+The barrier is in one phase, CPython's four plus one for the action:
+
+* ``filling``: parties arrive; ``count`` is the number of arrivals that stand.
+* ``acting``: the round is full and the last arrival runs the action (outside any lock);
+  newcomers block. Shown as ``filling`` by ``repr`` (as in CPython, where the action runs
+  while the barrier still reads filling) and ``n_waiting == parties``.
+* ``draining``: the round tripped; released parties are leaving. Newcomers block until the
+  last one has left (``count`` back to 0), then the barrier fills again from index 0.
+* ``resetting``: ``reset()`` broke a round with parties inside; they raise
+  ``BrokenBarrierError`` as they leave; newcomers block until the last one has left.
+* ``broken``: by a timeout, a failing action or ``abort()``; every party inside and every
+  newcomer raises ``BrokenBarrierError`` until ``reset()``.
+
+``count`` counts every party inside ``wait()`` (filling, or released or broken but not yet
+left), as CPython's ``_count`` does; a phase that ends when the last party leaves ends in
+the leaving party's ``_exit``.
 """
 
 from __future__ import annotations
 
-from typing import Generic, Protocol, TypeVar
-
-__all__ = ["ACTING", "BROKEN", "FILLING", "RELEASED", "RoundObservers"]
+__all__ = ["ACTING", "BROKEN", "DRAINING", "FILLING", "RESETTING", "PhaseObservers"]
 
 FILLING = "filling"
 ACTING = "acting"
-RELEASED = "released"
+DRAINING = "draining"
+RESETTING = "resetting"
 BROKEN = "broken"
 
 
-class _RoundLike(Protocol):
-    phase: str
-    count: int
-    reason: str
-
-
-R = TypeVar("R", bound=_RoundLike)
-
-
-class RoundObservers(Generic[R]):
-    """``parties``, ``n_waiting``, ``broken``, ``round`` and ``repr`` from the current round."""
+class PhaseObservers:
+    """``parties``, ``n_waiting``, ``broken`` and ``round`` from the barrier's phase."""
 
     _parties: int
     _rounds: int
-    _round: R
+    _state: str
+    _count: int
 
     @property
     def parties(self) -> int:
@@ -40,26 +44,20 @@ class RoundObservers(Generic[R]):
 
     @property
     def n_waiting(self) -> int:
-        """Parties in the current round (``parties`` while the action runs); 0 if broken."""
-        rnd = self._round
-        return 0 if rnd.phase is BROKEN else rnd.count
+        """Parties waiting in the filling round (``parties`` while the action runs); else 0."""
+        state = self._state
+        return self._count if state is FILLING or state is ACTING else 0
 
     @property
     def broken(self) -> bool:
         """True if the barrier is broken (until ``reset()``)."""
-        return self._round.phase is BROKEN
+        return self._state is BROKEN
 
     @property
     def round(self) -> int:
         """The number of rounds that have tripped (released their parties) so far."""
         return self._rounds
 
-    def __repr__(self) -> str:
-        rnd = self._round
-        cls = f"{type(self).__module__.rsplit('._', 1)[0]}.{type(self).__qualname__}"
-        if rnd.phase is BROKEN:
-            return f"<{cls} at {id(self):#x}: broken ({rnd.reason}), round={self._rounds}>"
-        return (
-            f"<{cls} at {id(self):#x}: {rnd.phase}, waiters={rnd.count}/{self._parties},"
-            f" round={self._rounds}>"
-        )
+    def _public_name(self) -> str:
+        """``barrierspec.reference.<Class>`` (the public module, not the private one)."""
+        return f"{type(self).__module__.rsplit('._', 1)[0]}.{type(self).__qualname__}"

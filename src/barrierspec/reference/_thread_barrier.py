@@ -2,27 +2,25 @@
 
 State machine
 -------------
-The barrier holds one *current round*. A round is in one of four phases:
+CPython's design (``Lib/threading.py``), phases as in ``_rounds.py``: ``filling`` ->
+(``acting`` while the action runs) -> ``draining`` -> ``filling``, or ``resetting`` /
+``broken``; ``count`` counts every thread inside ``wait()``. Where the documentation is
+silent the barrier makes CPython's choices:
 
-* ``filling``: parties arrive; arrival ``k`` (0-based) gets index ``k`` and sleeps on a
-  private lock appended to the round's ``sleepers``.
-* ``acting``: the last arrival runs the action, *without* holding the barrier's lock, so an
-  action may call :meth:`Barrier.reset` or :meth:`Barrier.abort` (CPython deadlocks there).
-  Newcomers block until the action ends and then join the next round.
-* ``released``: the round tripped. The releaser installs a fresh ``filling`` round *before*
-  waking the sleepers, so a released party that comes straight back joins the next round at
-  once (Java's ``CyclicBarrier`` generation design; CPython instead blocks newcomers until the
-  whole round has left). A released round is final: a later ``reset()`` or ``abort()`` does
-  not touch its parties, each of which returns its index.
-* ``broken``: by a timeout, a failing action, ``abort()``, or ``reset()`` with parties inside.
-  Every sleeper wakes and raises :class:`~barrierspec.errors.BrokenBarrierError`. A broken
-  current round makes the barrier broken (newcomers raise at once) until ``reset()``
-  installs a fresh round.
+* the arrival index is the arrival order in the round: the first arrival gets 0;
+* a newcomer that calls ``wait()`` while the last round drains (or a reset round empties)
+  blocks, with no timeout, until every party of that round has left, then joins the next
+  round at index 0;
+* a released (draining) party *resumes* when it re-takes the barrier's lock: if
+  ``abort()`` came first it raises ``BrokenBarrierError`` although its round tripped; a
+  party that already resumed keeps its index. ``reset()`` while draining changes nothing.
 
-Only the thread that moves a round out of ``filling``/``acting`` (under the lock) wakes its
-sleepers, so each private lock is released exactly once. A woken party reads the outcome
-from its round object without re-taking the barrier's lock: one lock hand-off per arrival
-instead of CPython's three (Condition wait, re-acquire, exit bookkeeping).
+What differs from CPython is the machinery, not the outcomes: each filling party sleeps on a
+private lock that the thread ending the phase releases once (no ``Condition``: one lock
+hand-off per arrival instead of its predicate loop, re-acquire and notify bookkeeping), and
+the action runs *without* the barrier's lock, so an action may call :meth:`Barrier.reset`
+or :meth:`Barrier.abort` (CPython deadlocks there). A party interrupted in its wait (a
+``KeyboardInterrupt``) breaks the filling round instead of freeing its index for reuse.
 """
 
 from __future__ import annotations
@@ -35,26 +33,13 @@ from typing import Any
 from barrierspec.errors import BrokenBarrierError, InvalidOperationError
 from barrierspec.reference._rounds import ACTING as _ACTING
 from barrierspec.reference._rounds import BROKEN as _BROKEN
+from barrierspec.reference._rounds import DRAINING as _DRAINING
 from barrierspec.reference._rounds import FILLING as _FILLING
-from barrierspec.reference._rounds import RELEASED as _RELEASED
-from barrierspec.reference._rounds import RoundObservers
+from barrierspec.reference._rounds import RESETTING as _RESETTING
+from barrierspec.reference._rounds import PhaseObservers
 from barrierspec.reference._validate import check_action, check_parties, check_timeout
 
 __all__ = ["Barrier"]
-
-
-class _Round:
-    """One generation: its arrivals, its sleepers, and how it ended."""
-
-    __slots__ = ("actor", "blocked", "count", "phase", "reason", "sleepers")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.phase = _FILLING
-        self.sleepers: list[LockType] = []
-        self.blocked: list[LockType] = []  # newcomers waiting for the action to end
-        self.reason = ""
-        self.actor = 0  # thread ident running the action
 
 
 def _wake(locks: list[LockType]) -> None:
@@ -62,32 +47,36 @@ def _wake(locks: list[LockType]) -> None:
         lock.release()
 
 
-class Barrier(RoundObservers[_Round]):
+class Barrier(PhaseObservers):
     """A barrier for a fixed number of threads; a drop-in for :class:`threading.Barrier`.
 
     ``wait()`` blocks until ``parties`` threads have called it, then all return. Each call
     returns its *arrival index*: the first arrival of a round gets 0, and the indices of a
     round are distinct and in ``range(parties)``. The barrier is reusable: ``round`` counts
-    the rounds that have tripped.
+    the rounds that have tripped. A thread that calls ``wait()`` while the previous round
+    is still leaving blocks until it has left (CPython's choice; see the module docstring).
 
     The action (optional, any callable) is run exactly once per round by the last arrival
     before anyone is released. If it raises, the last arrival gets that exception, every
     other party gets :class:`~barrierspec.errors.BrokenBarrierError` and the barrier is
-    broken. The action may call ``reset()`` (the round is broken: every party of it, the
-    last arrival included, gets ``BrokenBarrierError``; the barrier is filling again) or
-    ``abort()`` (the round is broken and the barrier stays broken). It must not call
-    ``wait()`` (:class:`~barrierspec.errors.InvalidOperationError`).
+    broken. The action may call ``reset()`` (every party of the round, the last arrival
+    included, gets ``BrokenBarrierError``; the barrier fills again once they have left) or
+    ``abort()`` (the barrier stays broken). It must not call ``wait()``
+    (:class:`~barrierspec.errors.InvalidOperationError`).
 
     Timeout: ``wait(timeout)`` (or the constructor's default) bounds the wait of a party in a
     filling round. When it expires the barrier breaks, as in :mod:`threading`: every party
-    gets ``BrokenBarrierError``. It does not apply once the round is full (the action is
-    running): the party then waits for the action's outcome. A newcomer that arrives while
-    an action runs blocks until it ends, then waits in the next round with its full timeout.
+    gets ``BrokenBarrierError``. It does not apply once the round is full (the party waits
+    for the action's outcome), nor, as in CPython, to a newcomer blocked behind a draining
+    or acting round (it waits in the next round with its full timeout).
 
-    Arguments are validated: ``parties`` an ``int >= 1`` (there is no upper bound; a
-    barrier that never gets enough threads simply never trips), timeouts ``None`` or a finite
-    number ``>= 0`` (huge values are clamped to :data:`threading.TIMEOUT_MAX`), ``action``
-    ``None`` or callable; anything else raises :class:`~barrierspec.errors.UsageError`.
+    ``BrokenBarrierError`` is a :class:`threading.BrokenBarrierError` (and an
+    :class:`asyncio.BrokenBarrierError`). Arguments are validated: ``parties`` an
+    ``int >= 1`` (no upper bound; a barrier that never gets enough threads simply never
+    trips), timeouts ``None`` or a finite number ``>= 0`` (huge values are clamped to
+    :data:`threading.TIMEOUT_MAX`), ``action`` ``None`` or callable. A wrong type raises
+    :class:`~barrierspec.errors.ArgumentTypeError` (a :class:`TypeError`), a wrong value
+    :class:`~barrierspec.errors.UsageError` (a :class:`ValueError`).
     """
 
     def __init__(
@@ -100,145 +89,186 @@ class Barrier(RoundObservers[_Round]):
         self._action = check_action(action)
         self._timeout = check_timeout(timeout)
         self._lock = allocate_lock()
-        self._round = _Round()
+        self._state = _FILLING
+        self._count = 0
+        self._sleepers: list[LockType] = []  # filling parties of the current round
+        self._blocked: list[LockType] = []  # newcomers waiting for the barrier to fill
+        self._reason = ""
+        self._actor = 0  # ident of the thread running the action
         self._rounds = 0
+
+    def __repr__(self) -> str:
+        """threading's format: ``<... at 0x..: waiters=2/5>`` or ``<... at 0x..: broken>``."""
+        if self._state is _BROKEN:
+            return f"<{self._public_name()} at {id(self):#x}: broken>"
+        return f"<{self._public_name()} at {id(self):#x}: waiters={self.n_waiting}/{self._parties}>"
 
     # ------------------------------------------------------------------ waiting
     def wait(self, timeout: float | None = None) -> int:
         """Block until the round fills; return this thread's arrival index.
 
         ``timeout=None`` means the constructor's default. Raises ``BrokenBarrierError`` if
-        the barrier is or becomes broken (timeout, failing action, ``abort()``, ``reset()``)
-        while this thread is in a filling round; the last arrival re-raises the action's
+        the barrier is broken, or becomes broken (timeout, failing action, ``abort()``,
+        ``reset()``) before this thread resumes; the last arrival re-raises the action's
         own exception.
         """
         limit = self._timeout if timeout is None else check_timeout(timeout)
         lock = self._lock
         lock.acquire()
-        rnd = self._round
-        if rnd.phase is not _FILLING:
-            rnd = self._enter_slow(rnd)
-        index = rnd.count
-        rnd.count = index + 1
+        if self._state is not _FILLING:
+            self._block()
+        index = self._count
+        self._count = index + 1
         if index + 1 == self._parties:
-            return self._trip(rnd, index)
+            return self._trip(index)
         sleeper = allocate_lock()
         sleeper.acquire()
-        rnd.sleepers.append(sleeper)
+        self._sleepers.append(sleeper)
         lock.release()
-        if limit is None:
-            sleeper.acquire()
-        elif not sleeper.acquire(True, limit):
-            self._timed_out(rnd, sleeper, limit)
-        if rnd.phase is _RELEASED:
+        try:
+            if limit is None:
+                sleeper.acquire()
+            elif not sleeper.acquire(True, limit):
+                self._timed_out(sleeper, f"a wait timed out after {limit:g} s")
+        except BaseException as exc:  # interrupted (KeyboardInterrupt): never leave a slot
+            self._interrupted(sleeper, exc)
+            raise
+        # Resume: the outcome is the barrier's phase now (CPython's drainer rule).
+        lock.acquire()
+        state = self._state
+        woken = self._exit()
+        lock.release()
+        if woken:
+            _wake(woken)
+        if state is _DRAINING:
             return index
-        raise BrokenBarrierError(rnd.reason)
+        raise BrokenBarrierError(self._reason)
 
-    def _enter_slow(self, rnd: _Round) -> _Round:
-        """Called with the lock held on a round that is not filling; return a filling one.
-
-        Raises (lock released) if the barrier is broken. Blocks, unbounded, while an action
-        runs.
-        """
+    def _block(self) -> None:
+        """Lock held: wait until the barrier fills. Raises (lock released) if broken."""
         lock = self._lock
-        while rnd.phase is not _FILLING:
-            if rnd.phase is _BROKEN:
+        while self._state is not _FILLING:
+            if self._state is _BROKEN:
                 lock.release()
-                raise BrokenBarrierError(f"barrier is broken ({rnd.reason}); call reset()")
-            if rnd.actor == threading.get_ident():
+                raise BrokenBarrierError(f"barrier is broken ({self._reason}); call reset()")
+            if self._state is _ACTING and self._actor == threading.get_ident():
                 lock.release()
                 raise InvalidOperationError(
                     "wait() called from the barrier's own action: it would wait for itself"
                 )
             gate = allocate_lock()
             gate.acquire()
-            rnd.blocked.append(gate)
+            self._blocked.append(gate)
             lock.release()
             gate.acquire()
             lock.acquire()
-            rnd = self._round
-        return rnd
 
-    def _trip(self, rnd: _Round, index: int) -> int:
+    def _trip(self, index: int) -> int:
         """Last arrival (lock held): run the action, then release the round."""
         lock = self._lock
-        action = self._action
-        if action is None:
-            woken = self._release(rnd)
+        if self._action is None:
+            woken = self._end_round(_DRAINING, "") + self._exit()
             lock.release()
             _wake(woken)
             return index
-        rnd.phase = _ACTING
-        rnd.actor = threading.get_ident()
+        self._state = _ACTING
+        self._actor = threading.get_ident()
         lock.release()
         try:
-            action()
+            self._action()
         except BaseException as exc:
             with lock:
                 woken = (
-                    self._break(rnd, f"the action raised {exc!r}") if (rnd.phase is _ACTING) else []
+                    self._end_round(_BROKEN, f"the action raised {exc!r}")
+                    if self._state is _ACTING
+                    else []
                 )
+                woken += self._exit()
             _wake(woken)
             raise
         with lock:
-            woken = self._release(rnd) if rnd.phase is _ACTING else []
+            woken = self._end_round(_DRAINING, "") if self._state is _ACTING else []
+            state = self._state
+            woken += self._exit()
         _wake(woken)
-        if rnd.phase is _RELEASED:
+        if state is _DRAINING:
             return index
-        raise BrokenBarrierError(rnd.reason)
+        raise BrokenBarrierError(self._reason)
 
-    def _timed_out(self, rnd: _Round, sleeper: LockType, limit: float) -> None:
-        """A filling party's wait expired: break its round unless it already ended."""
+    def _timed_out(self, sleeper: LockType, reason: str) -> None:
+        """A filling party's wait expired: break the round, unless it is full or over."""
         with self._lock:
-            phase = rnd.phase
-            woken = (
-                self._break(rnd, f"a wait timed out after {limit:g} s")
-                if (phase is _FILLING)
-                else []
-            )
+            state = self._state
+            woken = self._end_round(_BROKEN, reason) if state is _FILLING else []
         _wake(woken)
-        if phase is _ACTING:
+        if state is _ACTING:
             sleeper.acquire()  # the round is full: wait for the action's outcome
 
-    # ---------------------------------------------------------- transitions (lock held)
-    def _release(self, rnd: _Round) -> list[LockType]:
-        """The round trips: install a fresh round, return the locks to wake."""
-        assert rnd.count == self._parties, "a round trips only when every party arrived"
-        rnd.phase = _RELEASED
-        self._round = _Round()
-        self._rounds += 1
-        return rnd.sleepers + rnd.blocked
+    def _interrupted(self, sleeper: LockType, exc: BaseException) -> None:
+        """The wait was interrupted by ``exc``: break a filling round, then leave."""
+        with self._lock:
+            filling = self._state is _FILLING and sleeper in self._sleepers
+            woken = (
+                self._end_round(_BROKEN, f"a waiter was interrupted by {exc!r}") if filling else []
+            )
+            woken += self._exit()
+        _wake(woken)
 
-    def _break(self, rnd: _Round, reason: str) -> list[LockType]:
-        """Break ``rnd`` (the current round, filling or acting); return the locks to wake."""
-        assert rnd is self._round and rnd.phase in (_FILLING, _ACTING)
-        rnd.phase = _BROKEN
-        rnd.reason = reason
-        return rnd.sleepers + rnd.blocked
+    # ---------------------------------------------------------- transitions (lock held)
+    def _end_round(self, state: str, reason: str) -> list[LockType]:
+        """The filling (or acting) round ends in ``state``; return the locks to wake."""
+        assert state is not _DRAINING or self._count == self._parties, "trips only when full"
+        self._state = state
+        if state is _DRAINING:
+            self._rounds += 1
+        else:
+            self._reason = reason
+        woken, self._sleepers = self._sleepers, []
+        if state is _BROKEN:
+            woken += self._blocked
+            self._blocked = []
+        return woken
+
+    def _exit(self) -> list[LockType]:
+        """A party leaves ``wait()``; the last to leave a drained or reset round refills.
+
+        Returns the blocked newcomers to wake."""
+        self._count -= 1
+        assert self._count >= 0
+        if self._count == 0 and (self._state is _DRAINING or self._state is _RESETTING):
+            self._state = _FILLING
+            woken, self._blocked = self._blocked, []
+            return woken
+        return []
 
     # ------------------------------------------------------------ reset and abort
     def reset(self) -> None:
-        """Return the barrier to an empty, filling round.
+        """Return the barrier to filling (at once if no thread is inside).
 
-        Parties of the current round (filling, or waiting for the action) get
-        ``BrokenBarrierError``; a broken barrier is repaired. Released parties are unaffected.
+        Parties of a filling round (or waiting for the action) get ``BrokenBarrierError``;
+        newcomers block until they have left; a broken barrier is repaired. As in CPython,
+        a draining round is not touched: its parties return their indices.
         """
         woken: list[LockType] = []
         with self._lock:
-            rnd = self._round
-            if rnd.phase is _FILLING and rnd.count == 0:
-                return
-            if rnd.phase is not _BROKEN:
-                woken = self._break(rnd, "the barrier was reset")
-            self._round = _Round()
-            assert self._round.count == 0 and self._round.phase is _FILLING
+            state = self._state
+            if self._count == 0:
+                self._state = _FILLING
+                woken, self._blocked = self._blocked, []
+            elif state is _FILLING or state is _ACTING:
+                woken = self._end_round(_RESETTING, "the barrier was reset")
+            elif state is _BROKEN:
+                self._state = _RESETTING  # its parties still raise with their reason
         _wake(woken)
 
     def abort(self) -> None:
-        """Break the barrier: current parties and every later ``wait()`` get
-        ``BrokenBarrierError`` until ``reset()``. Idempotent."""
+        """Break the barrier: parties inside (released ones that have not resumed included),
+        blocked newcomers and every later ``wait()`` get ``BrokenBarrierError`` until
+        ``reset()``. Idempotent."""
         with self._lock:
-            rnd = self._round
-            woken = self._break(rnd, "the barrier was aborted") if rnd.phase is not _BROKEN else []
-            assert self._round.phase is _BROKEN
+            woken = (
+                self._end_round(_BROKEN, "the barrier was aborted")
+                if self._state is not _BROKEN
+                else []
+            )
         _wake(woken)

@@ -1,0 +1,52 @@
+"""CPython's own barrier suites, run against the reference barriers (see cpython_suites.py).
+
+Each suite runs in a fresh interpreter with a timeout, so a hang is a failure that names the
+suite and shows what it printed. Every test of each suite must run and pass, except those in
+``cpython_suites.EXCLUDED`` (each listed there with its reason).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from cpython_suites import EXCLUDED
+
+SCRIPT = pathlib.Path(__file__).with_name("cpython_suites.py")
+TIMEOUT = 90.0  # seconds per suite; each takes 0.5 to 3 s on an idle 2-core machine
+EXPECTED_RUN = {"threading": 10, "asyncio": 21, "multiprocessing": 11}  # CPython 3.11 suites
+
+
+@pytest.mark.parametrize("suite", sorted(EXPECTED_RUN))
+def test_cpython_suite_passes(suite: str) -> None:
+    if importlib.util.find_spec("test.lock_tests") is None:
+        pytest.fail(
+            "CPython's test package is not importable: install the distribution's test-suite"
+            " package (Debian: libpython3.X-testsuite); .ci/run does it"
+        )
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(SCRIPT), suite],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            env=dict(os.environ),
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        pytest.fail(f"CPython's {suite} barrier suite hung (no result in {TIMEOUT} s):\n{err}")
+    assert proc.stdout.strip(), f"the {suite} suite printed no summary:\n{proc.stderr}"
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    problems = summary["failures"] + summary["errors"]
+    assert not problems, "\n\n".join(f"{name}\n{tb}" for name, tb in problems)
+    assert summary["skipped"] == []
+    assert summary["excluded_but_absent"] == []
+    assert summary["ran"] == EXPECTED_RUN[suite]
+    assert not set(EXCLUDED[suite]) & set(summary["names"])
+    assert proc.returncode == 0, proc.stderr

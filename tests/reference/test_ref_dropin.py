@@ -1,0 +1,213 @@
+"""Drop-in behaviour: the stdlib's except clauses, TypeError/ValueError, repr, CPython's choices.
+
+CPython's own suites run in test_ref_cpython_suites.py; these tests pin what they do not
+(messages, the exception classes of every path, the drainer rules of the asyncio barrier).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from ref_helpers import Runner, wait_until
+
+from barrierspec import errors
+from barrierspec.errors import ArgumentTypeError, BrokenBarrierError, UsageError
+from barrierspec.reference import AsyncBarrier, Barrier, ProcessBarrier
+
+FORK = multiprocessing.get_context("fork")
+
+
+def run(main: Callable[[], Awaitable[Any]]) -> Any:
+    async def bounded() -> Any:
+        return await asyncio.wait_for(main(), 10)
+
+    return asyncio.run(bounded())
+
+
+async def settle(predicate: Callable[[], bool]) -> None:
+    while not predicate():
+        await asyncio.sleep(0)
+
+
+def test_errors_exports_and_hierarchy() -> None:
+    assert errors.__all__ == [
+        "ArgumentTypeError",
+        "BarrierSpecError",
+        "BrokenBarrierError",
+        "CancelledBarrierError",
+        "InvalidOperationError",
+        "UsageError",
+    ]
+    assert issubclass(BrokenBarrierError, threading.BrokenBarrierError)
+    assert issubclass(BrokenBarrierError, asyncio.BrokenBarrierError)
+    assert issubclass(ArgumentTypeError, TypeError) and issubclass(ArgumentTypeError, UsageError)
+    assert issubclass(UsageError, ValueError) and not issubclass(UsageError, TypeError)
+
+
+# ------------------------------------------------------- except asyncio.BrokenBarrierError
+async def _caught(coro: Awaitable[Any]) -> str:
+    try:
+        await coro
+    except asyncio.BrokenBarrierError as exc:  # the stdlib's clause, unchanged
+        return str(exc)
+    return "not raised"
+
+
+def test_except_asyncio_broken_barrier_error_catches_abort_reset_and_broken() -> None:
+    async def main() -> list[str]:
+        barrier = AsyncBarrier(3)
+        reset = asyncio.create_task(_caught(barrier.wait()))
+        await settle(lambda: barrier.n_waiting == 1)
+        await barrier.reset()
+        aborted = asyncio.create_task(_caught(barrier.wait()))
+        await settle(lambda: barrier.n_waiting == 1)
+        await barrier.abort()
+        return [await reset, await aborted, await _caught(barrier.wait())]
+
+    assert run(main) == [
+        "the barrier was reset",
+        "the barrier was aborted",
+        "barrier is broken (the barrier was aborted); call reset()",
+    ]
+
+
+def test_except_threading_broken_barrier_error_catches_thread_and_process_barriers() -> None:
+    for barrier in (Barrier(2), ProcessBarrier(2, ctx=FORK)):
+        barrier.abort()
+        with pytest.raises(threading.BrokenBarrierError, match="call reset"):
+            barrier.wait(5)
+
+
+# ------------------------------------------------------------- TypeError and ValueError
+T = "timeout must be None or a finite number >= 0, got"
+P = "parties must be an int >= 1, got"
+TYPE_CASES = [
+    (lambda: Barrier("3"), f"{P} '3' of type str"),
+    (lambda: Barrier(2.0), f"{P} 2.0 of type float"),
+    (lambda: AsyncBarrier(None), f"{P} None of type NoneType"),
+    (lambda: Barrier(True), f"{P} True of type bool"),
+    (lambda: Barrier(2, timeout="1"), f"{T} '1' of type str"),
+    (lambda: Barrier(2).wait(True), f"{T} True of type bool"),
+    (
+        lambda: ProcessBarrier(2, action=0, ctx=FORK),
+        "action must be None or callable, got 0 of type int",
+    ),
+]
+VALUE_CASES = [
+    (lambda: Barrier(0), f"{P} 0"),
+    (lambda: AsyncBarrier(-4), f"{P} -4"),
+    (lambda: ProcessBarrier(0, ctx=FORK), f"{P} 0"),
+    (lambda: Barrier(2, timeout=-1), f"{T} -1"),
+    (lambda: Barrier(2).wait(float("nan")), f"{T} nan"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), TYPE_CASES)
+def test_wrong_types_raise_type_error(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        call()
+
+
+@pytest.mark.parametrize(("call", "message"), VALUE_CASES)
+def test_wrong_values_raise_value_error_not_type_error(
+    call: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$") as info:
+        call()
+    assert not isinstance(info.value, TypeError)
+
+
+# ------------------------------------------------------------------------------ repr
+def test_thread_and_process_repr_in_threadings_format(runner: Runner) -> None:
+    for barrier in (Barrier(3), ProcessBarrier(3, ctx=FORK)):
+        name = type(barrier).__name__
+        head = rf"<barrierspec\.reference\.{name} at 0x[0-9a-f]+: "
+        assert re.fullmatch(head + r"waiters=0/3>", repr(barrier))
+        runner.start(name, lambda barrier=barrier: barrier.wait(10))
+        wait_until(lambda barrier=barrier: barrier.n_waiting == 1)
+        assert re.fullmatch(head + r"waiters=1/3>", repr(barrier))
+        barrier.abort()
+        assert re.fullmatch(head + r"broken>", repr(barrier))
+    runner.join()
+
+
+def test_async_repr_in_asyncios_format_through_every_phase() -> None:
+    async def main() -> list[str]:
+        barrier = AsyncBarrier(2)
+        seen = [repr(barrier)]
+        first = asyncio.create_task(barrier.wait())
+        await settle(lambda: barrier.n_waiting == 1)
+        seen.append(repr(barrier))
+        await barrier.wait()  # trips; `first` has not resumed: draining
+        seen.append(repr(barrier))
+        await barrier.reset()  # asyncio: breaks the drainer that has not resumed
+        seen.append(repr(barrier))
+        with pytest.raises(asyncio.BrokenBarrierError):
+            await first
+        await barrier.abort()
+        seen.append(repr(barrier))
+        return seen
+
+    head = r"<barrierspec\.reference\.AsyncBarrier object at 0x[0-9a-f]+ "
+    tails = [
+        r"\[filling, waiters:0/2\]>",
+        r"\[filling, waiters:1/2\]>",
+        r"\[draining, waiters:0/2\]>",
+        r"\[resetting, waiters:0/2\]>",
+        r"\[broken\]>",
+    ]
+    for text, tail in zip(run(main), tails, strict=True):
+        assert re.fullmatch(head + tail, text), text
+
+
+# ------------------------------------------------------------- CPython's choices (asyncio)
+def test_async_newcomer_blocks_while_the_round_drains_then_gets_index_zero() -> None:
+    async def main() -> None:
+        barrier = AsyncBarrier(2)
+        first = asyncio.create_task(barrier.wait())
+        await settle(lambda: barrier.n_waiting == 1)
+        assert await barrier.wait() == 1  # trips; `first` has not resumed
+        newcomer = asyncio.create_task(barrier.wait())
+        await asyncio.sleep(0)  # `first` resumes and leaves; only then does the newcomer enter
+        assert await first == 0
+        await settle(lambda: barrier.n_waiting == 1)
+        assert await asyncio.gather(newcomer, barrier.wait()) == [0, 1]
+
+    run(main)
+
+
+def test_async_abort_while_draining_breaks_drainers_and_blocked_newcomers() -> None:
+    async def main() -> None:
+        barrier = AsyncBarrier(2)
+        first = asyncio.create_task(barrier.wait())
+        await settle(lambda: barrier.n_waiting == 1)
+        assert await barrier.wait() == 1
+        newcomer = asyncio.create_task(barrier.wait())
+        await barrier.abort()  # before `first` resumed
+        for task in (first, newcomer):
+            with pytest.raises(asyncio.BrokenBarrierError, match="aborted"):
+                await task
+
+    run(main)
+
+
+# ----------------------------------------------------------------------- lazy imports
+def test_import_reference_loads_neither_redis_nor_z3_nor_hypothesis() -> None:
+    code = (
+        "import sys, barrierspec.reference\n"
+        "heavy = sorted(m for m in ('redis', 'z3', 'hypothesis') if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
