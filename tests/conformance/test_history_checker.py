@@ -178,19 +178,23 @@ def test_json_round_trip_and_loader_errors(tmp_path) -> None:
 
 
 def test_a_violation_is_written_as_self_contained_html_and_json(tmp_path) -> None:
-    history = [wait("a", 0.0, 1.0, 1), wait("b <&>", 1.5, 2.0, 1)]
+    history = [wait("a </script><&>", 0.0, 1.0, 1), wait("b", 1.5, 2.0, 1)]
     verdict = check_history(history, parties=2)
     write_report(history, verdict, tmp_path / "t.html", tmp_path / "v.json", title="seeded")
     page = (tmp_path / "t.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "<style>" in page
-    assert "early-release" in page and "b &lt;&amp;&gt;" in page
-    assert 'stroke="#d00000"' in page  # the witness is highlighted
+    assert "early-release" in page and "a &lt;/script&gt;&lt;&amp;&gt;" in page  # in the text
+    marker = '<script id="data" type="application/json">'
+    data = json.loads(page.split(marker, 1)[1].split("</script>", 1)[0])  # names cannot end it
+    assert [lane[1] for lane in data["lanes"]] == ["a </script><&>", "b"]
+    assert [op["w"] for op in data["ops"]] == [True, True]  # the witness is highlighted
     for external in ("<script src", "<link", "href=", "src=", "@import", "url("):
         assert external not in page
     data = json.loads((tmp_path / "v.json").read_text())
     assert data["valid"] is False
     assert data["anomalies"][0]["rule"] == "early-release"
-    assert data["anomalies"][0]["witness"][0]["worker"] == "a"
+    assert data["anomalies"][0]["witness"][0]["worker"] == "a </script><&>"
+    assert "an early release" in data["anomalies"][0]["explanation"]
 
 
 def test_long_histories_are_cut_around_the_violation() -> None:

@@ -76,7 +76,7 @@ def test_broken_early_release_barrier_is_a_violation(tmp_path, capsys) -> None:
     code, out = history_check(capsys, path, "--json", tmp_path / "v.json", "--profile", "threading")
     assert code == 1, out
     assert "no-round-assignment" in out and "an early release" in out
-    assert "when only 2 of the 3 waits of its round had been invoked; the next, operation" in out
+    assert "when only 2 of the 3 waits of its round had been invoked: an early release" in out
     verdict = json.loads((tmp_path / "v.json").read_text())
     assert verdict["valid"] is False and "early release" in verdict["anomalies"][0]["explanation"]
 

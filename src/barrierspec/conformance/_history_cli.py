@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from barrierspec.conformance._history_check import check_history
 from barrierspec.conformance._history_explain import explain
 from barrierspec.conformance._history_files import load_files
-from barrierspec.conformance._history_html import write_report
+from barrierspec.conformance._history_html import report_json, write_report
 from barrierspec.conformance._history_model import Operation, Verdict
 from barrierspec.errors import UsageError
 
@@ -109,9 +109,7 @@ def run(args: argparse.Namespace) -> int:
         write_report(history, verdict, args.html, parties=sizes)
         print(f"timeline written to {args.html}")
     if args.json:
-        data = verdict.to_json(history)
-        for item, violation in zip(data["anomalies"], verdict.violations, strict=True):
-            item["explanation"] = explain(history, violation, _size(sizes, violation.barrier))
+        data = report_json(history, verdict, sizes)
         pathlib.Path(args.json).write_text(json.dumps(data, indent=2) + "\n", "utf-8")
         print(f"verdict written to {args.json}")
     return 0 if verdict.valid is True else (1 if verdict.valid is False else 3)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from barrierspec.conformance._history_model import Operation, Violation
 
-__all__ = ["RULES", "explain", "format_time", "start_of"]
+__all__ = ["RULES", "explain", "format_time", "named_operations", "start_of"]
 
 RULES: dict[str, str] = {
     "early-release": "the waits of one round are all in progress at its trip point: none "
@@ -51,6 +51,16 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _late_ids(
+    history: Sequence[Operation], i: int, candidates: Sequence[int], limit: int | None = None
+) -> list[int]:
+    """The first ``limit`` of the ``candidates`` invoked after operation ``i`` returned."""
+    end = history[i].response
+    assert end is not None
+    late = [j for j in candidates if history[j].invoke > end]
+    return sorted(late, key=lambda j: history[j].invoke)[:limit]
+
+
 def _late(
     history: Sequence[Operation],
     i: int,
@@ -58,12 +68,8 @@ def _late(
     t0: float,
     limit: int | None = None,
 ) -> str:
-    """ "operations 6 and 7 of its round were invoked (at ...)": the first ``limit`` of the
-    ``candidates`` invoked after operation ``i`` returned."""
-    end = history[i].response
-    assert end is not None
-    late = [j for j in candidates if history[j].invoke > end]
-    late = sorted(late, key=lambda j: history[j].invoke)[:limit]
+    """'operations 6 and 7 were invoked (at ...)' for the waits of :func:`_late_ids`."""
+    late = _late_ids(history, i, candidates, limit)
     if not late:
         return ""
     what, verb = ("operation", "was") if len(late) == 1 else ("operations", "were")
@@ -71,16 +77,75 @@ def _late(
     return f"{what} {_join([str(j) for j in late])} {verb} invoked (at {times})"
 
 
+def _same_round(history: Sequence[Operation], violation: Violation) -> list[int]:
+    return [
+        j
+        for j, op in enumerate(history)
+        if op.barrier == violation.barrier and op.released and op.round == violation.round
+    ]
+
+
+def _unplaced(history: Sequence[Operation], violation: Violation) -> list[int]:
+    """The released waits outside the placed prefix that could share a round with the stuck
+    one (the witness): not placed, and of another member."""
+    placed = {i for group in violation.placed for i in group}
+    stuck = violation.witness[0]
+    member = history[stuck].member
+    return [
+        j
+        for j, op in enumerate(history)
+        if op.barrier == violation.barrier
+        and op.released
+        and j not in placed
+        and (j == stuck or member is None or op.member != member)
+    ]
+
+
+def named_operations(
+    history: Sequence[Operation], violation: Violation, parties: int | None = None
+) -> list[int]:
+    """The operations :func:`explain` names besides the witness (the late waits)."""
+    if not violation.witness:
+        return []
+    first = violation.witness[0]
+    if violation.rule == "early-release":
+        return _late_ids(history, first, _same_round(history, violation))
+    if violation.rule == "no-round-assignment":
+        parties = parties if parties is not None else history[first].parties
+        in_progress, late = _round_mates(history, violation, parties)
+        if parties is not None and len(in_progress) < parties:
+            return late
+    return []
+
+
+def _round_mates(
+    history: Sequence[Operation], violation: Violation, parties: int | None
+) -> tuple[list[int], list[int]]:
+    """For the wait that cannot be placed: the unplaced waits of distinct members invoked by
+    the time it returned (its possible round), and the first waits of further members invoked
+    after it returned (up to the ``parties`` its round lacked)."""
+    stuck = violation.witness[0]
+    end = history[stuck].response
+    assert end is not None
+    seen: set[str | None] = set()
+    in_progress: list[int] = []
+    late: list[int] = []
+    for j in sorted(_unplaced(history, violation), key=lambda j: history[j].invoke):
+        member = history[j].member
+        if member is not None and member in seen:
+            continue
+        seen.add(member)
+        (in_progress if history[j].invoke <= end else late).append(j)
+    missing = max(0, (parties or 0) - len(in_progress))
+    return in_progress, late[:missing]
+
+
 def explain(history: Sequence[Operation], violation: Violation, parties: int | None = None) -> str:
     """One violation in plain words (falls back to the checker's reason with the operations)."""
     t0 = start_of(history)
     if violation.rule == "early-release" and violation.witness:
         first = violation.witness[0]
-        same = [
-            j
-            for j, op in enumerate(history)
-            if op.barrier == violation.barrier and op.released and op.round == violation.round
-        ]
+        same = _same_round(history, violation)
         end = history[first].response
         assert end is not None
         return (
@@ -104,12 +169,6 @@ def _explain_unplaced(
     history: Sequence[Operation], violation: Violation, parties: int | None, t0: float
 ) -> str:
     stuck = violation.witness[0]
-    placed = {i for group in violation.placed for i in group}
-    rest = [
-        j
-        for j, op in enumerate(history)
-        if op.barrier == violation.barrier and op.released and j not in placed
-    ]
     end = history[stuck].response
     assert end is not None
     prefix = (
@@ -119,9 +178,9 @@ def _explain_unplaced(
     )
     if parties is None:
         parties = history[stuck].parties
-    in_progress = [j for j in rest if history[j].invoke <= end]
+    in_progress, mates = _round_mates(history, violation, parties)
     if parties is not None and len(in_progress) < parties:
-        late = _late(history, stuck, rest, t0, parties - len(in_progress))
+        late = _late(history, stuck, mates, t0)
         return (
             f"{prefix}{_op(history, stuck)} returned at {format_time(end, t0)}, when only "
             f"{len(in_progress)} of the {parties} waits of its round had been invoked"

@@ -1,11 +1,17 @@
-"""Write a checked history as a self-contained HTML timeline and as JSON.
+"""Write a checked history as a self-contained, interactive HTML timeline and as JSON.
 
-One lane per worker; each operation is a bar from invoke to response (a pending one runs to the
-right edge, dashed). Released waits are coloured by round (one hue per round), the trip points
-the checker placed are vertical lines of the same hue, timeouts are grey, cancellations orange,
-expiries violet, failures red. The operations of the first violation's witness are outlined in
-red and the violations are listed above the timeline. Hovering a bar shows the operation (SVG
-``<title>``). Inline CSS and SVG only: the file opens offline and can be attached to a bug.
+The page (inline CSS, SVG and script, no network: it opens offline and can be attached to a
+bug) shows one lane per worker with time in milliseconds since the first invocation; each
+operation is a bar from invoke to response (a pending one runs to the right edge, dashed).
+Released waits are coloured by round (blues and greens that repeat every eight rounds, never a
+failure colour), the trip points the checker placed are dashed lines of the round's colour;
+the other outcomes have the colours of the legend (one table, :data:`._history_page.COLOURS`).
+For a violation: the rule is named and stated, the violation is explained in plain words
+(:func:`._history_explain.explain`), the witness operations are outlined and numbered, the
+operations the explanation names are outlined dashed, the rounds of the longest consistent
+prefix keep their colours while released waits outside it are yellow, and rounds after the
+violating one are faded. The page opens zoomed to the violation (to the dense 95 % of the
+history when it is valid); wheel zooms, drag pans, buttons set the view, hover shows details.
 
 Long histories are cut to ``max_operations`` operations around the first violation (or the
 start of the history when it is valid); the JSON always holds the whole verdict.
@@ -18,32 +24,19 @@ import json
 import math
 import pathlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from barrierspec.conformance._history_model import Kind, Operation, Outcome, Verdict
+from barrierspec.conformance._history_explain import RULES, explain, named_operations, start_of
+from barrierspec.conformance._history_model import Kind, Operation, Outcome, Verdict, Violation
+from barrierspec.conformance._history_page import COLOURS, CSS, ROUND_COLOURS, SCRIPT
 
-__all__ = ["render_timeline", "write_report"]
+__all__ = ["render_timeline", "report_json", "write_report"]
 
-_FILL = {
-    Outcome.TIMEOUT: "#b9b9b9",
-    Outcome.CANCELLED: "#f0a040",
-    Outcome.EXPIRED: "#b57cf2",
-    Outcome.FAILED: "#e04040",
-    Outcome.PENDING: "#ffffff",
-}
-_KIND_FILL = {Kind.JOIN: "#7fbf7f", Kind.CANCEL: "#404040", Kind.CRASH: "#000000"}
-_LANE, _LEFT, _WIDTH, _TOP = 22, 140, 1100, 30
-_CSS = """
-body{font:13px system-ui,sans-serif;margin:16px;color:#222}
-h1{font-size:18px}.ok{color:#1a7f37}.bad{color:#c62828}.unk{color:#8a6d00}
-.v{border-left:4px solid #c62828;background:#fff3f3;padding:6px 10px;margin:6px 0}
-.legend span{display:inline-block;margin-right:14px}
-.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;border:1px solid #555}
-svg text{font-size:11px}
-"""
+Parties = int | Mapping[str, int] | None
 
 
-def _hue(round_number: int) -> float:
-    return (round_number * 0.618033988749895 * 360) % 360
+def _size(parties: Parties, barrier: str) -> int | None:
+    return parties.get(barrier) if isinstance(parties, Mapping) else parties
 
 
 def _select(history: Sequence[Operation], verdict: Verdict, limit: int) -> list[int]:
@@ -64,111 +57,205 @@ def _select(history: Sequence[Operation], verdict: Verdict, limit: int) -> list[
     return sorted(sorted(range(len(history)), key=distance)[:limit])
 
 
+def _category(op: Operation, assigned: int | None) -> str:
+    if op.kind is not Kind.WAIT:
+        return str(op.kind.value)
+    if op.outcome is Outcome.OK:
+        return "round" if assigned is not None else "unplaced"
+    return str(op.outcome.value)
+
+
+def _tip(history: Sequence[Operation], i: int, rnd: int | None, t0: float, role: str) -> str:
+    op = history[i]
+    rel = (op.invoke - t0) * 1000
+    lines = [f"operation {i}: {op.worker} {op.kind.value} on {op.barrier!r}"]
+    if op.member is not None and op.member != op.worker:
+        lines[0] += f" (member {op.member})"
+    if op.response is None:
+        lines.append(f"invoked {rel:.3f} ms, never returned")
+    else:
+        end = (op.response - t0) * 1000
+        lines.append(f"invoked {rel:.3f} ms, returned {end:.3f} ms (took {end - rel:.3f} ms)")
+    result = "released" if op.released else op.outcome.value
+    if op.released:
+        result += f" in round {rnd}" if rnd is not None else ", in no consistent round"
+    if op.result is not None:
+        result += f", arrival index {op.result}"
+    lines.append(f"result: {result}")
+    if op.timeout is not None:
+        lines.append(f"timeout argument: {op.timeout} s")
+    if role:
+        lines.append(role)
+    return "\n".join(lines)
+
+
+def _dense(points: list[float], share: float = 0.95) -> list[float]:
+    """The shortest window holding ``share`` of the points (bars' ends), padded 3 %."""
+    points = sorted(points)
+    k = max(1, math.ceil(len(points) * share))
+    best = min(range(len(points) - k + 1), key=lambda j: points[j + k - 1] - points[j])
+    lo, hi = points[best], points[best + k - 1]
+    pad = (hi - lo) * 0.03 or 0.5
+    return [lo - pad, hi + pad]
+
+
+def _data(
+    history: Sequence[Operation], verdict: Verdict, shown: list[int], parties: Parties
+) -> dict[str, Any]:
+    """The JSON the page's script draws (see _timeline.js)."""
+    first: Violation | None = verdict.violations[0] if verdict.violations else None
+    assigned = dict(verdict.rounds)
+    for v in verdict.violations:
+        for number, group in enumerate(v.placed, start=1):
+            assigned.update((i, number) for i in group)
+    witness = set(first.witness) if first else set()
+    named = set(named_operations(history, first, _size(parties, first.barrier))) if first else set()
+    cutoff = first.round if first is not None else None
+    t0 = start_of(history)
+
+    def rel(t: float) -> float:
+        return (t - t0) * 1000
+
+    workers: dict[str, int] = {}
+    for i in sorted(shown, key=lambda i: history[i].invoke):
+        workers.setdefault(history[i].worker, len(workers))
+    short = [w.rsplit(":", 1)[-1] for w in workers]
+    labels = short if len(set(short)) == len(short) else list(workers)
+    ops: list[dict[str, Any]] = []
+    tips: dict[str, str] = {}
+    for i in shown:
+        op, rnd = history[i], assigned.get(i)
+        late = cutoff is not None and op.barrier == first.barrier and (rnd or 0) > cutoff  # type: ignore[union-attr]
+        ops.append(
+            {
+                "i": i,
+                "l": workers[op.worker],
+                "s": rel(op.invoke),
+                "e": None if op.response is None else rel(op.response),
+                "c": _category(op, rnd),
+                "r": rnd,
+                "w": i in witness,
+                "n": i in named - witness,
+                "f": late,
+            }
+        )
+        role = "named in the explanation" if i in named else ""
+        if i in witness and first is not None:
+            role = f"witness of {first.rule}"
+        tips[str(i)] = _tip(history, i, rnd, t0, role)
+    ends = [o["s"] for o in ops] + [o["e"] for o in ops if o["e"] is not None]
+    extent = [min(ends), max(ends)] if ends else [0.0, 1.0]
+    dense = _dense(ends) if ends else extent
+    focus = None
+    involved = [o for o in ops if o["w"] or o["n"]]
+    if involved:
+        lo = min(o["s"] for o in involved)
+        hi = max(o["s"] if o["e"] is None else o["e"] for o in involved)
+        pad = max((hi - lo) * 0.6, (dense[1] - dense[0]) * 0.02, 1e-3)
+        focus = [lo - pad, hi + pad]
+    return {
+        "lanes": [[label, w] for label, w in zip(labels, workers, strict=True)],
+        "ops": ops,
+        "tips": tips,
+        "trips": [[r, rel(t)] for (_, r), t in verdict.trips.items()],
+        "rounds": list(ROUND_COLOURS),
+        "fills": {name: fill for name, (fill, _) in COLOURS.items()},
+        "extent": extent,
+        "dense": dense,
+        "focus": focus,
+        "start": focus or dense,
+        "marks": [o["s"] for o in involved],
+    }
+
+
 def render_timeline(
     history: Sequence[Operation],
     verdict: Verdict,
     *,
     title: str = "barrier history",
     max_operations: int = 2000,
+    parties: Parties = None,
 ) -> str:
     """The HTML page (a str) for ``history`` checked as ``verdict``."""
     shown = _select(history, verdict, max_operations)
-    workers = sorted({history[i].worker for i in shown})
-    lane = {w: n for n, w in enumerate(workers)}
-    times = [history[i].invoke for i in shown]
-    times += [history[i].response for i in shown if history[i].response is not None]  # type: ignore[misc]
-    t0, t1 = (min(times), max(times)) if times else (0.0, 1.0)
-    span = (t1 - t0) or 1.0
-
-    def x(t: float) -> float:
-        return _LEFT + (t - t0) / span * _WIDTH
-
-    witness = {i for v in verdict.violations[:1] for i in v.witness}
-    height = _TOP + _LANE * len(workers) + 20
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_LEFT + _WIDTH + 20}" height="{height}">'
+    data = json.dumps(_data(history, verdict, shown, parties)).replace("</", "<\\/")
+    buttons = [
+        ("zoom-violation", "Zoom to the violation") if verdict.violations else None,
+        ("zoom-dense", "Fit the dense part"),
+        ("zoom-all", "Show everything"),
     ]
-    for w, n in lane.items():
-        y = _TOP + n * _LANE
-        parts.append(
-            f'<text x="4" y="{y + 14}">{html.escape(w[:20])}</text>'
-            f'<line x1="{_LEFT}" x2="{_LEFT + _WIDTH}" y1="{y + _LANE - 2}" '
-            f'y2="{y + _LANE - 2}" stroke="#eee"/>'
-        )
-    for (barrier, number), t in verdict.trips.items():
-        if t0 <= t <= t1:
-            parts.append(
-                f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{_TOP - 6}" y2="{height - 20}" '
-                f'stroke="hsl({_hue(number):.0f},70%,45%)" stroke-width="1" opacity="0.6">'
-                f"<title>trip of round {number} of {html.escape(barrier)} at {t}</title></line>"
-            )
-    for i in shown:
-        y = _TOP + lane[history[i].worker] * _LANE + 3
-        end = x(t1) if history[i].response is None else x(history[i].response)  # type: ignore[arg-type]
-        parts.append(
-            _bar(history[i], i, verdict.rounds.get(i), (x(history[i].invoke), end, y), i in witness)
-        )
-    parts.append(
-        f'<text x="{_LEFT}" y="{height - 4}">t = {t0:.6f}</text>'
-        f'<text x="{_LEFT + _WIDTH - 120}" y="{height - 4}">t = {t1:.6f}</text></svg>'
-    )
-    return _page(history, verdict, title, len(shown), "".join(parts))
-
-
-def _bar(
-    op: Operation, i: int, assigned: int | None, box: tuple[float, float, int], highlighted: bool
-) -> str:
-    """One operation as an SVG rect spanning ``box`` = (x start, x end, y)."""
-    start, end, y = box
-    number = op.round if assigned is None else assigned
-    if op.kind is not Kind.WAIT:
-        fill = _KIND_FILL[op.kind]
-    elif op.outcome is Outcome.OK:
-        fill = f"hsl({_hue(number or 0):.0f},70%,60%)"
-    else:
-        fill = _FILL[op.outcome]
-    stroke = 'stroke="#d00000" stroke-width="3"' if highlighted else 'stroke="#555"'
-    dash = ' stroke-dasharray="4 2"' if op.response is None else ""
-    tip = html.escape(
-        f"#{i} {op.worker} {op.kind.value} {op.barrier!r} member={op.member} "
-        f"outcome={op.outcome.value} round={number} invoke={op.invoke} response={op.response}"
-    )
-    return (
-        f'<rect x="{start:.1f}" y="{y}" width="{max(2.0, end - start):.1f}" '
-        f'height="{_LANE - 8}" fill="{fill}" {stroke}{dash}><title>{tip}</title></rect>'
-    )
-
-
-def _page(
-    history: Sequence[Operation], verdict: Verdict, title: str, n_shown: int, svg: str
-) -> str:
-    if verdict.valid is True:
-        status = '<p class="ok">consistent with the barrier semantics</p>'
-    elif verdict.valid is None:
-        status = '<p class="unk">unknown: the search hit its budget</p>'
-    else:
-        status = f'<p class="bad">{len(verdict.violations)} violation(s)</p>'
-    items = "".join(
-        f'<div class="v"><b>{html.escape(v.rule)}</b> ({html.escape(v.barrier)}'
-        f"{'' if v.round is None else f', round {v.round}'}): {html.escape(v.reason)} "
-        f"<br>witness: operations {', '.join(map(str, v.witness))}</div>"
-        for v in verdict.violations
-    )
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in verdict.notes)
-    legend = (
-        '<p class="legend"><span><i style="background:hsl(40,70%,60%)"></i>released (hue = '
-        'round)</span><span><i style="background:#b9b9b9"></i>timeout</span><span><i '
-        'style="background:#f0a040"></i>cancelled</span><span><i style="background:#b57cf2">'
-        '</i>expired</span><span><i style="background:#e04040"></i>failed</span><span><i '
-        'style="background:#7fbf7f"></i>join</span><span><i style="background:#404040"></i>'
-        'cancel</span><span><i style="border:3px solid #d00000"></i>witness</span></p>'
-    )
+    bar = "".join(f'<button id="{b[0]}">{b[1]}</button>' for b in buttons if b)
+    cut = ""
+    if len(shown) < len(history):
+        cut = f"<p>{len(shown):,} of {len(history):,} operations shown.</p>"
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{status}{items}"
-        f"<ul>{notes}</ul>{legend}<p>{n_shown} of {len(history)} operations shown.</p>"
-        f"{svg}</body></html>\n"
+        f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+        f"{_status(history, verdict, parties)}{_legend()}{cut}"
+        f'<div class="bar">{bar}<span id="view"></span></div>'
+        '<div id="wrap"><svg id="tl" xmlns="http://www.w3.org/2000/svg"></svg></div>'
+        '<div id="tip"></div>'
+        f'<script id="data" type="application/json">{data}</script>'
+        f"<script>{SCRIPT}</script></body></html>\n"
     )
+
+
+def _status(history: Sequence[Operation], verdict: Verdict, parties: Parties) -> str:
+    counts = f"{len(history):,} operations, {len({op.worker for op in history})} workers"
+    if verdict.valid is True:
+        head = f'<p class="ok">consistent with the barrier semantics ({counts})</p>'
+    elif verdict.valid is None:
+        head = f'<p class="unk">inconclusive: the round search hit its budget ({counts})</p>'
+    else:
+        head = f'<p class="bad">{len(verdict.violations)} violation(s) ({counts})</p>'
+    items = [_violation(history, v, parties) for v in verdict.violations]
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in verdict.notes)
+    return head + "".join(items) + (f"<ul>{notes}</ul>" if notes else "")
+
+
+def _violation(history: Sequence[Operation], v: Violation, parties: Parties) -> str:
+    where = html.escape(v.barrier) + ("" if v.round is None else f", round {v.round}")
+    prefix = ""
+    if v.rule == "no-round-assignment" and v.witness:
+        prefix = (
+            f"<br>Longest consistent prefix: {len(v.placed)} round(s) "
+            f"({sum(map(len, v.placed))} waits, coloured by round); operation {v.witness[0]} is "
+            "the first that cannot be placed (waits in no round are yellow)."
+        )
+    elif v.round is not None:
+        prefix = (
+            f"<br>Rounds before {v.round} break no rule checked; round {v.round} is the first "
+            "that cannot be placed (later rounds are faded)."
+        )
+    return (
+        f'<div class="v"><span class="rule">{html.escape(v.rule)}</span>({where}) '
+        f"<b>{html.escape(explain(history, v, _size(parties, v.barrier)))}</b>"
+        f'<br><span class="law">Rule: {html.escape(RULES.get(v.rule, v.rule))}.</span>'
+        f"<br>Witness: operation(s) {', '.join(map(str, v.witness))}.{prefix}</div>"
+    )
+
+
+def _legend() -> str:
+    rounds = "".join(f'<i style="background:{c}"></i>' for c in ROUND_COLOURS[:4])
+    items = [f"<span>{rounds}released, by round (8 colours, repeating)</span>"]
+    items += [
+        f'<span><i style="background:{fill}"></i>{html.escape(text)}</span>'
+        for fill, text in COLOURS.values()
+    ]
+    items.append('<span><i class="wit"></i>witness</span>')
+    items.append('<span><i class="named"></i>named in the explanation</span>')
+    items.append("<span>dashed line: a round's trip point</span>")
+    return f'<p class="legend">{"".join(items)}</p>'
+
+
+def report_json(
+    history: Sequence[Operation], verdict: Verdict, parties: Parties = None
+) -> dict[str, Any]:
+    """The verdict as JSON (:meth:`Verdict.to_json`), each anomaly with its ``explanation``."""
+    data = verdict.to_json(history)
+    for item, violation in zip(data["anomalies"], verdict.violations, strict=True):
+        item["explanation"] = explain(history, violation, _size(parties, violation.barrier))
+    return data
 
 
 def write_report(
@@ -178,12 +265,14 @@ def write_report(
     json_path: str | pathlib.Path | None = None,
     *,
     title: str = "barrier history",
-    parties: int | Mapping[str, int] | None = None,
+    parties: Parties = None,
 ) -> None:
     """Write the HTML timeline to ``html_path`` and, if given, the JSON verdict to ``json_path``
-    (``{"valid", "anomalies": [{rule, barrier, round, reason, witness: [operations]}], ...}``).
+    (``{"valid", "anomalies": [{rule, barrier, round, reason, explanation, witness:
+    [operations]}], ...}``). ``parties`` as for :func:`check_history` (for the explanations).
     """
-    pathlib.Path(html_path).write_text(render_timeline(history, verdict, title=title), "utf-8")
+    page = render_timeline(history, verdict, title=title, parties=parties)
+    pathlib.Path(html_path).write_text(page, "utf-8")
     if json_path is not None:
-        text = json.dumps(verdict.to_json(history), indent=2)
+        text = json.dumps(report_json(history, verdict, parties), indent=2)
         pathlib.Path(json_path).write_text(text + "\n", "utf-8")
