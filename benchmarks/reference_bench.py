@@ -1,9 +1,10 @@
-"""Rounds per second of the reference barriers against their stdlib counterparts.
+"""Rounds per second of the reference barriers against the stdlib's and aiologic's.
 
 Each participant (thread, task or process) calls ``wait()`` in a loop; a round is one trip of
-the barrier. For every size the stdlib barrier and the reference barrier are measured
-alternately, ``--repeat`` times each, and the median is reported with the ratio
-reference / stdlib. Usage::
+the barrier. For every size the stdlib barrier, aiologic's ``Barrier`` (a peer a user might
+pick instead; threads and tasks only) and the reference barrier are measured alternately,
+``--repeat`` times each, and the medians are reported with the ratios reference / stdlib and
+reference / aiologic. Usage::
 
     python benchmarks/reference_bench.py [--kinds thread,async,process,named]
         [--sizes 2,4,8,16] [--repeat 3] [--seconds 0.5] [--start-method fork]
@@ -26,6 +27,8 @@ import time
 from collections.abc import Callable
 from multiprocessing.context import BaseContext
 from typing import Any
+
+import aiologic
 
 from barrierspec.reference import AsyncBarrier, Barrier, NamedBarriers, ProcessBarrier
 
@@ -59,6 +62,10 @@ def thread_reference(n: int, rounds: int) -> float:
     return _threads([Barrier(n).wait] * n, rounds)
 
 
+def thread_aiologic(n: int, rounds: int) -> float:
+    return _threads([aiologic.Barrier(n).wait] * n, rounds)
+
+
 def named_reference(n: int, rounds: int) -> float:
     registry = NamedBarriers()
     return _threads([registry.barrier("bench").wait for _ in range(n)], rounds)
@@ -66,11 +73,11 @@ def named_reference(n: int, rounds: int) -> float:
 
 def _tasks(factory: Callable[[int], Any], n: int, rounds: int) -> float:
     async def main() -> float:
-        barrier = factory(n)
+        wait = factory(n).wait
 
         async def body() -> None:
             for _ in range(rounds):
-                await barrier.wait()
+                await wait()
 
         began = time.perf_counter()
         await asyncio.gather(*(body() for _ in range(n)))
@@ -85,6 +92,20 @@ def async_stdlib(n: int, rounds: int) -> float:
 
 def async_reference(n: int, rounds: int) -> float:
     return _tasks(AsyncBarrier, n, rounds)
+
+
+class _AwaitAiologic:
+    """aiologic's Barrier is awaited directly (``await barrier``): give it a ``wait()``."""
+
+    def __init__(self, n: int) -> None:
+        self._barrier = aiologic.Barrier(n)
+
+    def wait(self) -> Any:
+        return self._barrier
+
+
+def async_aiologic(n: int, rounds: int) -> float:
+    return _tasks(_AwaitAiologic, n, rounds)
 
 
 def _proc_body(barrier: Any, rounds: int) -> None:
@@ -129,17 +150,29 @@ def calibrate(measure: Measure, n: int, seconds: float) -> int:
 
 
 def compare(
-    name: str, stdlib: Measure, reference: Measure, sizes: list[int], repeat: int, seconds: float
+    name: str,
+    stdlib: Measure,
+    peer: Measure | None,
+    reference: Measure,
+    sizes: list[int],
+    repeat: int,
+    seconds: float,
 ) -> list[str]:
     rows = []
     for n in sizes:
         rounds = calibrate(stdlib, n, seconds)
-        base, ours = [], []
+        base, other, ours = [], [], []
         for _ in range(repeat):
             base.append(stdlib(n, rounds))
+            if peer is not None:
+                other.append(peer(n, rounds))
             ours.append(reference(n, rounds))
         b, o = statistics.median(base), statistics.median(ours)
-        rows.append(f"| {name} | {n} | {rounds} | {b:,.0f} | {o:,.0f} | {o / b:.2f}x |")
+        p = statistics.median(other) if other else None
+        peer_cells = "- | - |" if p is None else f"{p:,.0f} | {o / p:.2f}x |"
+        rows.append(
+            f"| {name} | {n} | {rounds} | {b:,.0f} | {o:,.0f} | {o / b:.2f}x | {peer_cells}"
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -158,21 +191,21 @@ def main(argv: list[str] | None = None) -> None:
         f"# {platform.platform()}, nproc={os.cpu_count()}, Python {sys.version.split()[0]},"
         f" start method {args.start_method}"
     )
-    print("| barrier | participants | rounds | stdlib rounds/s | reference rounds/s | ratio |")
-    print("|---|---|---|---|---|---|")
-    table = {
-        "thread": ("Barrier vs threading.Barrier", thread_stdlib, thread_reference),
-        "async": ("AsyncBarrier vs asyncio.Barrier", async_stdlib, async_reference),
-        "process": (
-            "ProcessBarrier vs multiprocessing.Barrier",
-            process_stdlib(ctx),
-            process_reference(ctx),
-        ),
-        "named": ("NamedBarriers vs threading.Barrier", thread_stdlib, named_reference),
+    print(f"# aiologic {aiologic.__version__}; load average {os.getloadavg()}")
+    print(
+        "| barrier | participants | rounds | stdlib rounds/s | reference rounds/s"
+        " | ref/stdlib | aiologic rounds/s | ref/aiologic |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    table: dict[str, tuple[str, Measure, Measure | None, Measure]] = {
+        "thread": ("Barrier", thread_stdlib, thread_aiologic, thread_reference),
+        "async": ("AsyncBarrier", async_stdlib, async_aiologic, async_reference),
+        "process": ("ProcessBarrier", process_stdlib(ctx), None, process_reference(ctx)),
+        "named": ("NamedBarriers (vs threading)", thread_stdlib, None, named_reference),
     }
     for kind in args.kinds.split(","):
-        name, stdlib, reference = table[kind]
-        compare(name, stdlib, reference, sizes, args.repeat, args.seconds)
+        name, stdlib, peer, reference = table[kind]
+        compare(name, stdlib, peer, reference, sizes, args.repeat, args.seconds)
 
 
 if __name__ == "__main__":

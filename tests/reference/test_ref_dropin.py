@@ -211,3 +211,65 @@ def test_import_reference_loads_neither_redis_nor_z3_nor_hypothesis() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------- CPython's choices (threads)
+def test_thread_rounds_in_lockstep_without_timeouts(runner: Runner) -> None:
+    """Newcomers queue while a round drains (no timeout: the admission path); nobody laps."""
+    barrier, rounds, n = Barrier(4), 300, 4
+    arrived: list[int] = []
+
+    def party() -> list[int]:
+        got = []
+        for r in range(rounds):
+            arrived.append(r)
+            got.append(barrier.wait())
+            assert arrived.count(r) == n, "released before the round filled"
+            assert len(arrived) <= (r + 1) * n + (n - 1), "a party lapped the others"
+        return got
+
+    for i in range(n):
+        runner.start(f"T{i}", party)
+    results = runner.join(60)
+    for r in range(rounds):
+        assert sorted(results[f"T{i}"][r] for i in range(n)) == list(range(n))
+    assert (barrier.round, barrier.n_waiting, barrier.broken) == (rounds, 0, False)
+
+
+def _acting_barrier(go: threading.Event) -> Barrier:
+    return Barrier(2, action=lambda: go.wait(10))
+
+
+def test_thread_newcomer_blocked_behind_an_action_gets_broken_by_abort(runner: Runner) -> None:
+    go = threading.Event()
+    barrier = _acting_barrier(go)
+    runner.start("first", barrier.wait)
+    wait_until(lambda: barrier.n_waiting == 1)
+    runner.start("last", barrier.wait)  # runs the action, which blocks on `go`
+    wait_until(lambda: barrier.n_waiting == 2)
+    runner.start("newcomer", barrier.wait)  # no timeout: queued until the round has left
+    wait_until(lambda: len(barrier._queued) == 1)  # white-box: our own queue
+    barrier.abort()
+    go.set()
+    results = runner.join()
+    assert [str(results[k]) for k in ("first", "last")] == ["the barrier was aborted"] * 2
+    assert str(results["newcomer"]) == "barrier is broken (the barrier was aborted); call reset()"
+    assert all(isinstance(r, threading.BrokenBarrierError) for r in results.values())
+
+
+def test_thread_newcomers_behind_an_action_join_the_next_round_from_zero(runner: Runner) -> None:
+    go = threading.Event()
+    barrier = _acting_barrier(go)
+    runner.start("first", barrier.wait)
+    wait_until(lambda: barrier.n_waiting == 1)
+    runner.start("last", barrier.wait)
+    wait_until(lambda: barrier.n_waiting == 2)
+    runner.start("q1", barrier.wait)
+    runner.start("q2", lambda: barrier.wait(10))  # with a timeout: blocked on a gate
+    wait_until(lambda: len(barrier._queued) == 1 and len(barrier._blocked) == 1)
+    assert barrier.n_waiting == 2  # newcomers are not in the acting round
+    go.set()
+    results = runner.join()
+    assert (results["first"], results["last"]) == (0, 1)
+    assert sorted((results["q1"], results["q2"])) == [0, 1]
+    assert (barrier.round, barrier.n_waiting, barrier.broken) == (2, 0, False)

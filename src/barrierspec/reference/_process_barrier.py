@@ -69,9 +69,14 @@ _NEWCOMER_PAUSE = 0.0005  # poll period of a newcomer blocked behind an action (
 class ProcessBarrier:
     """A barrier for a fixed number of processes; a drop-in for :class:`multiprocessing.Barrier`.
 
-    Semantics as :class:`~barrierspec.reference.Barrier` (arrival indices, the action run
-    once by the last arrival before release, a timeout that breaks the barrier, ``reset``
-    and ``abort`` that are safe from the action) across processes, plus death handling:
+    Semantics as :class:`~barrierspec.reference.Barrier` (arrival order as index, the
+    action run once by the last arrival before release, a timeout that breaks the barrier,
+    ``reset`` and ``abort`` that are safe from the action) across processes, except where
+    CPython's choice would let a dead process hang everyone: a released round is final and a
+    newcomer joins the next round at once (it does not wait for the released processes to
+    leave; the contract allows both), so ``reset()``/``abort()`` never touch released
+    parties. It raises :class:`threading.BrokenBarrierError` (the project's subclass), and
+    adds death handling:
 
     * a participant killed **while waiting**: the round breaks; every survivor of it gets
       ``BrokenBarrierError("participant process <pid> died while waiting at the barrier")``

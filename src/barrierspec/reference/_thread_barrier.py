@@ -21,12 +21,20 @@ hand-off per arrival instead of its predicate loop, re-acquire and notify bookke
 the action runs *without* the barrier's lock, so an action may call :meth:`Barrier.reset`
 or :meth:`Barrier.abort` (CPython deadlocks there). A party interrupted in its wait (a
 ``KeyboardInterrupt``) breaks the filling round instead of freeing its index for reuse.
+
+A newcomer without a timeout that finds the barrier draining does not sleep twice (once to
+be let in, once in its round): it queues on its own lock, and the party that ends the drain
+admits queued newcomers in order, giving each its index, up to ``parties - 1``; it wakes
+the next queued one to enter by itself (that one trips the round and runs the action), and
+later ones stay queued for the round after. A newcomer with a timeout blocks on a gate and
+re-enters itself, as in CPython. Either way it joins the next round, from index 0.
 """
 
 from __future__ import annotations
 
 import threading
 from _thread import LockType, allocate_lock
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +48,17 @@ from barrierspec.reference._rounds import PhaseObservers
 from barrierspec.reference._validate import check_action, check_parties, check_timeout
 
 __all__ = ["Barrier"]
+
+
+class _Queued:
+    """A newcomer queued while the barrier drains: its lock, and its index once admitted."""
+
+    __slots__ = ("index", "sleeper")
+
+    def __init__(self) -> None:
+        self.sleeper = allocate_lock()
+        self.sleeper.acquire()
+        self.index = -1  # set when admitted into a filling round
 
 
 def _wake(locks: list[LockType]) -> None:
@@ -92,7 +111,8 @@ class Barrier(PhaseObservers):
         self._state = _FILLING
         self._count = 0
         self._sleepers: list[LockType] = []  # filling parties of the current round
-        self._blocked: list[LockType] = []  # newcomers waiting for the barrier to fill
+        self._blocked: list[LockType] = []  # newcomers with a timeout, to be let in
+        self._queued: deque[_Queued] = deque()  # newcomers without one, to be admitted
         self._reason = ""
         self._actor = 0  # ident of the thread running the action
         self._rounds = 0
@@ -115,8 +135,14 @@ class Barrier(PhaseObservers):
         limit = self._timeout if timeout is None else check_timeout(timeout)
         lock = self._lock
         lock.acquire()
-        if self._state is not _FILLING:
-            self._block()
+        while self._state is not _FILLING:
+            if limit is not None or self._state is _BROKEN or self._is_actor():
+                self._block()
+                break
+            index = self._wait_queued()
+            if index >= 0:
+                return self._resume(index)
+            lock.acquire()
         index = self._count
         self._count = index + 1
         if index + 1 == self._parties:
@@ -133,7 +159,12 @@ class Barrier(PhaseObservers):
         except BaseException as exc:  # interrupted (KeyboardInterrupt): never leave a slot
             self._interrupted(sleeper, exc)
             raise
-        # Resume: the outcome is the barrier's phase now (CPython's drainer rule).
+        return self._resume(index)
+
+    def _resume(self, index: int) -> int:
+        """A released or broken party resumes: its outcome is the barrier's phase now
+        (CPython's drainer rule); then it leaves."""
+        lock = self._lock
         lock.acquire()
         state = self._state
         woken = self._exit()
@@ -143,6 +174,30 @@ class Barrier(PhaseObservers):
         if state is _DRAINING:
             return index
         raise BrokenBarrierError(self._reason)
+
+    def _wait_queued(self) -> int:
+        """Lock held (released on return): queue as a newcomer and sleep until admitted.
+
+        Returns the index given at admission (the round has since ended), or -1 if woken
+        without one (to enter by itself, or because the barrier broke)."""
+        cell = _Queued()
+        self._queued.append(cell)
+        self._lock.release()
+        try:
+            cell.sleeper.acquire()
+        except BaseException as exc:  # interrupted while queued or in its round
+            with self._lock:
+                if cell in self._queued:
+                    self._queued.remove(cell)
+                    cell.index = -1
+            if cell.index >= 0:
+                self._interrupted(cell.sleeper, exc)
+            raise
+        return cell.index
+
+    def _is_actor(self) -> bool:
+        """True if the calling thread is running the action (it must not wait)."""
+        return self._actor == threading.get_ident()
 
     def _block(self) -> None:
         """Lock held: wait until the barrier fills. Raises (lock released) if broken."""
@@ -178,6 +233,7 @@ class Barrier(PhaseObservers):
             self._action()
         except BaseException as exc:
             with lock:
+                self._actor = 0
                 woken = (
                     self._end_round(_BROKEN, f"the action raised {exc!r}")
                     if self._state is _ACTING
@@ -187,6 +243,7 @@ class Barrier(PhaseObservers):
             _wake(woken)
             raise
         with lock:
+            self._actor = 0
             woken = self._end_round(_DRAINING, "") if self._state is _ACTING else []
             state = self._state
             woken += self._exit()
@@ -227,6 +284,8 @@ class Barrier(PhaseObservers):
         if state is _BROKEN:
             woken += self._blocked
             self._blocked = []
+            while self._queued:
+                woken.append(self._queued.popleft().sleeper)
         return woken
 
     def _exit(self) -> list[LockType]:
@@ -236,10 +295,23 @@ class Barrier(PhaseObservers):
         self._count -= 1
         assert self._count >= 0
         if self._count == 0 and (self._state is _DRAINING or self._state is _RESETTING):
-            self._state = _FILLING
-            woken, self._blocked = self._blocked, []
-            return woken
+            return self._refill()
         return []
+
+    def _refill(self) -> list[LockType]:
+        """Nobody is inside: fill again. Admit queued newcomers (up to ``parties - 1``),
+        let the next one and the gated ones in by themselves; return the locks to wake."""
+        self._state = _FILLING
+        woken, self._blocked = self._blocked, []
+        queued = self._queued
+        while queued and self._count + 1 < self._parties:
+            cell = queued.popleft()
+            cell.index = self._count
+            self._count += 1
+            self._sleepers.append(cell.sleeper)
+        if queued:
+            woken.append(queued.popleft().sleeper)  # enters itself as the last arrival
+        return woken
 
     # ------------------------------------------------------------ reset and abort
     def reset(self) -> None:
@@ -253,8 +325,7 @@ class Barrier(PhaseObservers):
         with self._lock:
             state = self._state
             if self._count == 0:
-                self._state = _FILLING
-                woken, self._blocked = self._blocked, []
+                woken = self._refill()
             elif state is _FILLING or state is _ACTING:
                 woken = self._end_round(_RESETTING, "the barrier was reset")
             elif state is _BROKEN:
