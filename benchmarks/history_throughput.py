@@ -5,12 +5,15 @@
 A synthetic, valid Grinder-style history: 16 workers on 4 barrier names (4 members each), every
 round's waits overlapping the trip point, about 1 % of waits timing out (the member is withdrawn
 and joins again after the trip). Times: building the records, dumping and loading JSON Lines,
-checking with rounds (the O(n log n) sweep) and, on a smaller history, without rounds (search).
+checking with rounds (the O(n log n) sweep), the command end to end (read the file, check) and,
+on a smaller history, without rounds (search).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import platform
 import random
@@ -19,14 +22,22 @@ import time
 
 import attrs
 
+from barrierspec._cli import main as cli
 from barrierspec.conformance._history import (
     Kind,
     Operation,
     Outcome,
     check_history,
     dump_history,
+    load_files,
     load_history,
 )
+
+
+def command(path: str) -> int:
+    """The command end to end (its report discarded)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return cli(["history", "check", "--quiet", path])
 
 
 def synthetic(events: int, *, workers: int = 16, names: int = 4, seed: int = 1) -> list[Operation]:
@@ -106,6 +117,10 @@ def main() -> None:
         timed("dump JSON Lines", lambda: dump_history(history, path), n)
         loaded = timed("load JSON Lines", lambda: load_history(path), n)
         assert len(loaded) == n
+        merged = timed("load_files (the command's reader)", lambda: load_files([path]), n)
+        assert len(merged) == n
+        code = timed("barrierspec history check FILE", lambda: command(path), n)
+        assert code == 0, code
     small = [attrs.evolve(op, round=None) for op in synthetic(args.search_events)]
     verdict = timed(
         f"check by search, no rounds ({len(small):,} events)",

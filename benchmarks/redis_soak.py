@@ -3,8 +3,10 @@ named barriers, the recorded history checked by the history checker.
 
     python benchmarks/redis_soak.py [--workers 16] [--rounds 10000] [--out DIR]
 
-Each worker is its own process (a simulated host) running tests/redis/_soak.py's worker; a
-private redis-server is started on a free loopback port. Prints the run's figures and the
+Each worker is its own process (a simulated host) running tests/redis/_soak.py's worker, its
+calls recorded by a Recorder into its own JSON Lines file (merged by load_files, as
+``barrierspec history check DIR`` does); a private redis-server is started on a free loopback
+port. Prints the run's figures and the
 verdict; a violating history is written to DIR as an HTML timeline and JSON (exit status 1).
 A worker that does not stop within 60 s of the stop signal counts as a hang (exit status 2).
 """
@@ -20,23 +22,18 @@ import platform
 import sys
 import tempfile
 import time
-from typing import Any
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "redis"))
 
 from _server import RedisServer
 from _soak import coordinate, soak_worker
 
-from barrierspec.conformance._history import (
-    check_history,
-    dump_history,
-    operation_from_dict,
-    write_report,
-)
+from barrierspec.conformance import Recorder, check_history, load_files, write_report
 
 
-def _worker(url: str, namespace: str, index: int, seed: int, out: Any) -> None:
-    out.put((index, soak_worker(url, namespace, index, seed)))
+def _worker(url: str, namespace: str, index: int, seed: int, recorder: Recorder) -> None:
+    soak_worker(url, namespace, index, seed, recorder)
+    recorder.close()
 
 
 def main() -> int:
@@ -46,13 +43,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default=tempfile.gettempdir())
     args = parser.parse_args()
+    record_dir = pathlib.Path(tempfile.mkdtemp(prefix="soak-history-"))
+    recorder = Recorder(directory=record_dir)  # each worker process writes its own file
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()}")
     server = RedisServer()
     server.start()
     ctx = mp.get_context("fork")
-    out = ctx.Queue()
     procs = [
-        ctx.Process(target=_worker, args=(server.url, "soak", i, args.seed, out))
+        ctx.Process(target=_worker, args=(server.url, "soak", i, args.seed, recorder))
         for i in range(args.workers)
     ]
     try:
@@ -61,22 +59,18 @@ def main() -> int:
             p.start()
         released = coordinate(server.url, "soak", args.rounds, deadline=1800.0)
         elapsed = time.monotonic() - start
-        results = {}
-        for _ in procs:
-            index, ops = out.get(timeout=60.0)
-            results[index] = ops
         for p in procs:
-            p.join(10.0)
-        if len(results) != args.workers or any(p.is_alive() for p in procs):
-            print(f"HANG: {args.workers - len(results)} workers did not stop")
+            p.join(60.0)
+        hung = [p for p in procs if p.is_alive()]
+        if hung:
+            print(f"HANG: {len(hung)} workers did not stop")
             return 2
     finally:
         for p in procs:
             if p.is_alive():
                 p.kill()
         server.close()
-    entries = [op for i in sorted(results) for op in results[i]]
-    history = [operation_from_dict(op, i) for i, op in enumerate(entries)]
+    history = load_files([record_dir])  # one file per worker process, merged
     counts = collections.Counter(f"{op.kind.value}/{op.outcome.value}" for op in history)
     print(
         f"{released} rounds in {elapsed:.1f} s ({released / elapsed:.0f} rounds/s), "
@@ -88,7 +82,7 @@ def main() -> int:
     if verdict.valid is not True:
         target = pathlib.Path(args.out)
         write_report(history, verdict, target / "soak.html", target / "soak.json")
-        dump_history(history, target / "soak-history.jsonl")
+        print(f"history files kept in {record_dir}")
         for v in verdict.violations[:5]:
             print(f"  {v.rule}: {v.reason}")
         print(f"report written to {target}/soak.html")

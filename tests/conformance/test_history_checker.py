@@ -205,3 +205,18 @@ def test_long_histories_are_cut_around_the_violation() -> None:
     assert rules(verdict) == ["early-release"]
     page = render_timeline(history, verdict, max_operations=10)
     assert "10 of 102 operations shown" in page
+
+
+def test_a_valid_timeline_opens_on_the_dense_part_not_on_a_long_timeout() -> None:
+    from barrierspec.conformance._history_html import _data
+
+    history = [
+        op for r in range(40) for op in (wait("a", 2 * r, 2 * r + 1), wait("b", 2 * r, 2 * r + 1))
+    ]
+    history.append(wait("c", 0.0, 1000.0, outcome=TIMEOUT))  # one 1000 s timeout
+    verdict = check_history(history)
+    assert verdict.valid is True
+    data = _data(history, verdict, list(range(len(history))), None)
+    assert data["extent"][1] == 1000.0 * 1000  # the whole history, in ms
+    assert data["start"] == data["dense"] and data["dense"][1] < 100 * 1000  # the 80 s of rounds
+    assert data["focus"] is None

@@ -175,3 +175,19 @@ def test_process_named_barriers_run_is_valid(tmp_path, capsys) -> None:
     assert check_history(history).valid is True
     code, out = history_check(capsys, tmp_path)
     assert code == 0, out
+
+
+def test_a_directory_recorder_crosses_processes_a_memory_one_refuses(tmp_path) -> None:
+    import pickle
+
+    from barrierspec.errors import UsageError
+
+    wall = pickle.loads(pickle.dumps(Recorder(directory=tmp_path, clock="wall")))
+    wall.wrap(Barrier(1), name="one").wait()
+    wall.close()
+    (header, line) = wall.path.read_text().splitlines()
+    assert json.loads(header)["clock"] == "wall" and json.loads(line)["barrier"] == "one"
+    with pytest.raises(UsageError, match="cannot be sent to another process"):
+        pickle.dumps(Recorder())
+    with pytest.raises(UsageError, match="clock must be one of"):
+        Recorder(clock="tsc")

@@ -93,6 +93,7 @@ def width_of(tab, selector: str) -> float:
 
 def test_one_lane_per_worker_and_the_witness_is_highlighted(page) -> None:
     tab, history, verdict = page
+    assert tab.evaluate("window.timeline.view()") == tab.evaluate("window.timeline.focus")
     workers = {op.worker for op in history}
     assert tab.eval_on_selector_all("g.lane", "es => es.length") == len(workers) == 4
     witness = verdict.violations[0].witness
