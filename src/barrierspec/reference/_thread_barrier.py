@@ -167,9 +167,13 @@ class Barrier(PhaseObservers):
         lock = self._lock
         lock.acquire()
         state = self._state
-        woken = self._exit()
-        lock.release()
-        if woken:
+        count = self._count - 1
+        if count or (state is not _DRAINING and state is not _RESETTING):
+            self._count = count  # the common case of _exit(), inlined: nothing to refill
+            lock.release()
+        else:
+            woken = self._exit()
+            lock.release()
             _wake(woken)
         if state is _DRAINING:
             return index
