@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -63,3 +64,18 @@ def recv(conn: Connection, timeout: float = DEADLINE) -> Any:
     """Receive one message; fail if none comes within ``timeout`` (a participant hung)."""
     assert conn.poll(timeout), "no message within the deadline: a participant hung"
     return conn.recv()
+
+
+def run_async(main: Callable[[], Awaitable[Any]], timeout: float = DEADLINE) -> Any:
+    """``asyncio.run(main())`` bounded by ``timeout`` (a hang is a ``TimeoutError``)."""
+
+    async def bounded() -> Any:
+        return await asyncio.wait_for(main(), timeout)
+
+    return asyncio.run(bounded())
+
+
+async def settle(predicate: Callable[[], bool]) -> None:
+    """Yield to the loop until ``predicate`` holds (bounded by the caller's wait_for)."""
+    while not predicate():
+        await asyncio.sleep(0)

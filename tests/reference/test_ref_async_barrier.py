@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
+from ref_helpers import run_async, settle
 
 from barrierspec.errors import BrokenBarrierError, InvalidOperationError
 from barrierspec.reference import AsyncBarrier
 
-
-def run(main: Callable[[], Awaitable[Any]]) -> Any:
-    async def bounded() -> Any:
-        return await asyncio.wait_for(main(), 10)
-
-    return asyncio.run(bounded())
-
-
-async def settle(predicate: Callable[[], bool]) -> None:
-    """Yield to the loop until ``predicate`` holds (bounded by the test's wait_for)."""
-    while not predicate():
-        await asyncio.sleep(0)
+run = run_async
 
 
 def test_indices_stay_distinct_when_a_waiter_is_cancelled() -> None:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from ref_helpers import Runner, wait_until
+from ref_helpers import Runner, run_async, settle, wait_until
 
 from barrierspec import errors
 from barrierspec.errors import ArgumentTypeError, BrokenBarrierError, UsageError
@@ -25,16 +25,7 @@ from barrierspec.reference import AsyncBarrier, Barrier, ProcessBarrier
 FORK = multiprocessing.get_context("fork")
 
 
-def run(main: Callable[[], Awaitable[Any]]) -> Any:
-    async def bounded() -> Any:
-        return await asyncio.wait_for(main(), 10)
-
-    return asyncio.run(bounded())
-
-
-async def settle(predicate: Callable[[], bool]) -> None:
-    while not predicate():
-        await asyncio.sleep(0)
+run = run_async
 
 
 def test_errors_exports_and_hierarchy() -> None:
