@@ -3,7 +3,8 @@
 Each subcommand lives with its component (``add_arguments(parser)`` and ``run(args) -> int``)
 and is imported only when used, so ``barrierspec explore`` never imports z3 and
 ``barrierspec prove`` never starts a thread. Exit codes: 0 success, 1 a finding (a violation,
-a non-conformant barrier, an unproved invariant), 2 a usage error.
+a non-conformant barrier, an unproved invariant), 2 a usage error, 3 inconclusive (``check``:
+a property could not be exercised).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 finding, 2 usage error)."""
+    """Run the command line; return the exit code (0 ok, 1 finding, 2 usage, 3 inconclusive)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _parser(args_list)
     args = parser.parse_args(args_list)

@@ -30,7 +30,7 @@ import pytest
 
 if TYPE_CHECKING:
     from barrierspec.conformance._check import CheckSettings
-    from barrierspec.conformance._result import CheckResult
+    from barrierspec.conformance._report import CheckResult
 
 _TESTING = "barrierspec.conformance._testing"
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()

@@ -35,7 +35,8 @@ from barrierspec.conformance._history import (
 )
 from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._properties import PROPERTIES, Property
-from barrierspec.conformance._result import CheckResult, Counterexample, PropertyResult
+from barrierspec.conformance._report import CheckResult
+from barrierspec.conformance._result import Counterexample, PropertyResult
 from barrierspec.conformance._stateful import BarrierStateMachine, barrier_state_machine
 from barrierspec.conformance._testing import BarrierConformanceTests, ConformanceWarning
 

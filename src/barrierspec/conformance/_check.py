@@ -10,6 +10,7 @@ well under a minute per target; ``thorough`` raises the number of programs.
 from __future__ import annotations
 
 import random
+import shlex
 import time
 from collections.abc import Callable
 
@@ -18,12 +19,13 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._arguments import check_arguments
-from barrierspec.conformance._drivers import default_profile, opener, resolve
+from barrierspec.conformance._drivers import default_profile, resolve
+from barrierspec.conformance._evidence import MIN_PROGRAMS
 from barrierspec.conformance._generated import run_generated
-from barrierspec.conformance._program import Instruction, Timing
-from barrierspec.conformance._result import CheckResult, PropertyResult
-from barrierspec.conformance._runner import Run, run_program
-from barrierspec.conformance._search import search
+from barrierspec.conformance._program import Timing
+from barrierspec.conformance._report import CheckResult
+from barrierspec.conformance._result import PropertyResult
+from barrierspec.conformance._session import Listener, Session
 from barrierspec.errors import UsageError
 from barrierspec.spec import Membership, Profile, get_profile
 
@@ -34,10 +36,13 @@ __all__ = ["CheckSettings", "check"]
 class CheckSettings:
     """How hard to look.
 
-    ``examples``: programs tried per property (before shrinking). ``budget``: seconds per
-    property after which no new program is started unless a failure is being shrunk.
-    ``seed``: makes the drawn programs reproducible. ``timeout``: the real-clock timeout of
-    timed waits (threads, processes). ``generated``: also replay the model-generated tests.
+    ``examples``: random programs tried per property (before shrinking). ``budget``: seconds
+    per property after which no new program is started unless a failure is being shrunk.
+    ``seed``: makes the drawn programs reproducible; a seeded search reads no clock: it runs
+    every small-scope program and exactly ``seeded_examples`` random ones, so the same seed
+    runs the same programs on any machine. ``timeout``: the real-clock timeout of timed waits
+    (threads, processes). ``generated``: also replay the model-generated tests.
+    ``min_programs``: fewer programs than this make a property INCONCLUSIVE, not PASS.
     """
 
     examples: int = 1000
@@ -48,12 +53,16 @@ class CheckSettings:
     settle: float = 3.0
     only: tuple[str, ...] = ()  # property names to run (empty: all)
     shrink_budget: float = 6.0  # seconds spent shrinking a failure to a minimal program
-    generated_budget: float = 8.0  # seconds for the model-generated tests
+    generated_budget: float = 8.0  # seconds for the model-generated tests (unseeded runs)
+    seeded_examples: int = 40  # random programs per property of a seeded run
+    min_programs: int = MIN_PROGRAMS
+    construction_bound: float = 5.0  # seconds building one barrier may take before giving up
+    stall: float = 60.0  # supervised: seconds without progress after which the worker is killed
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:
         """Settings for a long search: many more programs, a larger budget."""
-        return cls(examples=400, budget=40.0, seed=seed)
+        return cls(examples=400, budget=40.0, seed=seed, seeded_examples=400)
 
 
 def _kinds(prop: props.Property, caps: ad.Capabilities, profile: Profile, kind: str) -> list[str]:
@@ -85,90 +94,68 @@ def check(
     *,
     settings_: CheckSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    supervised: bool = False,
+    listener: Listener | None = None,
+    command: str | None = None,
 ) -> CheckResult:
     """Check ``target`` against ``profile``; return every property's verdict.
 
     ``target``: "threading", "asyncio", "multiprocessing", "module:attr", an
     :class:`~barrierspec.adapters.Target`, or a barrier class / factory. ``profile``: a
     profile name or object (default: the one matching the target's kind).
+    ``supervised``: run the target in a worker process, so that whatever it does (exits,
+    crashes, hangs, leaks) a report comes back; the target must then be importable by name.
+    ``command``: the command line to print as the way to reproduce the run.
     """
     cfg = settings_ or CheckSettings()
+    if supervised:
+        from barrierspec.conformance._supervise import supervised_check
+
+        return supervised_check(target, profile, cfg, progress=progress, command=command)
     tgt = resolve(target)
     wanted = profile or default_profile(tgt)
     prof = wanted if isinstance(wanted, Profile) else get_profile(wanted)
     caps = tgt.capabilities
-    named_profile = prof.policies.membership is Membership.DYNAMIC
-    if named_profile != caps.named:
-        want = "a named-barrier registry" if named_profile else "a barrier with fixed parties"
-        raise UsageError(
-            f"profile {prof.name!r} describes {want}, but target {tgt.name!r} is a "
-            f"{tgt.kind} target; choose the profile matching the target"
-        )
+    _check_profile_fits(tgt, prof)
+    _check_names(cfg.only)
     seed = cfg.seed if cfg.seed is not None else random.randrange(2**32)
     real_clock = tgt.kind != "asyncio"
     timing = Timing(cfg.timeout if real_clock else 1.0)
+    seeded = cfg.seed is not None
+    session = Session(
+        tgt,
+        prof,
+        seed,
+        lambda prop: _kinds(prop, caps, prof, tgt.kind),
+        examples=cfg.seeded_examples if seeded else cfg.examples,
+        budget=None if seeded else cfg.budget,
+        shrink_budget=cfg.shrink_budget,
+        min_programs=cfg.min_programs,
+        timing=timing,
+        real_clock=real_clock,
+        settle=cfg.settle,
+        listener=listener,
+    )
+    session.emit({"event": "start", "seed": seed, "target": tgt.name, "profile": prof.name})
     started = time.monotonic()
-    results: list[PropertyResult] = []
-    names = {p.name for p in props.PROPERTIES} | {"argument validation", "model-generated tests"}
-    unknown = sorted(set(cfg.only) - names)
-    if unknown:
-        raise UsageError(
-            f"unknown property {unknown[0]!r}: choose among {', '.join(sorted(names))}"
-        )
-
-    def selected(name: str) -> bool:
-        return not cfg.only or name in cfg.only
-
-    for prop in props.PROPERTIES:
-        if not selected(prop.name):
-            continue
-        why_not = props.applicable(prop, prof, caps)
-        if why_not is not None:
-            results.append(PropertyResult(prop.name, prop.rule, "n/a", why_not))
-            continue
-        if progress is not None:
-            progress(prop.name)
-        t0 = time.monotonic()
-
-        def runner(parties: int, program: list[Instruction], prop: props.Property = prop) -> Run:
-            return run_program(
-                opener(tgt, action=caps.has_action, settle=cfg.settle),
+    session.probe_construction(cfg.construction_bound)
+    results = _run_all(session, cfg, progress)
+    coverage = None
+    if cfg.generated and _selected(cfg, GENERATED):
+        _announce(session, progress, GENERATED)
+        if session.abandoned is not None:
+            results.append(session.not_searched(GENERATED, "replays the operation graph"))
+        else:
+            generated, coverage = run_generated(
+                tgt,
                 prof,
-                parties,
-                parties + prop.extra,
-                program,
                 timing=timing,
                 real_clock=real_clock,
-                observers=prop.observers,
+                settle=cfg.settle,
+                budget=float("inf") if seeded else cfg.generated_budget,
             )
-
-        count, run = search(
-            prop,
-            runner,
-            _kinds(prop, caps, prof, tgt.kind),
-            seed,
-            examples=cfg.examples,
-            budget=cfg.budget,
-            shrink_budget=cfg.shrink_budget,
-        )
-        results.append(PropertyResult.from_run(prop, prof, run, count, time.monotonic() - t0))
-    if not caps.named and selected("argument validation"):
-        if progress is not None:
-            progress("argument validation")
-        results.append(check_arguments(tgt, prof))
-    coverage = None
-    if cfg.generated and selected("model-generated tests"):
-        if progress is not None:
-            progress("model-generated tests")
-        generated, coverage = run_generated(
-            tgt,
-            prof,
-            timing=timing,
-            real_clock=real_clock,
-            settle=cfg.settle,
-            budget=cfg.generated_budget,
-        )
-        results.append(generated)
+            results.append(generated)
+            session.emit({"event": "result", "result": generated.to_json()})
     return CheckResult(
         target=tgt.name,
         profile=prof.name,
@@ -176,4 +163,77 @@ def check(
         properties=tuple(results),
         seconds=time.monotonic() - started,
         coverage=coverage,
+        findings=tuple(session.findings.values()),
+        command=command or _command(tgt.name, prof.name, seed, cfg.only),
+        selected=len(cfg.only) or None,
     )
+
+
+GENERATED = "model-generated tests"
+ARGUMENTS = "argument validation"
+
+
+def _selected(cfg: CheckSettings, name: str) -> bool:
+    return not cfg.only or name in cfg.only
+
+
+def _announce(session: Session, progress: Callable[[str], None] | None, name: str) -> None:
+    if progress is not None:
+        progress(name)
+    session.emit({"event": "property", "property": name})
+
+
+def _run_all(
+    session: Session, cfg: CheckSettings, progress: Callable[[str], None] | None
+) -> list[PropertyResult]:
+    """Every selected property's verdict, argument validation included (not the generated)."""
+    caps = session.target.capabilities
+    results: list[PropertyResult] = []
+    for prop in props.PROPERTIES:
+        if not _selected(cfg, prop.name):
+            continue
+        why_not = props.applicable(prop, session.profile, caps)
+        if why_not is not None:
+            results.append(PropertyResult(prop.name, prop.rule, "n/a", why_not))
+            continue
+        _announce(session, progress, prop.name)
+        results.append(session.check_property(prop))
+        session.emit({"event": "result", "result": results[-1].to_json()})
+        session.emit(
+            {"event": "findings", "findings": [f.to_json() for f in session.findings.values()]}
+        )
+    if not caps.named and _selected(cfg, ARGUMENTS):
+        _announce(session, progress, ARGUMENTS)
+        if session.abandoned is not None:
+            results.append(session.not_searched(ARGUMENTS, "constructor arguments"))
+        else:
+            results.append(check_arguments(session.target, session.profile))
+        session.emit({"event": "result", "result": results[-1].to_json()})
+    return results
+
+
+def _check_profile_fits(tgt: ad.Target, prof: Profile) -> None:
+    named_profile = prof.policies.membership is Membership.DYNAMIC
+    if named_profile != tgt.capabilities.named:
+        want = "a named-barrier registry" if named_profile else "a barrier with fixed parties"
+        raise UsageError(
+            f"profile {prof.name!r} describes {want}, but target {tgt.name!r} is a "
+            f"{tgt.kind} target; choose the profile matching the target"
+        )
+
+
+def _check_names(only: tuple[str, ...]) -> None:
+    names = {p.name for p in props.PROPERTIES} | {ARGUMENTS, GENERATED}
+    unknown = sorted(set(only) - names)
+    if unknown:
+        raise UsageError(
+            f"unknown property {unknown[0]!r}: choose among {', '.join(sorted(names))}"
+        )
+
+
+def _command(target: str, profile: str, seed: int, only: tuple[str, ...]) -> str:
+    """The command line that reruns this check with the same programs."""
+    words = ["barrierspec", "check", target, "--profile", profile, "--seed", str(seed)]
+    for name in only:
+        words += ["--property", name]
+    return shlex.join(words)

@@ -1,7 +1,14 @@
 """``barrierspec check TARGET``: the conformance suite from the command line.
 
-Exit 0 when the target conforms, 1 when a property fails, 2 on a usage error (unknown target,
-bad profile) -- the CLI front maps :class:`~barrierspec.errors.UsageError` to 2.
+The target runs in a supervised worker process (``_supervise``), so the report is written
+and the command exits whatever the target does. Every run is seeded (a seed is drawn when
+none is given) and so bounded by program counts, not the clock: the command the report ends
+with reruns exactly the same programs.
+
+Exit codes (:data:`EXIT_CODES`): 0 conformant, 1 not conformant (a property fails or a
+finding: a crash, a hang, a leak), 2 usage error (the CLI front maps
+:class:`~barrierspec.errors.UsageError` to 2), 3 inconclusive (some property could not be
+exercised; nothing failed).
 """
 
 from __future__ import annotations
@@ -10,6 +17,8 @@ import argparse
 import json
 import os
 import pathlib
+import random
+import shlex
 import sys
 
 import attrs
@@ -17,11 +26,18 @@ import attrs
 from barrierspec.adapters import resolve_target
 from barrierspec.errors import UsageError
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["EPILOG", "add_arguments", "run"]
+
+EPILOG = (
+    "exit status: 0 conformant; 1 not conformant (a failing property, or a finding: the "
+    "target crashed, exited, hung or leaked threads or processes); 2 usage error; "
+    "3 inconclusive (a property could not be exercised, e.g. construction or clean-up hangs)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``barrierspec check``."""
+    parser.epilog = EPILOG
     parser.add_argument(
         "target",
         help="threading, asyncio, multiprocessing, or module:attr naming a barrier class, "
@@ -49,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--thorough", action="store_true", help="search ten times as many programs per property"
     )
+    parser.add_argument(
+        "--programs",
+        type=int,
+        metavar="N",
+        help="random programs per property after the small scope (default: 40; thorough: 400)",
+    )
 
 
 def _declared(items: list[str]) -> dict[str, bool]:
@@ -63,14 +85,36 @@ def _declared(items: list[str]) -> dict[str, bool]:
     return declared
 
 
+def _command(args: argparse.Namespace, seed: int) -> str:
+    """The command line that reruns this check with the same programs."""
+    words = ["barrierspec", "check", args.target]
+    if args.profile:
+        words += ["--profile", args.profile]
+    words += ["--seed", str(seed)]
+    for item in args.declare:
+        words += ["--declare", item]
+    for name in args.property:
+        words += ["--property", name]
+    if args.thorough:
+        words.append("--thorough")
+    if args.programs is not None:
+        words += ["--programs", str(args.programs)]
+    return shlex.join(words)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the suite; print the report; return the exit code."""
+    """Run the suite in a supervised worker; print the report; return the exit code."""
     from barrierspec.conformance._check import CheckSettings, check
 
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    cfg = CheckSettings.thorough(args.seed) if args.thorough else CheckSettings(seed=args.seed)
+    if args.programs is not None and args.programs < 1:
+        raise UsageError(f"--programs must be >= 1, got {args.programs}")
+    seed = args.seed if args.seed is not None else random.randrange(2**32)
+    cfg = CheckSettings.thorough(seed) if args.thorough else CheckSettings(seed=seed)
     cfg = attrs.evolve(cfg, only=tuple(args.property))
+    if args.programs is not None:
+        cfg = attrs.evolve(cfg, seeded_examples=args.programs)
     tty = sys.stderr.isatty()
 
     def progress(name: str) -> None:
@@ -82,11 +126,18 @@ def run(args: argparse.Namespace) -> int:
     if os.getcwd() not in sys.path:  # "module:attr" resolves from here, as with python -m
         sys.path.insert(0, os.getcwd())
     target = resolve_target(args.target, capabilities=_declared(args.declare) or None)
-    result = check(target, args.profile, settings_=cfg, progress=progress)
+    result = check(
+        target,
+        args.profile,
+        settings_=cfg,
+        progress=progress,
+        supervised=True,
+        command=_command(args, seed),
+    )
     if tty:
         print("\r\033[K", end="", file=sys.stderr)
     print(result.format())
     if args.json:
         path = pathlib.Path(args.json)
         path.write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    return 0 if result.conformant else 1
+    return result.exit_code

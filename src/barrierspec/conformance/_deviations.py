@@ -1,19 +1,49 @@
-"""Recognising a failure as one of a profile's known deviations, by its signature.
+"""Recognising a failure as one of a profile's known deviations: by shape, for its target.
 
-A failing property is labelled with a known CPython deviation only when the counterexample
-has that deviation's shape -- not merely because the same property failed -- so a barrier
-with a different bug under the same property is never excused by a familiar issue number.
-The label is a hint in the report; the property still fails.
+A failing property is labelled with a known CPython deviation only when
+
+* the counterexample has that deviation's shape -- not merely because the same property
+  failed -- so a barrier with a different bug under the same property is never excused by a
+  familiar issue number; and
+* the target is the standard-library barrier the deviation was recorded for, on a CPython
+  version where it is recorded (:data:`WHERE`). A third-party barrier checked under the
+  ``threading`` profile is never excused by threading.Barrier's history.
+
+The label is a hint in the report; a labelled property still fails, except argument
+validation, whose recorded leniency is a warning for the target it belongs to.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 
 from barrierspec import adapters as ad
 from barrierspec.spec import Deviation, Profile
 
-__all__ = ["known_deviation"]
+__all__ = ["WHERE", "applies_to", "known_deviation", "lenient_parties"]
+
+# deviation key -> {stdlib target: the CPython versions (major, minor) where it is recorded}
+WHERE: dict[str, dict[str, Callable[[tuple[int, int]], bool]]] = {
+    "gh-121474": {
+        "threading": lambda v: v < (3, 13),
+        "multiprocessing": lambda v: True,  # the 3.13 fix did not reach it
+    },
+    "gh-155233": {"asyncio": lambda v: True},  # open
+    "gh-123899": {"multiprocessing": lambda v: True},  # open
+}
+
+
+def applies_to(deviation: Deviation, target: str, version: tuple[int, int] | None = None) -> bool:
+    """True if ``deviation`` is recorded for ``target`` on this (or ``version``'s) CPython."""
+    where = WHERE.get(deviation.key, {})
+    recorded = where.get(target)
+    return recorded is not None and recorded(version or sys.version_info[:2])
+
+
+def lenient_parties(value: object) -> bool:
+    """The shape of gh-121474: an int ``parties <= 0`` accepted (not 1.5, None or a hang)."""
+    return type(value) is int and value <= 0
 
 
 def _cancel_then_duplicate(ops: Sequence[ad.Op], reason: str) -> bool:
@@ -26,7 +56,7 @@ def _cancel_then_duplicate(ops: Sequence[ad.Op], reason: str) -> bool:
 
 def _kill_then_stuck(ops: Sequence[ad.Op], reason: str) -> bool:
     killed = any(isinstance(op, ad.Kill) for op in ops)
-    stuck = ("hang", "who is blocked", "stayed blocked")
+    stuck = ("hang", "who is blocked", "stayed blocked", "still blocked")
     return killed and any(word in reason for word in stuck)
 
 
@@ -36,10 +66,14 @@ _SIGNATURES: dict[str, Callable[[Sequence[ad.Op], str], bool]] = {
 }
 
 
-def known_deviation(profile: Profile, ops: Sequence[ad.Op], reason: str) -> Deviation | None:
-    """The profile's known deviation this failing program looks like, if any."""
+def known_deviation(
+    profile: Profile, ops: Sequence[ad.Op], reason: str, *, target: str = ""
+) -> Deviation | None:
+    """The known deviation of ``target`` this failing program looks like, if any."""
     for deviation in profile.deviations:
         signature = _SIGNATURES.get(deviation.key)
-        if signature is not None and signature(ops, reason):
+        if signature is None or not applies_to(deviation, target):
+            continue
+        if signature(ops, reason):
             return deviation
     return None

@@ -12,9 +12,15 @@ from barrierspec.conformance._properties import Property
 from barrierspec.conformance._runner import Run
 from barrierspec.spec import Profile
 
-__all__ = ["CheckResult", "Counterexample", "PropertyResult", "render_op", "render_step"]
+__all__ = [
+    "Counterexample",
+    "Finding",
+    "PropertyResult",
+    "render_op",
+    "render_step",
+]
 
-Status = Literal["pass", "fail", "n/a", "warn"]
+Status = Literal["pass", "fail", "n/a", "warn", "inconclusive"]
 
 
 def render_op(op: ad.Op) -> str:
@@ -94,6 +100,47 @@ class Counterexample:
             "expected": self.expected,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Counterexample:
+        """The inverse of :meth:`to_json`."""
+        steps = tuple((s["op"], s["observed"]) for s in data["steps"])
+        return cls(data["parties"], data["participants"], steps, data["reason"], data["expected"])
+
+    def signature(self) -> tuple[object, ...]:
+        """What makes two counterexamples the same defect: the same program, the same end."""
+        return (self.parties, self.participants, self.steps, self.reason)
+
+
+@attrs.frozen
+class Finding:
+    """An event outside the property table: a crash, a hang, a leak, a hung clean-up.
+
+    ``program`` names the program that caused it (empty when none was running);
+    ``properties`` the properties whose search saw it.
+    """
+
+    text: str
+    program: str = ""
+    properties: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """The finding for humans."""
+        out = [f"FINDING {self.text}"]
+        if self.properties:
+            out.append(f"  seen while checking: {', '.join(self.properties)}")
+        if self.program:
+            out.append(f"  program: {self.program}")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine-readable form."""
+        return {"text": self.text, "program": self.program, "properties": list(self.properties)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The inverse of :meth:`to_json`."""
+        return cls(data["text"], data.get("program", ""), tuple(data.get("properties", ())))
+
 
 @attrs.frozen
 class PropertyResult:
@@ -106,10 +153,18 @@ class PropertyResult:
     counterexample: Counterexample | None = None
     programs: int = 0
     seconds: float = 0.0
+    exercised: str = ""  # what the search exercised ("412 programs, 1630 wait, ...")
 
     @classmethod
     def from_run(
-        cls, prop: Property, profile: Profile, run: Run | None, programs: int, seconds: float
+        cls,
+        prop: Property,
+        profile: Profile,
+        run: Run | None,
+        programs: int,
+        seconds: float,
+        *,
+        target: str = "",
     ) -> PropertyResult:
         """The verdict of a search that found ``run`` (None: nothing failed)."""
         if run is None or run.failure is None:
@@ -125,7 +180,7 @@ class PropertyResult:
             failure.mismatch.expected,
         )
         note = failure.mismatch.reason
-        known = known_deviation(profile, [s.op for s in failure.steps], note)
+        known = known_deviation(profile, [s.op for s in failure.steps], note, target=target)
         if known is not None:
             note += f" (looks like the known deviation {known.key}: {known.summary})"
         return cls(prop.name, prop.rule, "fail", note, cex, programs, seconds)
@@ -139,63 +194,21 @@ class PropertyResult:
             "note": self.note,
             "programs": self.programs,
             "seconds": round(self.seconds, 3),
+            "exercised": self.exercised,
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
         }
 
-
-@attrs.frozen
-class CheckResult:
-    """Every property's verdict for one target under one profile."""
-
-    target: str
-    profile: str
-    seed: int
-    properties: tuple[PropertyResult, ...]
-    seconds: float
-    coverage: tuple[int, int] | None = None  # (transitions exercised, transitions in graph)
-
-    @property
-    def conformant(self) -> bool:
-        """True when no property failed."""
-        return all(p.status != "fail" for p in self.properties)
-
-    @property
-    def failures(self) -> tuple[PropertyResult, ...]:
-        """The failing properties."""
-        return tuple(p for p in self.properties if p.status == "fail")
-
-    def format(self) -> str:
-        """The report: a table of properties, then each failure's minimal program."""
-        width = max(len(p.name) for p in self.properties)
-        lines = [f"barrierspec check {self.target} --profile {self.profile} --seed {self.seed}"]
-        lines.append("")
-        for p in self.properties:
-            lines.append(f"  {p.name.ljust(width)}  {p.status.upper():4}  {p.note}")
-        if self.coverage is not None:
-            done, total = self.coverage
-            pct = 100.0 * done / total if total else 100.0
-            lines.append(f"\n  model transitions exercised: {done}/{total} ({pct:.0f}%)")
-        for p in self.failures:
-            if p.counterexample is None:
-                continue
-            lines.append("")
-            lines.append(f"FAIL {p.name}: {p.rule}")
-            lines.extend("  " + line for line in p.counterexample.lines())
-        verdict = "conformant" if self.conformant else f"NOT conformant ({len(self.failures)} "
-        if not self.conformant:
-            verdict += "failing properties)" if len(self.failures) > 1 else "failing property)"
-        lines.append("")
-        lines.append(f"{self.target}: {verdict} to profile {self.profile} in {self.seconds:.1f} s")
-        return "\n".join(lines)
-
-    def to_json(self) -> dict[str, Any]:
-        """Machine-readable form of the whole report."""
-        return {
-            "target": self.target,
-            "profile": self.profile,
-            "seed": self.seed,
-            "conformant": self.conformant,
-            "seconds": round(self.seconds, 3),
-            "coverage": list(self.coverage) if self.coverage else None,
-            "properties": [p.to_json() for p in self.properties],
-        }
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PropertyResult:
+        """The inverse of :meth:`to_json`."""
+        cex = data.get("counterexample")
+        return cls(
+            data["property"],
+            data["rule"],
+            data["status"],
+            data.get("note", ""),
+            Counterexample.from_json(cex) if cex else None,
+            data.get("programs", 0),
+            data.get("seconds", 0.0),
+            data.get("exercised", ""),
+        )

@@ -7,6 +7,11 @@ Two phases share one time budget:
    then 3 parties, shortest first. Shallow bugs are found deterministically, already minimal.
 2. *Random*: Hypothesis draws whole programs (swarm-style, see ``_program``) and shrinks the
    first failure to a minimal one, within a shrink budget.
+
+A *seeded* search (``budget=None``) reads no clock: the small scope runs every program up to
+``SEEDED_SMALL_LENGTH`` instructions, the random phase exactly ``examples`` programs, and
+shrinking at most ``SEEDED_SHRINK_RUNS`` programs, so the same seed runs the same programs on
+any machine, however loaded.
 """
 
 from __future__ import annotations
@@ -35,21 +40,23 @@ class _OutOfTime(Exception):  # noqa: N818 -- a signal, not an error
 
 SMALL_SCOPE_LENGTH = 5
 SMALL_SCOPE_SHARE = 0.4  # of the budget
+SEEDED_SMALL_LENGTH = 3  # a seeded search's small scope: every program up to this length
+SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a failure
 
 
 def _small_scope(
-    prop: props.Property, runner: Runner, kinds: list[str], deadline: float
+    prop: props.Property, runner: Runner, kinds: list[str], deadline: float, length: int
 ) -> tuple[int, Run | None]:
     keys = [k for k in prop.key_ops if k in kinds]
     if not keys:
         return 0, None
     alphabet = [Instruction(k, 0) for k in keys]
     count = 0
-    for length in range(1, SMALL_SCOPE_LENGTH + 1):
+    for size in range(1, length + 1):
         for parties in (2, 3):
             if parties > prop.max_parties:
                 continue
-            for program in itertools.product(alphabet, repeat=length):
+            for program in itertools.product(alphabet, repeat=size):
                 if time.monotonic() > deadline:
                     return count, None
                 count += 1
@@ -66,13 +73,22 @@ def search(
     seed: int,
     *,
     examples: int,
-    budget: float,
+    budget: float | None,
     shrink_budget: float,
 ) -> tuple[int, Run | None]:
-    """Look for a failing program; return (programs run, the minimal failing run or None)."""
+    """Look for a failing program; return (programs run, the minimal failing run or None).
+
+    ``budget``: seconds for the search (None: no clock, see the module docstring).
+    """
     start = time.monotonic()
-    budget *= prop.budget_factor
-    small, found = _small_scope(prop, runner, kinds, start + budget * SMALL_SCOPE_SHARE)
+    if budget is None:
+        small_deadline = deadline = shrink = float("inf")
+        length = SEEDED_SMALL_LENGTH
+    else:
+        budget *= prop.budget_factor
+        small_deadline = start + budget * SMALL_SCOPE_SHARE
+        deadline, shrink, length = start + budget, shrink_budget, SMALL_SCOPE_LENGTH
+    small, found = _small_scope(prop, runner, kinds, small_deadline, length)
     if found is not None:
         return small, found
     count, run = _random(
@@ -81,8 +97,9 @@ def search(
         kinds,
         seed=seed,
         examples=examples,
-        deadline=start + budget,
-        shrink_budget=shrink_budget,
+        deadline=deadline,
+        shrink_budget=shrink,
+        shrink_runs=SEEDED_SHRINK_RUNS if budget is None else None,
     )
     return small + count, run
 
@@ -96,6 +113,7 @@ def _random(
     examples: int,
     deadline: float,
     shrink_budget: float,
+    shrink_runs: int | None = None,
 ) -> tuple[int, Run | None]:
     """Hypothesis's search and shrinking, until ``deadline`` (shrinking: its own budget)."""
     failures: dict[tuple[int, tuple[Instruction, ...]], Run] = {}
@@ -103,6 +121,7 @@ def _random(
 
     errors: list[BaseException] = []
     shrink_deadline = [float("inf")]
+    first_failure = [0]
 
     def fails(example: tuple[int, list[Instruction]]) -> bool:
         nonlocal count
@@ -112,6 +131,8 @@ def _random(
             return False
         if (not failures and now > deadline) or (failures and now > shrink_deadline[0]):
             raise _OutOfTime  # stop Hypothesis at once; keep the smallest failure so far
+        if failures and shrink_runs is not None and count - first_failure[0] >= shrink_runs:
+            raise _OutOfTime  # a seeded search shrinks by a count of programs, not the clock
         count += 1
         try:
             run = runner(parties, program)
@@ -121,6 +142,7 @@ def _random(
         if run.failure is not None:
             if not failures:
                 shrink_deadline[0] = time.monotonic() + shrink_budget
+                first_failure[0] = count
             failures[(parties, tuple(program))] = run
             return True
         return False

@@ -42,7 +42,8 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.conformance._check import CheckSettings, check
 from barrierspec.conformance._properties import PROPERTIES
-from barrierspec.conformance._result import CheckResult, PropertyResult
+from barrierspec.conformance._report import CheckResult
+from barrierspec.conformance._result import PropertyResult
 from barrierspec.errors import UsageError
 from barrierspec.spec import Profile
 

@@ -1,0 +1,317 @@
+"""Supervised checks: the target runs in a worker process; the supervisor always reports.
+
+The supervisor starts ``_worker`` in a new process group and follows its JSON-line events
+(which property, which program). Whatever the target does, the supervisor writes a result:
+
+* the worker exits before ``done`` (``os._exit`` with any status, a segfault, a signal):
+  a finding naming the exit and the program that was running; that property FAILS and a
+  fresh worker goes on with the properties not yet checked;
+* no event for ``stall`` seconds (a hang outside every bounded call): the process group is
+  killed, a finding names the program, the property FAILS, a fresh worker goes on;
+* the worker does not exit after ``done`` (non-daemon threads left running), or processes of
+  its group outlive it: a leak finding; the group is killed.
+
+Nothing of the target survives the supervisor: every worker's process group is killed
+before the result is returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import attrs
+
+from barrierspec import adapters as ad
+from barrierspec.conformance import _properties as props
+from barrierspec.conformance._report import CheckResult
+from barrierspec.conformance._result import Finding, PropertyResult
+from barrierspec.errors import BarrierSpecError, UsageError
+from barrierspec.spec import Profile, get_profile
+
+__all__ = ["EXIT_GRACE", "supervised_check"]
+
+EXIT_GRACE = 5.0  # seconds the worker gets to exit after reporting ``done``
+_ALL = [p.name for p in props.PROPERTIES] + ["argument validation", "model-generated tests"]
+_RULES = {p.name: p.rule for p in props.PROPERTIES}
+
+
+def _spelling(target: object) -> dict[str, Any]:
+    """How the worker resolves ``target``: a name, and the declared kind and capabilities."""
+    if isinstance(target, str):
+        return {"target": target}
+    if isinstance(target, ad.Target):
+        caps = dataclasses.asdict(target.capabilities)
+        if target.name in ("threading", "asyncio", "multiprocessing") or ":" in target.name:
+            return {"target": target.name, "kind": target.kind, "capabilities": caps}
+        spelled = _spelling(target.factory)
+        return {**spelled, "kind": target.kind, "capabilities": caps}
+    module = getattr(target, "__module__", None)
+    qualname = getattr(target, "__qualname__", "")
+    if not module or "<" in qualname or module == "__main__":
+        raise UsageError(
+            f"a supervised check runs the target in a worker process, which must import it "
+            f"by name; {target!r} has no importable 'module:attr' name (define it at module "
+            f"level, or pass supervised=False)"
+        )
+    return {"target": f"{module}:{qualname}"}
+
+
+def _profile_name(profile: str | Profile | None) -> str | None:
+    if profile is None or isinstance(profile, str):
+        return profile
+    if get_profile(profile.name) != profile:
+        raise UsageError(
+            f"a supervised check names its profile; {profile.name!r} is not a registered "
+            "profile (pass supervised=False to use an unregistered one)"
+        )
+    return profile.name
+
+
+@attrs.define
+class _Attempt:
+    """What one worker reported before it ended."""
+
+    seed: int | None = None
+    target: str = ""
+    profile: str = ""
+    results: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    findings: list[dict[str, Any]] = attrs.field(factory=list)
+    current: str = ""  # the property being checked
+    program: str = ""  # the program being run
+    done: dict[str, Any] | None = None
+    usage: str | None = None
+    error: str | None = None
+    crash: dict[str, Any] | None = None  # the finding that ended this worker early
+
+    def apply(self, event: dict[str, Any], progress: Any) -> None:
+        """Take one worker event into account."""
+        kind = event["event"]
+        if kind == "start":
+            self.seed, self.target, self.profile = event["seed"], event["target"], event["profile"]
+        elif kind == "property":
+            self.current, self.program = event["property"], ""
+            if progress is not None:
+                progress(event["property"])
+        elif kind == "program":
+            self.program = event["program"]
+        elif kind == "result":
+            self.results[event["result"]["property"]] = event["result"]
+            self.current = self.program = ""
+        elif kind == "findings":
+            self.findings = list(event["findings"])
+        elif kind == "done":
+            self.done = event["result"]
+        elif kind == "usage":
+            self.usage = event["message"]
+        elif kind == "error":
+            self.error = event["message"]
+
+    def ended(self) -> bool:
+        """True once the worker said its last word."""
+        return any(x is not None for x in (self.done, self.usage, self.error))
+
+    def finding(self, text: str) -> dict[str, Any]:
+        """A finding about the program running now, as JSON."""
+        where = f" while running {self.program}" if self.program else ""
+        return {
+            "text": text + where + (f" (checking {self.current})" if self.current else ""),
+            "program": self.program,
+            "properties": [self.current] if self.current else [],
+        }
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "did not exit"
+    if code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+class _Worker:
+    """One worker process and its event pipe."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "barrierspec.conformance._worker", str(write_fd)],
+            stdin=subprocess.PIPE,
+            stdout=sys.stderr.fileno() if _has_fileno() else subprocess.DEVNULL,
+            pass_fds=(write_fd,),
+            start_new_session=True,
+        )
+        os.close(write_fd)
+        self._fd = read_fd
+        self._buffer = b""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(request).encode())
+        self.proc.stdin.close()
+
+    def events(self, stall: float) -> tuple[list[dict[str, Any]], str]:
+        """Events arriving within ``stall`` s, and "data", "timeout" or "eof"."""
+        ready, _, _ = select.select([self._fd], [], [], stall)
+        if not ready:
+            return [], "timeout"
+        chunk = os.read(self._fd, 65536)
+        self._buffer += chunk
+        *lines, self._buffer = self._buffer.split(b"\n")
+        events = [json.loads(line) for line in lines if line.strip()]
+        return events, "data" if chunk else "eof"
+
+    def finish(self, grace: float) -> tuple[int | None, bool]:
+        """Wait up to ``grace`` s for the exit, then kill the whole group.
+
+        Returns (exit status, None if it had to be killed; whether other processes of its
+        group were still running when it had exited).
+        """
+        try:
+            code: int | None = self.proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            code = None
+        survivors = code is not None and _group_alive(self.proc.pid)
+        _kill_group(self.proc.pid)
+        self.proc.wait(10.0)
+        os.close(self._fd)
+        return code, survivors
+
+
+def _has_fileno() -> bool:
+    try:
+        sys.stderr.fileno()
+    except (OSError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _run_worker(request: dict[str, Any], stall: float, progress: Any) -> _Attempt:
+    """Run one worker to its end (or kill it); what it reported and how it ended."""
+    worker = _Worker(request)
+    attempt = _Attempt()
+    while not attempt.ended():
+        events, state = worker.events(stall)
+        for event in events:
+            attempt.apply(event, progress)
+        if state == "timeout":
+            attempt.crash = attempt.finding(f"hang: the worker made no progress for {stall:g} s")
+            break
+        if state == "eof":
+            break
+    code, survivors = worker.finish(EXIT_GRACE if attempt.ended() else 2.0)
+    if attempt.crash is None and not attempt.ended():
+        attempt.crash = attempt.finding(f"exit: the target's process {_describe_exit(code)}")
+    elif attempt.done is not None and code is None:
+        attempt.findings.append(
+            {
+                "text": "leak: the worker did not exit after the check (the target left "
+                f"non-daemon threads running); it was killed after {EXIT_GRACE:g} s"
+            }
+        )
+    elif attempt.done is not None and survivors:
+        attempt.findings.append(
+            {"text": "leak: processes started by the target outlived the worker; they were killed"}
+        )
+    return attempt
+
+
+def supervised_check(
+    target: object,
+    profile: str | Profile | None,
+    cfg: Any,
+    *,
+    progress: Any = None,
+    command: str | None = None,
+) -> CheckResult:
+    """:func:`~barrierspec.conformance.check` of ``target`` in supervised worker processes.
+
+    A worker that dies or hangs is replaced by a fresh one for the properties not yet
+    checked; the property it was checking FAILS with the finding.
+    """
+    request: dict[str, Any] = {
+        **_spelling(target),
+        "profile": _profile_name(profile),
+        "settings": attrs.asdict(cfg),
+        "command": command,
+        "path": [p for p in sys.path if p],
+    }
+    started = time.monotonic()
+    wanted = list(cfg.only) or list(_ALL)
+    attempts: list[_Attempt] = []
+    failed: dict[str, PropertyResult] = {}
+    while len(attempts) <= len(_ALL):
+        done = {n for a in attempts for n in a.results} | set(failed)
+        only = list(cfg.only) if not attempts else [n for n in wanted if n not in done]
+        attempt = _run_worker(
+            {**request, "settings": {**request["settings"], "only": only}}, cfg.stall, progress
+        )
+        attempts.append(attempt)
+        if attempt.usage is not None:
+            raise UsageError(attempt.usage)
+        if attempt.error is not None:
+            raise BarrierSpecError(attempt.error)
+        if attempt.crash is None or not attempt.current:
+            break
+        failed[attempt.current] = PropertyResult(
+            attempt.current, _RULES.get(attempt.current, ""), "fail", attempt.crash["text"]
+        )
+    return _assemble(attempts, failed, cfg, time.monotonic() - started, command)
+
+
+def _assemble(
+    attempts: list[_Attempt],
+    failed: dict[str, PropertyResult],
+    cfg: Any,
+    seconds: float,
+    command: str | None,
+) -> CheckResult:
+    """One result from every worker's reports, properties in the suite's order."""
+    from barrierspec.conformance._check import _command
+
+    results: dict[str, PropertyResult] = dict(failed)
+    findings: dict[str, Finding] = {}
+    for attempt in attempts:
+        for name, data in attempt.results.items():
+            results.setdefault(name, PropertyResult.from_json(data))
+        reported = attempt.done["findings"] if attempt.done else []
+        for data in [*reported, *attempt.findings, *([attempt.crash] if attempt.crash else [])]:
+            findings.setdefault(data["text"], Finding.from_json(data))
+    first = attempts[0]
+    last_done = next((a.done for a in reversed(attempts) if a.done), None)
+    covered = last_done.get("coverage") if last_done else None
+    coverage = (int(covered[0]), int(covered[1])) if covered else None
+    seed = first.seed if first.seed is not None else 0
+    return CheckResult(
+        target=first.target,
+        profile=first.profile,
+        seed=seed,
+        properties=tuple(results[n] for n in _ALL if n in results),
+        seconds=seconds,
+        coverage=coverage,
+        findings=tuple(findings.values()),
+        command=command or _command(first.target, first.profile, seed, tuple(cfg.only)),
+        selected=len(cfg.only) or None,
+    )
