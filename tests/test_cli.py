@@ -84,8 +84,13 @@ def test_check_exits_1_with_the_minimal_program(tmp_path: pathlib.Path) -> None:
         check=False,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "FAIL release count" in proc.stdout
+    assert "DEFECT 1: P0 passed the barrier before all parties arrived" in proc.stdout
+    assert "breaks: release count" in proc.stdout
     assert "1. P0 wait()" in proc.stdout
+    assert proc.stdout.rstrip().endswith(
+        "reproduce: barrierspec check tests.broken.threading_style:EarlyReleaseBarrier "
+        "--seed 3 --property 'release count'"
+    )
     doc = json.loads(report.read_text())
     assert doc["conformant"] is False
     (prop,) = doc["properties"]
@@ -111,4 +116,4 @@ def test_check_exits_0_for_a_conformant_barrier() -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "conformant to profile threading" in proc.stdout
+    assert "threading: conformant on 1 of 1 properties to profile threading" in proc.stdout

@@ -67,7 +67,7 @@ def check_arguments(target: ad.Target, profile: Profile) -> PropertyResult:
         if read != parties:
             problems.append(f"built with parties={parties}, .parties reads {read!r}")
         _abort(got.value)
-    excused = [d for d in profile.deviations if d.prop == _NAME and applies_to(d, target.name)]
+    excused = [d for d in profile.deviations if d.prop == _NAME and applies_to(d, target)]
     labelled: list[str] = []
     for bad in (0, -1, 1.5, "3", None):
         got = _build(target, bad)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from barrierspec import adapters as ad
 from barrierspec.spec import Deviation, Profile
 
-__all__ = ["WHERE", "applies_to", "known_deviation", "lenient_parties"]
+__all__ = ["WHERE", "applies_to", "known_deviation", "lenient_parties", "stdlib_name"]
 
 # deviation key -> {stdlib target: the CPython versions (major, minor) where it is recorded}
 WHERE: dict[str, dict[str, Callable[[tuple[int, int]], bool]]] = {
@@ -34,10 +34,27 @@ WHERE: dict[str, dict[str, Callable[[tuple[int, int]], bool]]] = {
 }
 
 
-def applies_to(deviation: Deviation, target: str, version: tuple[int, int] | None = None) -> bool:
+def stdlib_name(target: ad.Target | str) -> str | None:
+    """ "threading", "asyncio" or "multiprocessing" if ``target`` is that stdlib barrier.
+
+    Decided by the factory itself, not by a name: a class called ``Barrier`` elsewhere, or a
+    subclass of ``threading.Barrier``, is not the standard library's barrier.
+    """
+    for name in ("threading", "asyncio", "multiprocessing"):
+        stdlib = ad.resolve_target(name)
+        if isinstance(target, str) and target == name:
+            return name
+        if isinstance(target, ad.Target) and target.factory is stdlib.factory:
+            return name
+    return None
+
+
+def applies_to(
+    deviation: Deviation, target: ad.Target | str, version: tuple[int, int] | None = None
+) -> bool:
     """True if ``deviation`` is recorded for ``target`` on this (or ``version``'s) CPython."""
     where = WHERE.get(deviation.key, {})
-    recorded = where.get(target)
+    recorded = where.get(stdlib_name(target) or "")
     return recorded is not None and recorded(version or sys.version_info[:2])
 
 
@@ -67,7 +84,7 @@ _SIGNATURES: dict[str, Callable[[Sequence[ad.Op], str], bool]] = {
 
 
 def known_deviation(
-    profile: Profile, ops: Sequence[ad.Op], reason: str, *, target: str = ""
+    profile: Profile, ops: Sequence[ad.Op], reason: str, *, target: ad.Target | str = ""
 ) -> Deviation | None:
     """The known deviation of ``target`` this failing program looks like, if any."""
     for deviation in profile.deviations:

@@ -21,7 +21,7 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.adapters._base import call_bounded
 from barrierspec.conformance import _properties as props
-from barrierspec.conformance._leaks import Leaks, leak_baseline, leaked_since
+from barrierspec.conformance._leaks import GRACE, Leaks, leak_baseline, leaked_since
 from barrierspec.conformance._result import render_op
 from barrierspec.conformance._runner import DriverLike, OpenDriver
 
@@ -172,7 +172,8 @@ class Accounting:
         before = leak_baseline()
 
         def after() -> None:
-            leaks: Leaks = leaked_since(before)
+            # once a leak is on record, later programs are not given the grace period again
+            leaks: Leaks = leaked_since(before, 0.0 if self.evidence.findings else GRACE)
             if leaks.threads:
                 self.evidence.add_finding(
                     "leak: the target leaves non-daemon threads running after a program",
@@ -184,7 +185,7 @@ class Accounting:
                     f"{program} (left {leaks.describe()})",
                 )
             if self.evidence.slow_cleanups >= HUNG_CLEANUPS:
-                took = self.evidence.cleanup_seconds[-1]
+                took = max(self.evidence.cleanup_seconds[-HUNG_CLEANUPS:])
                 self.evidence.add_finding(
                     "clean-up hung: closing the barrier (abort() and joining its "
                     f"participants) took {took:.1f} s in {HUNG_CLEANUPS} programs in a row",
@@ -213,7 +214,7 @@ def observer_faults(driver: object) -> list[str]:
     """How the barrier's ``n_waiting`` / ``broken`` break their contract, read now."""
     get = getattr(driver, "_barrier_for_snapshot", None)
     caps = getattr(driver, "capabilities", None)
-    if get is None or caps is None:
+    if get is None or caps is None or caps.named:  # named: waiting(name) is read by the driver
         return []
     barrier = get()
     if barrier is None:
@@ -235,7 +236,8 @@ def _read_fault(barrier: object, name: str, wanted: str, ok: Callable[[object], 
     if got is None:
         return [f"reading {name} hangs"]
     if isinstance(got, ad.Raised):
-        return [f"reading {name} raised {got.type_name}: {got.message}"]
+        kind = got.type_name.removeprefix("builtins.")
+        return [f"reading {name} raised {kind}: {got.message}"]
     if not ok(got.value):
         return [f"{name} read {got.value!r} where {wanted} is required"]
     return []

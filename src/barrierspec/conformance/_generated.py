@@ -168,9 +168,7 @@ def run_generated(
                         mismatch.expected,
                     )
                     note = mismatch.reason
-                    known = known_deviation(
-                        profile, [s.op for s in steps], note, target=target.name
-                    )
+                    known = known_deviation(profile, [s.op for s in steps], note, target=target)
                     if known is not None:
                         note += f" (looks like the known deviation {known.key}: {known.summary})"
                     result = PropertyResult(

@@ -104,8 +104,9 @@ class CheckResult:
             names = ", ".join(p.name for p in self.inconclusive)
             return f"INCONCLUSIVE{scope} (could not exercise: {names})"
         parts = []
+        explained = {name for f in self.findings for name in f.properties}
         n_defects = len(defects(self.properties)) + sum(
-            p.counterexample is None for p in self.failures
+            p.counterexample is None and p.name not in explained for p in self.failures
         )
         if n_defects:
             parts.append(f"{n_defects} defect{'s' if n_defects > 1 else ''}")

@@ -164,7 +164,7 @@ class PropertyResult:
         programs: int,
         seconds: float,
         *,
-        target: str = "",
+        target: ad.Target | str = "",
     ) -> PropertyResult:
         """The verdict of a search that found ``run`` (None: nothing failed)."""
         if run is None or run.failure is None:

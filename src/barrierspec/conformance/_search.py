@@ -8,8 +8,8 @@ Two phases share one time budget:
 2. *Random*: Hypothesis draws whole programs (swarm-style, see ``_program``) and shrinks the
    first failure to a minimal one, within a shrink budget.
 
-A *seeded* search (``budget=None``) reads no clock: the small scope runs every program up to
-``SEEDED_SMALL_LENGTH`` instructions, the random phase exactly ``examples`` programs, and
+A *seeded* search (``budget=None``) reads no clock: the small scope runs the first
+``SEEDED_SMALL_PROGRAMS`` programs of its order, the random phase exactly ``examples``, and
 shrinking at most ``SEEDED_SHRINK_RUNS`` programs, so the same seed runs the same programs on
 any machine, however loaded.
 """
@@ -40,24 +40,24 @@ class _OutOfTime(Exception):  # noqa: N818 -- a signal, not an error
 
 SMALL_SCOPE_LENGTH = 5
 SMALL_SCOPE_SHARE = 0.4  # of the budget
-SEEDED_SMALL_LENGTH = 3  # a seeded search's small scope: every program up to this length
+SEEDED_SMALL_PROGRAMS = 120  # a seeded search's small scope: this many programs, in order
 SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a failure
 
 
 def _small_scope(
-    prop: props.Property, runner: Runner, kinds: list[str], deadline: float, length: int
+    prop: props.Property, runner: Runner, kinds: list[str], deadline: float, limit: int | None
 ) -> tuple[int, Run | None]:
     keys = [k for k in prop.key_ops if k in kinds]
     if not keys:
         return 0, None
     alphabet = [Instruction(k, 0) for k in keys]
     count = 0
-    for size in range(1, length + 1):
+    for size in range(1, SMALL_SCOPE_LENGTH + 1):
         for parties in (2, 3):
             if parties > prop.max_parties:
                 continue
             for program in itertools.product(alphabet, repeat=size):
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or count == limit:
                     return count, None
                 count += 1
                 run = runner(parties, list(program))
@@ -83,12 +83,12 @@ def search(
     start = time.monotonic()
     if budget is None:
         small_deadline = deadline = shrink = float("inf")
-        length = SEEDED_SMALL_LENGTH
+        limit: int | None = SEEDED_SMALL_PROGRAMS
     else:
         budget *= prop.budget_factor
         small_deadline = start + budget * SMALL_SCOPE_SHARE
-        deadline, shrink, length = start + budget, shrink_budget, SMALL_SCOPE_LENGTH
-    small, found = _small_scope(prop, runner, kinds, small_deadline, length)
+        deadline, shrink, limit = start + budget, shrink_budget, None
+    small, found = _small_scope(prop, runner, kinds, small_deadline, limit)
     if found is not None:
         return small, found
     count, run = _random(

@@ -37,6 +37,7 @@ from barrierspec.spec import Profile
 __all__ = ["Listener", "Session", "program_text"]
 
 Listener = Callable[[dict[str, Any]], None]
+_OBSERVED = {"n_waiting": "n_waiting", "broken stickiness": "broken"}  # property -> observer
 
 
 def program_text(parties: int, program: Sequence[Instruction]) -> str:
@@ -110,7 +111,7 @@ class Session:
             count, run = evidence.programs, None
         self._record(prop.name, evidence)
         result = PropertyResult.from_run(
-            prop, self.profile, run, count, time.monotonic() - started, target=self.target.name
+            prop, self.profile, run, count, time.monotonic() - started, target=self.target
         )
         return attrs.evolve(
             self._judge(prop, result, evidence, kinds), exercised=evidence.summary()
@@ -144,8 +145,10 @@ class Session:
     ) -> PropertyResult:
         if result.status != "pass":
             return result
-        if evidence.observer_faults:
-            fault, after = next(iter(evidence.observer_faults.items()))
+        field = _OBSERVED.get(prop.name)
+        faults = [(f, a) for f, a in evidence.observer_faults.items() if not field or field in f]
+        if faults:
+            fault, after = faults[0]
             return attrs.evolve(result, status="fail", note=f"{fault} (read after {after})")
         keys = [k for k in prop.key_ops if k in kinds]
         why = insufficient(evidence, keys, self.min_programs)

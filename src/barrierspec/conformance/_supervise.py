@@ -123,7 +123,7 @@ class _Attempt:
         """A finding about the program running now, as JSON."""
         where = f" while running {self.program}" if self.program else ""
         return {
-            "text": text + where + (f" (checking {self.current})" if self.current else ""),
+            "text": text + where,
             "program": self.program,
             "properties": [self.current] if self.current else [],
         }
@@ -298,7 +298,10 @@ def _assemble(
             results.setdefault(name, PropertyResult.from_json(data))
         reported = attempt.done["findings"] if attempt.done else []
         for data in [*reported, *attempt.findings, *([attempt.crash] if attempt.crash else [])]:
-            findings.setdefault(data["text"], Finding.from_json(data))
+            found = Finding.from_json(data)
+            known = findings.setdefault(found.text, found)
+            extra = tuple(p for p in found.properties if p not in known.properties)
+            findings[found.text] = attrs.evolve(known, properties=known.properties + extra)
     first = attempts[0]
     last_done = next((a.done for a in reversed(attempts) if a.done), None)
     covered = last_done.get("coverage") if last_done else None
