@@ -108,8 +108,19 @@ def _property_of(item: pytest.Item) -> str | None:
     return name if isinstance(name, str) else None
 
 
+_SELECTED = pytest.StashKey[dict[type, tuple[str, ...]]]()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the properties a class lists in ``expected_failures`` as strict xfails."""
+    """Mark the properties a class lists in ``expected_failures`` as strict xfails; note
+    which properties of each conformance class were selected (one worker checks them)."""
+    selected: dict[type, list[str]] = {}
+    for item in items:
+        prop = _property_of(item)
+        owner = getattr(item, "cls", None)
+        if prop is not None and owner is not None:
+            selected.setdefault(owner, []).append(prop)
+    config.stash[_SELECTED] = {k: tuple(v) for k, v in selected.items()}
     for item in items:
         name = _property_of(item)
         cls = getattr(item, "cls", None)
@@ -139,6 +150,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     config = item.config
     instance.barrierspec_settings = settings_from(config, instance.check_settings)
+    instance.barrierspec_properties = config.stash.get(_SELECTED, {}).get(type(instance), ())
     if config.getoption("barrierspec_report"):
         records = config.stash[_RECORDS]
 

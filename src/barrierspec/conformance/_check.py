@@ -39,7 +39,8 @@ class CheckSettings:
     ``examples``: random programs tried per property (before shrinking). ``budget``: seconds
     per property after which no new program is started unless a failure is being shrunk.
     ``seed``: makes the drawn programs reproducible; a seeded search reads no clock: it runs
-    every small-scope program and exactly ``seeded_examples`` random ones, so the same seed
+    a fixed number of small-scope programs and ``min(examples, seeded_examples)`` random
+    ones, so the same seed
     runs the same programs on any machine. ``timeout``: the real-clock timeout of timed waits
     (threads, processes). ``generated``: also replay the model-generated tests.
     ``min_programs``: fewer programs than this make a property INCONCLUSIVE, not PASS.
@@ -127,7 +128,7 @@ def check(
         prof,
         seed,
         lambda prop: _kinds(prop, caps, prof, tgt.kind),
-        examples=cfg.seeded_examples if seeded else cfg.examples,
+        examples=min(cfg.seeded_examples, cfg.examples) if seeded else cfg.examples,
         budget=None if seeded else cfg.budget,
         shrink_budget=cfg.shrink_budget,
         min_programs=cfg.min_programs,

@@ -9,7 +9,8 @@ Two phases share one time budget:
    first failure to a minimal one, within a shrink budget.
 
 A *seeded* search (``budget=None``) reads no clock: the small scope runs the first
-``SEEDED_SMALL_PROGRAMS`` programs of its order, the random phase exactly ``examples``, and
+``min(SEEDED_SMALL_PROGRAMS, examples + MIN_SMALL)`` programs of its order, the random phase
+exactly ``examples``, and
 shrinking at most ``SEEDED_SHRINK_RUNS`` programs, so the same seed runs the same programs on
 any machine, however loaded.
 """
@@ -41,6 +42,7 @@ class _OutOfTime(Exception):  # noqa: N818 -- a signal, not an error
 SMALL_SCOPE_LENGTH = 5
 SMALL_SCOPE_SHARE = 0.4  # of the budget
 SEEDED_SMALL_PROGRAMS = 120  # a seeded search's small scope: this many programs, in order
+MIN_SMALL = 12  # ... or the random examples plus this many, if that is fewer
 SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a failure
 
 
@@ -83,7 +85,7 @@ def search(
     start = time.monotonic()
     if budget is None:
         small_deadline = deadline = shrink = float("inf")
-        limit: int | None = SEEDED_SMALL_PROGRAMS
+        limit: int | None = min(SEEDED_SMALL_PROGRAMS, examples + MIN_SMALL)
     else:
         budget *= prop.budget_factor
         small_deadline = start + budget * SMALL_SCOPE_SHARE

@@ -294,6 +294,8 @@ def _assemble(
     results: dict[str, PropertyResult] = dict(failed)
     findings: dict[str, Finding] = {}
     for attempt in attempts:
+        if attempt.done is not None:
+            attempt.results.update({p["property"]: p for p in attempt.done["properties"]})
         for name, data in attempt.results.items():
             results.setdefault(name, PropertyResult.from_json(data))
         reported = attempt.done["findings"] if attempt.done else []

@@ -43,7 +43,7 @@ from barrierspec import adapters as ad
 from barrierspec.conformance._check import CheckSettings, check
 from barrierspec.conformance._properties import PROPERTIES
 from barrierspec.conformance._report import CheckResult
-from barrierspec.conformance._result import PropertyResult
+from barrierspec.conformance._result import Finding, PropertyResult
 from barrierspec.errors import UsageError
 from barrierspec.spec import Profile
 
@@ -121,7 +121,11 @@ class BarrierConformanceTests:
     * ``check_settings``: a :class:`CheckSettings` baseline (the plugin's command-line
       options override its seed, examples and budget);
     * ``expected_failures``: property names known to fail (under pytest each becomes a
-      strict xfail: the test errors out if the property starts to pass).
+      strict xfail: the test errors out if the property starts to pass);
+    * ``supervised``: run the target in a supervised worker process (default True), so a
+      target that exits, crashes, hangs or leaks fails the tests with a finding instead of
+      taking the test run down. The class's properties selected for the run are checked by
+      one worker, the first time one of them is tested; each test reads its verdict.
     """
 
     barriertype: ClassVar[object] = None
@@ -130,12 +134,15 @@ class BarrierConformanceTests:
     kind: ClassVar[ad.TargetKind | None] = None
     check_settings: ClassVar[CheckSettings | None] = None
     expected_failures: ClassVar[Collection[str]] = ()
+    supervised: ClassVar[bool] = True
 
     # set on the instance by the pytest plugin before each test
     barrierspec_settings: CheckSettings | None = None
     barrierspec_record: Callable[[str, CheckResult], None] | None = None
+    barrierspec_properties: tuple[str, ...] = ()  # the class's properties selected (plugin)
 
     _targets: ClassVar[dict[type, ad.Target]] = {}
+    _results: ClassVar[dict[tuple[type, CheckSettings], CheckResult]] = {}
 
     @classmethod
     def barrier_target(cls) -> ad.Target:
@@ -161,8 +168,7 @@ class BarrierConformanceTests:
     def check_property(self, name: str) -> PropertyResult:
         """Check one property; skip if n/a, fail with the counterexample if violated."""
         __tracebackhide__ = True
-        cfg = attrs.evolve(self.conformance_settings(), only=(name,), generated=name == GENERATED)
-        result = check(self.barrier_target(), self.profile, settings_=cfg)
+        result = self._result_for(name)
         if self.barrierspec_record is not None:
             self.barrierspec_record(name, result)
         found = [p for p in result.properties if p.name == name]
@@ -177,7 +183,33 @@ class BarrierConformanceTests:
             warnings.warn(f"{name}: {prop.note}", ConformanceWarning, stacklevel=2)
         if prop.status == "fail":
             raise AssertionError(_failure_message(result, prop))
+        findings = [f for f in result.findings if not f.properties or name in f.properties]
+        if findings:
+            raise AssertionError(_finding_message(result, name, findings))
+        if prop.status == "inconclusive":
+            raise AssertionError(
+                f"{result.target}: {name!r} is INCONCLUSIVE: {prop.note}\n"
+                f"  reproduce: {result.command}"
+            )
         return prop
+
+    def _result_for(self, name: str) -> CheckResult:
+        """The check result holding ``name``: one supervised worker per class, or in-process."""
+        base = self.conformance_settings()
+        if not self.supervised:
+            cfg = attrs.evolve(base, only=(name,), generated=name == GENERATED)
+            return check(self.barrier_target(), self.profile, settings_=cfg)
+        key = (type(self), base)
+        cached = BarrierConformanceTests._results.get(key)
+        if cached is not None and any(p.name == name for p in cached.properties):
+            return cached
+        wanted = tuple(self.barrierspec_properties) or (name,)
+        if name not in wanted:
+            wanted = (name,)
+        cfg = attrs.evolve(base, only=wanted, generated=GENERATED in wanted)
+        result = check(self.barrier_target(), self.profile, settings_=cfg, supervised=True)
+        BarrierConformanceTests._results[key] = result
+        return result
 
 
 def _failure_message(result: CheckResult, prop: PropertyResult) -> str:
@@ -188,6 +220,14 @@ def _failure_message(result: CheckResult, prop: PropertyResult) -> str:
     if cex is not None:
         lines.extend("  " + line for line in cex.lines())
     lines.append(f"  (seed {result.seed}: rerun with --barrierspec-seed {result.seed})")
+    return "\n".join(lines)
+
+
+def _finding_message(result: CheckResult, name: str, findings: list[Finding]) -> str:
+    lines = [f"{result.target}: checking {name!r} made {len(findings)} finding(s):"]
+    for finding in findings:
+        lines.extend("  " + line for line in finding.lines())
+    lines.append(f"  reproduce: {result.command}")
     return "\n".join(lines)
 
 
