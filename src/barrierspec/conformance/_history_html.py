@@ -10,8 +10,9 @@ For a violation: the rule is named and stated, the violation is explained in pla
 (:func:`._history_explain.explain`), the witness operations are outlined and numbered, the
 operations the explanation names are outlined dashed, the rounds of the longest consistent
 prefix keep their colours while released waits outside it are yellow, and rounds after the
-violating one are faded. The page opens zoomed to the violation (to the dense 95 % of the
-history when it is valid); wheel zooms, drag pans, buttons set the view, hover shows details.
+violating one are faded. The page opens zoomed to the violation (when the history is valid, to
+all of it but the ends of outlying long operations, such as a 1-second failed wait among
+millisecond rounds); wheel zooms, drag pans, buttons set the view, hover shows details.
 
 Long histories are cut to ``max_operations`` operations around the first violation (or the
 start of the history when it is valid); the JSON always holds the whole verdict.
@@ -89,12 +90,15 @@ def _tip(history: Sequence[Operation], i: int, rnd: int | None, t0: float, role:
     return "\n".join(lines)
 
 
-def _dense(points: list[float], share: float = 0.95) -> list[float]:
-    """The shortest window holding ``share`` of the points (bars' ends), padded 3 %."""
-    points = sorted(points)
-    k = max(1, math.ceil(len(points) * share))
-    best = min(range(len(points) - k + 1), key=lambda j: points[j + k - 1] - points[j])
-    lo, hi = points[best], points[best + k - 1]
+def _dense(ops: list[dict[str, Any]], factor: float = 20.0) -> list[float]:
+    """Every invocation and every response except those of outlying long operations (more than
+    ``factor`` times the median duration: a failed wait of a second among waits of a
+    millisecond), padded 3 %: the default view of a valid history."""
+    durations = sorted(o["e"] - o["s"] for o in ops if o["e"] is not None)
+    limit = durations[len(durations) // 2] * factor if durations else 0.0
+    points = [o["s"] for o in ops]
+    points += [o["e"] for o in ops if o["e"] is not None and o["e"] - o["s"] <= limit]
+    lo, hi = min(points), max(points)
     pad = (hi - lo) * 0.03 or 0.5
     return [lo - pad, hi + pad]
 
@@ -145,7 +149,7 @@ def _data(
         tips[str(i)] = _tip(history, i, rnd, t0, role)
     ends = [o["s"] for o in ops] + [o["e"] for o in ops if o["e"] is not None]
     extent = [min(ends), max(ends)] if ends else [0.0, 1.0]
-    dense = _dense(ends) if ends else extent
+    dense = _dense(ops) if ops else extent
     focus = None
     involved = [o for o in ops if o["w"] or o["n"]]
     if involved:
@@ -208,12 +212,20 @@ def _status(history: Sequence[Operation], verdict: Verdict, parties: Parties) ->
         head = f'<p class="unk">inconclusive: the round search hit its budget ({counts})</p>'
     else:
         head = f'<p class="bad">{len(verdict.violations)} violation(s) ({counts})</p>'
-    items = [_violation(history, v, parties) for v in verdict.violations]
+    items = [_violation(history, v, parties, verdict.violations) for v in verdict.violations]
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in verdict.notes)
     return head + "".join(items) + (f"<ul>{notes}</ul>" if notes else "")
 
 
-def _violation(history: Sequence[Operation], v: Violation, parties: Parties) -> str:
+def _first_of_its_barrier(v: Violation, violations: Sequence[Violation]) -> bool:
+    """No other violation of v's barrier is in an earlier round or outside any round."""
+    others = [w for w in violations if w.barrier == v.barrier and w is not v]
+    return v.round is not None and all(w.round is not None and w.round > v.round for w in others)
+
+
+def _violation(
+    history: Sequence[Operation], v: Violation, parties: Parties, violations: Sequence[Violation]
+) -> str:
     where = html.escape(v.barrier) + ("" if v.round is None else f", round {v.round}")
     prefix = ""
     if v.rule == "no-round-assignment" and v.witness:
@@ -222,7 +234,7 @@ def _violation(history: Sequence[Operation], v: Violation, parties: Parties) -> 
             f"({sum(map(len, v.placed))} waits, coloured by round); operation {v.witness[0]} is "
             "the first that cannot be placed (waits in no round are yellow)."
         )
-    elif v.round is not None:
+    elif v.round is not None and _first_of_its_barrier(v, violations):
         prefix = (
             f"<br>Rounds before {v.round} break no rule checked; round {v.round} is the first "
             "that cannot be placed (later rounds are faded)."

@@ -45,6 +45,7 @@ skew well below the barrier's round times.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import os
@@ -116,7 +117,7 @@ class Recorder:
         if not callable(getattr(barrier, "wait", None)):
             raise UsageError(f"cannot record {barrier!r}: it has neither wait() nor barrier(name)")
         label = name or getattr(barrier, "name", None) or f"{type(barrier).__name__}#{next(_names)}"
-        if asyncio.iscoroutinefunction(barrier.wait):
+        if inspect.iscoroutinefunction(barrier.wait):
             return RecordedAsyncBarrier(self, barrier, str(label), worker)
         if callable(getattr(barrier, "cancel", None)):
             return RecordedMember(self, barrier, str(label), worker, self.member_id(barrier))

@@ -40,6 +40,7 @@ function render(){
     const dash = op.e === null ? ' stroke-dasharray="4 2"' : '';
     s.push(`<rect class="${cls}" data-i="${op.i}" x="${xa}" y="${y}" width="${Math.max(2, xb-xa)}" height="${h}" fill="${fill(op)}" stroke="#555"${dash}/>`);
     if (xb - xa > 24 && op.c === 'round') s.push(`<text x="${xa+3}" y="${y+12}" fill="#fff" pointer-events="none">${op.r}</text>`);
+    if (x(op.s) < L) s.push(`<path d="M${L} ${y} l-8 ${h/2} l8 ${h/2}z" fill="${fill(op)}" stroke="#555"/>`);
     if (x(e) > L + W) s.push(`<path d="M${L+W} ${y} l8 ${h/2} l-8 ${h/2}z" fill="${fill(op)}" stroke="#555"/>`);
     if (op.w || op.n) s.push(`<text x="${xa}" y="${y-1}" fill="#c2255c" font-weight="600" pointer-events="none">${op.i}</text>`);
   }
