@@ -14,6 +14,7 @@ from barrierspec.conformance._history import (
     Outcome,
     check_history,
     dump_history,
+    explain,
     load_history,
     render_timeline,
     write_report,
@@ -105,6 +106,11 @@ def test_a_round_that_leaves_out_a_present_member_is_rejected() -> None:
     assert rules(verdict) == ["missing-member"]
     assert "member 'c' was certainly present" in verdict.violations[0].reason
     assert 2 in verdict.violations[0].witness
+    assert explain(history, verdict.violations[0]) == (
+        "round 1 of 'b' was released (operation 3 (a, wait) returned at 2000.0 ms) without "
+        "member 'c', which had joined at 100.0 ms (operation 2 (c, join)) and never withdrew: "
+        "a round released too early, before every member waited"
+    )
     assert rules(check_history(unlabelled(history))) == ["no-round-assignment"]
 
 

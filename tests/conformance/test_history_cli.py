@@ -34,8 +34,8 @@ def test_valid_exits_0_and_violation_exits_1_with_the_early_release_in_words(
     code, out, err = run(capsys, tmp_path / "early.jsonl", "--html", tmp_path / "t.html")
     assert code == 1
     assert (
-        "operation 0 (a, wait) returned at 1000.0 ms, before operation 1 was invoked (at "
-        "1500.0 ms), of its round: an early release" in out
+        "operation 0 (a, wait) returned at 1000.0 ms, before operation 1 of its round was "
+        "invoked (at 1500.0 ms): an early release" in out
     )
     assert "checking barrier 'b'" in err  # progress goes to stderr
     assert "early-release" in (tmp_path / "t.html").read_text()

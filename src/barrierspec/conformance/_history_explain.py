@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from barrierspec.conformance._history_model import Operation, Violation
+from barrierspec.conformance._history_model import Kind, Operation, Outcome, Violation
 
 __all__ = ["RULES", "explain", "format_time", "named_operations", "start_of"]
 
@@ -66,15 +66,17 @@ def _late(
     i: int,
     candidates: Sequence[int],
     t0: float,
+    *,
     limit: int | None = None,
+    of: str = "",
 ) -> str:
-    """'operations 6 and 7 were invoked (at ...)' for the waits of :func:`_late_ids`."""
+    """'operations 6 and 7{of} were invoked (at ...)' for the waits of :func:`_late_ids`."""
     late = _late_ids(history, i, candidates, limit)
     if not late:
         return ""
     what, verb = ("operation", "was") if len(late) == 1 else ("operations", "were")
     times = _join([format_time(history[j].invoke, t0) for j in late])
-    return f"{what} {_join([str(j) for j in late])} {verb} invoked (at {times})"
+    return f"{what} {_join([str(j) for j in late])}{of} {verb} invoked (at {times})"
 
 
 def _same_round(history: Sequence[Operation], violation: Violation) -> list[int]:
@@ -150,13 +152,53 @@ def explain(history: Sequence[Operation], violation: Violation, parties: int | N
         assert end is not None
         return (
             f"{_op(history, first)} returned at {format_time(end, t0)}, before "
-            f"{_late(history, first, same, t0)}, of its round: an early release (round "
+            f"{_late(history, first, same, t0, of=' of its round')}: an early release (round "
             f"{violation.round} of {violation.barrier!r})"
         )
     if violation.rule == "no-round-assignment" and violation.witness:
         return _explain_unplaced(history, violation, parties, t0)
+    if violation.rule == "missing-member" and _clear_withdrawal(history, violation):
+        return _explain_missing(history, violation, t0)
     ops = "; ".join(_span(history, i, t0) for i in violation.witness)
     return f"{violation.reason}" + (f" [{ops}]" if ops else "")
+
+
+def _clear_withdrawal(history: Sequence[Operation], violation: Violation) -> bool:
+    """The member's certain presence ends at a known invocation (a cancel, a timeout, a
+    cancelled or pending wait) or never: the case :func:`_explain_missing` words."""
+    if len(violation.witness) == 2:
+        return True
+    if len(violation.witness) != 3:
+        return False
+    op = history[violation.witness[1]]
+    return op.kind is Kind.CANCEL or op.outcome in (
+        Outcome.TIMEOUT,
+        Outcome.CANCELLED,
+        Outcome.PENDING,
+    )
+
+
+def _explain_missing(history: Sequence[Operation], violation: Violation, t0: float) -> str:
+    """Round r released while a member that had joined and not left did not wait."""
+    join, *rest = violation.witness
+    released = rest[-1]
+    member = history[join].member
+    joined = history[join].response
+    assert joined is not None
+    left = (
+        f", and did not withdraw before {_op(history, rest[0])} at "
+        f"{format_time(history[rest[0]].invoke, t0)}"
+        if len(rest) == 2
+        else " and never withdrew"
+    )
+    end = history[released].response
+    assert end is not None
+    return (
+        f"round {violation.round} of {violation.barrier!r} was released ({_op(history, released)}"
+        f" returned at {format_time(end, t0)}) without member {member!r}, which had joined at "
+        f"{format_time(joined, t0)} ({_op(history, join)}){left}: a round released too early, "
+        "before every member waited"
+    )
 
 
 def _span(history: Sequence[Operation], i: int, t0: float) -> str:
