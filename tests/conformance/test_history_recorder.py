@@ -24,6 +24,7 @@ from barrierspec.conformance import (
     check_history,
     dump_history,
     load_files,
+    load_history,
 )
 from barrierspec.reference import (
     AsyncBarrier,
@@ -187,6 +188,7 @@ def test_a_directory_recorder_crosses_processes_a_memory_one_refuses(tmp_path) -
     wall.close()
     (header, line) = wall.path.read_text().splitlines()
     assert json.loads(header)["clock"] == "wall" and json.loads(line)["barrier"] == "one"
+    assert [op.barrier for op in load_history(wall.path)] == ["one"]  # the header is skipped
     with pytest.raises(UsageError, match="cannot be sent to another process"):
         pickle.dumps(Recorder())
     with pytest.raises(UsageError, match="clock must be one of"):

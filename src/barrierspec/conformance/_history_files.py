@@ -14,8 +14,7 @@ import pathlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from barrierspec.conformance._history_model import Operation, operation_from_dict
-from barrierspec.conformance._recorder import HEADER_KEY
+from barrierspec.conformance._history_model import HEADER_KEY, Operation, operation_from_dict
 from barrierspec.errors import UsageError
 
 __all__ = ["expand_paths", "load_files"]

@@ -144,6 +144,9 @@ class Verdict:
         }
 
 
+HEADER_KEY = "barrierspec-history"
+"""The key that marks a recorder file's header line (clock, host, pid), not an operation."""
+
 _FIELDS = (
     "worker",
     "barrier",
@@ -214,7 +217,9 @@ def operation_from_dict(data: Mapping[str, Any], index: int = 0) -> Operation:
 def load_history(source: str | pathlib.Path | IO[str]) -> list[Operation]:
     """Read a history: a JSON list of operations, or an object with an ``operations`` list.
 
-    JSON Lines (one operation object per line) is accepted too.
+    JSON Lines (one operation object per line) is accepted too, with or without the
+    recorder's header line. To merge the per-process files of a recorder, with checks that
+    their clocks compare, use :func:`~barrierspec.conformance._history_files.load_files`.
     """
     if isinstance(source, str | pathlib.Path):
         text = pathlib.Path(source).read_text(encoding="utf-8")
@@ -227,6 +232,8 @@ def load_history(source: str | pathlib.Path | IO[str]) -> list[Operation]:
     if isinstance(data, dict):
         data = data.get("operations", [data])
     entries = data
+    if isinstance(entries, list):  # a recorder file's header line is not an operation
+        entries = [e for e in entries if not (isinstance(e, dict) and HEADER_KEY in e)]
     if not isinstance(entries, list):
         raise UsageError(f"a history is a JSON list of operations, got {type(entries).__name__}")
     return [operation_from_dict(entry, i) for i, entry in enumerate(entries)]

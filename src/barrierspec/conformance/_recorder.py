@@ -56,13 +56,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from barrierspec.conformance._history_model import Kind, Operation, Outcome, operation_to_dict
+from barrierspec.conformance._history_model import (
+    HEADER_KEY,
+    Kind,
+    Operation,
+    Outcome,
+    operation_to_dict,
+)
 from barrierspec.errors import CancelledBarrierError, UsageError
 
-__all__ = ["CLOCKS", "HEADER_KEY", "Recorder"]
+__all__ = ["CLOCKS", "Recorder"]
 
 CLOCKS: dict[str, Callable[[], float]] = {"monotonic": time.monotonic, "wall": time.time}
-HEADER_KEY = "barrierspec-history"
 _HOST = socket.gethostname()
 _names = itertools.count(1)
 
