@@ -226,3 +226,11 @@ def test_a_valid_timeline_opens_on_the_dense_part_not_on_a_long_timeout() -> Non
     assert data["extent"][1] == 1000.0 * 1000  # the whole history, in ms
     assert data["start"] == data["dense"] and data["dense"][1] < 100 * 1000  # the 80 s of rounds
     assert data["focus"] is None
+
+
+def test_round_colours_are_distinct_from_every_other_category() -> None:
+    from barrierspec.conformance._history_page import COLOURS, ROUND_COLOURS
+
+    fills = {fill for fill, _ in COLOURS.values()}
+    assert len(fills) == len(COLOURS) and not fills & set(ROUND_COLOURS)
+    assert len(set(ROUND_COLOURS)) == len(ROUND_COLOURS)
