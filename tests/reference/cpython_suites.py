@@ -1,6 +1,8 @@
 """Run one of CPython's own barrier suites against a reference barrier; print a JSON summary.
 
-Usage: ``python cpython_suites.py {threading,asyncio,multiprocessing}``. Run in a subprocess
+Usage: ``python cpython_suites.py {threading,asyncio,multiprocessing} [module:attr]``; the
+optional second argument replaces the barrier under test (the harness's own tests point it
+at deliberately broken barriers, which it must fail). Run in a subprocess
 (with a timeout) by ``test_ref_cpython_suites.py``, so a hang is a failure with a message.
 
 * ``threading``: ``test.lock_tests.BarrierTests`` with ``barriertype = Barrier``, as
@@ -19,6 +21,7 @@ suite is run and must pass.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import sys
 import types
@@ -47,11 +50,11 @@ EXCLUDED: dict[str, dict[str, str]] = {
 }
 
 
-def _threading_case() -> type[unittest.TestCase]:
+def _threading_case(barrier: Any = Barrier) -> type[unittest.TestCase]:
     from test import lock_tests
 
     class ReferenceBarrierTests(lock_tests.BarrierTests):
-        barriertype = staticmethod(Barrier)
+        barriertype = staticmethod(barrier)
 
     return ReferenceBarrierTests
 
@@ -68,20 +71,20 @@ def _rebound(cls: type[unittest.TestCase], **names: Any) -> type[unittest.TestCa
     return type(f"Reference{cls.__name__}", (cls,), body)
 
 
-def _asyncio_case() -> type[unittest.TestCase]:
+def _asyncio_case(barrier: Any = AsyncBarrier) -> type[unittest.TestCase]:
     from test.test_asyncio import test_locks
 
     patched = types.ModuleType("asyncio")
     patched.__dict__.update(vars(asyncio))
-    patched.Barrier = AsyncBarrier  # type: ignore[attr-defined]
+    patched.Barrier = barrier  # type: ignore[attr-defined]
     return _rebound(test_locks.BarrierTests, asyncio=patched)
 
 
-def _multiprocessing_case() -> type[unittest.TestCase]:
+def _multiprocessing_case(barrier: Any = ProcessBarrier) -> type[unittest.TestCase]:
     from test import _test_multiprocessing as tm
 
     class ReferenceProcessBarrierTests(tm.ProcessesMixin, tm._TestBarrier, unittest.TestCase):
-        Barrier = staticmethod(ProcessBarrier)
+        Barrier = staticmethod(barrier)
 
     return ReferenceProcessBarrierTests
 
@@ -93,8 +96,13 @@ CASES = {
 }
 
 
-def main(which: str) -> int:
-    case = CASES[which]()
+def _resolve(spec: str) -> Any:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def main(which: str, barrier: str | None = None) -> int:
+    case = CASES[which]() if barrier is None else CASES[which](_resolve(barrier))
     loader = unittest.TestLoader()
     names = [n for n in loader.getTestCaseNames(case) if n not in EXCLUDED[which]]
     missing = sorted(set(EXCLUDED[which]) - set(loader.getTestCaseNames(case)))
@@ -114,4 +122,4 @@ def main(which: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:3]))
