@@ -33,6 +33,7 @@ from barrierspec.spec import (
     Event,
     Fault,
     GiveUp,
+    IndexPolicy,
     Join,
     Notice,
     Profile,
@@ -350,7 +351,7 @@ class Oracle:
         states = sorted(loose, key=lambda s: s.describe())
         if not any(self._fits_snapshot(s, None) and self._blocked_fits(s, seen) for s in states):
             return Mismatch(
-                "who is blocked differs from the model (a lost wake-up, or a release too early)",
+                self._blocked_reason(states, seen),
                 observed,
                 "; ".join(self._blocked_text(s) for s in states[:3]),
             )
@@ -368,6 +369,33 @@ class Oracle:
         elif snap.parties is not None and all(snap.parties != s.parties for s in states):
             field = "parties"
         return Mismatch(f"{field} reads a value the model does not allow", observed, alt)
+
+    def _blocked_reason(self, states: list[State], seen: ad.Step) -> str:
+        """Who is blocked, in words: the difference from the closest state the model allows."""
+        observed = set(seen.blocked) - set(seen.dead)
+
+        def blocked_in(state: State) -> set[int]:
+            return {
+                p
+                for p, loc in enumerate(state.locals)
+                if loc.status in (Status.WAITING, Status.BLOCKED)
+            }
+
+        closest = min(states, key=lambda s: len(blocked_in(s) ^ observed))
+        stuck = sorted(observed - blocked_in(closest))
+        early = sorted(blocked_in(closest) - observed)
+        one = len(stuck) == 1
+        names = ", ".join(f"P{p}" for p in stuck)
+        if stuck and isinstance(seen.op, ad.Abort | ad.Reset):
+            call = "abort()" if isinstance(seen.op, ad.Abort) else "reset()"
+            return f"{call} returned but {names} {'was' if one else 'were'} not woken"
+        if stuck and isinstance(seen.op, ad.Wait):
+            its = "its" if one else "their"
+            return f"{names} {'is' if one else 'are'} still blocked after {its} round was released"
+        if stuck:
+            return f"{names} {'is' if one else 'are'} still blocked where the model lets it return"
+        left = ", ".join(f"P{p}" for p in early)
+        return f"{left} left the barrier where the model keeps it blocked (released too early)"
 
     def _blocked_fits(self, state: State, seen: ad.Step) -> bool:
         return self._fits(state, dataclasses.replace(seen, snapshot=None))
@@ -411,6 +439,9 @@ class Oracle:
 
     def _outcome_reason(self, seen: ad.Step) -> str:
         """The first rule the observed outcomes break, as precisely as it can be named."""
+        wrong = self._wrong_type(seen)
+        if wrong is not None:
+            return wrong
         indices: dict[object, list[int]] = {}
         for p, o in sorted(seen.returned.items()):
             if isinstance(o, ad.Returned) and type(o.value) is int:
@@ -435,7 +466,36 @@ class Oracle:
         if released and all(self._must_block(s, seen) for s in self.states):
             passed = ", ".join(f"P{p}" for p in sorted(released))
             return f"{passed} passed the barrier before all parties arrived"
-        return "the outcomes are not allowed by the model"
+        return self._outcome_difference(seen)
+
+    def _wrong_type(self, seen: ad.Step) -> str | None:
+        """``P0 returned None where an index in range(3) is required``, if a wait did that."""
+        distinct = self.profile.policies.index is IndexPolicy.DISTINCT
+        parties = max(s.parties for s in self.states)
+        for p, o in sorted(seen.returned.items()):
+            if not isinstance(o, ad.Returned) or isinstance(seen.op, ad.Abort | ad.Reset):
+                continue
+            if distinct and type(o.value) is not int and o.value is not False:
+                return f"P{p} returned {o.value!r} where an index in range({parties}) is required"
+        return None
+
+    def _outcome_difference(self, seen: ad.Step) -> str:
+        """What was observed that no allowed outcome has, in words."""
+        allowed = self._allowed(seen)
+        stuck = [
+            p for p in sorted(seen.blocked) if p not in seen.returned and f"P{p} returns" in allowed
+        ]
+        if stuck and isinstance(seen.op, ad.Wait):
+            names = ", ".join(f"P{p}" for p in stuck)
+            verb, its = ("is", "its") if len(stuck) == 1 else ("are", "their")
+            return f"{names} {verb} still blocked after {its} round was released"
+        if stuck and isinstance(seen.op, ad.Abort):
+            return f"abort() returned but {', '.join(f'P{p}' for p in stuck)} not woken"
+        for p, o in sorted(seen.returned.items()):
+            if f"P{p} " not in allowed:
+                return f"P{p} {_render(o)} although the model lets nothing of P{p} end here"
+        returned = "; ".join(f"P{p} {_render(o)}" for p, o in sorted(seen.returned.items()))
+        return f"{returned or 'nothing returned'}: no outcome the model allows for this step"
 
     def _must_block(self, state: State, seen: ad.Step) -> bool:
         """True if, from ``state``, the operation cannot complete a round."""

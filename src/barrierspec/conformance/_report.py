@@ -49,9 +49,12 @@ def defects(properties: tuple[PropertyResult, ...]) -> list[Defect]:
             groups.setdefault(p.counterexample.signature(), []).append(p)
     found = []
     for members in groups.values():
-        cex = members[0].counterexample
-        assert cex is not None
-        found.append(Defect(cex, tuple(p.name for p in members), members[0].note))
+        shortest = min(
+            members, key=lambda p: len(p.counterexample.steps) if p.counterexample else 0
+        )
+        assert shortest.counterexample is not None
+        names = tuple(p.name for p in members)
+        found.append(Defect(shortest.counterexample, names, shortest.note))
     return found
 
 

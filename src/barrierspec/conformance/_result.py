@@ -107,8 +107,13 @@ class Counterexample:
         return cls(data["parties"], data["participants"], steps, data["reason"], data["expected"])
 
     def signature(self) -> tuple[object, ...]:
-        """What makes two counterexamples the same defect: the same program, the same end."""
-        return (self.parties, self.participants, self.steps, self.reason)
+        """What makes two failures one defect: the same violation, in the same words.
+
+        The reasons name the participants and what they did ("P1 is still blocked after its
+        round was released"), so properties whose minimal programs end in the same broken
+        rule are one defect, shown with the shortest of their programs.
+        """
+        return (self.reason,)
 
 
 @attrs.frozen

@@ -9,7 +9,7 @@ Two phases share one time budget:
    first failure to a minimal one, within a shrink budget.
 
 A *seeded* search (``budget=None``) reads no clock: the small scope runs the first
-``min(SEEDED_SMALL_PROGRAMS, examples + MIN_SMALL)`` programs of its order, the random phase
+``min(SEEDED_SMALL_PROGRAMS, 4 * max(examples, MIN_SMALL))`` programs of its order, the random phase
 exactly ``examples``, and
 shrinking at most ``SEEDED_SHRINK_RUNS`` programs, so the same seed runs the same programs on
 any machine, however loaded.
@@ -41,8 +41,8 @@ class _OutOfTime(Exception):  # noqa: N818 -- a signal, not an error
 
 SMALL_SCOPE_LENGTH = 5
 SMALL_SCOPE_SHARE = 0.4  # of the budget
-SEEDED_SMALL_PROGRAMS = 120  # a seeded search's small scope: this many programs, in order
-MIN_SMALL = 12  # ... or the random examples plus this many, if that is fewer
+SEEDED_SMALL_PROGRAMS = 130  # a seeded search's small scope: this many programs, in order
+MIN_SMALL = 12  # ... or four times the random examples (at least this many), if fewer
 SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a failure
 
 
@@ -85,7 +85,7 @@ def search(
     start = time.monotonic()
     if budget is None:
         small_deadline = deadline = shrink = float("inf")
-        limit: int | None = min(SEEDED_SMALL_PROGRAMS, examples + MIN_SMALL)
+        limit: int | None = min(SEEDED_SMALL_PROGRAMS, 4 * max(examples, MIN_SMALL))
     else:
         budget *= prop.budget_factor
         small_deadline = start + budget * SMALL_SCOPE_SHARE
