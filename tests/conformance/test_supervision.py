@@ -102,6 +102,7 @@ def test_a_crash_fails_its_property_and_a_fresh_worker_checks_the_rest() -> None
     assert second.properties == ("argument validation",)
 
 
+@pytest.mark.timeout(300)  # two supervised workers, one of them killed after its exit grace
 def test_the_pytest_plugin_reports_the_findings_and_exits(
     hostile_pytester: pytest.Pytester,
 ) -> None:
@@ -124,10 +125,10 @@ def test_the_pytest_plugin_reports_the_findings_and_exits(
         "--barrierspec-seed",
         "1",
         "-k",
-        "release_count or abort",
+        "release_count",
         timeout=240,
     )
-    result.assert_outcomes(failed=4)
+    result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
             "*exit: the target's process exited with status 1 while running parties=2: wait#0*",

@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import pathlib
 import select
 import signal
 import subprocess
@@ -183,6 +184,7 @@ class _Worker:
         survivors = code is not None and _group_alive(self.proc.pid)
         _kill_group(self.proc.pid)
         self.proc.wait(10.0)
+        _await_group_end(self.proc.pid, 5.0)
         os.close(self._fd)
         return code, survivors
 
@@ -196,11 +198,22 @@ def _has_fileno() -> bool:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
+    """True if a live (not zombie) process of group ``pgid`` exists."""
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
+            return True
+    return False
+
+
+def _await_group_end(pgid: int, timeout: float) -> None:
+    """Wait (bounded) until every process of the killed group ``pgid`` is gone."""
+    deadline = time.monotonic() + timeout
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)  # SIGKILL is asynchronous: poll the observable end, bounded
 
 
 def _kill_group(pgid: int) -> None:
@@ -265,6 +278,8 @@ def supervised_check(
     while len(attempts) <= len(_ALL):
         done = {n for a in attempts for n in a.results} | set(failed)
         only = list(cfg.only) if not attempts else [n for n in wanted if n not in done]
+        if attempts and not only:  # (an empty selection would mean every property)
+            break
         attempt = _run_worker(
             {**request, "settings": {**request["settings"], "only": only}}, cfg.stall, progress
         )
