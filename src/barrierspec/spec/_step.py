@@ -40,6 +40,7 @@ from barrierspec.spec._policies import (
     IndexPolicy,
     Membership,
     Newcomer,
+    Policies,
     Profile,
     ResetPolicy,
 )
@@ -66,7 +67,15 @@ from barrierspec.spec._state import (
     Wait,
 )
 
-__all__ = ["Successor", "initial_state", "settling", "step"]
+__all__ = [
+    "Successor",
+    "broken_local",
+    "initial_state",
+    "released_local",
+    "reset_local",
+    "settling",
+    "step",
+]
 
 
 @attrs.frozen
@@ -150,22 +159,52 @@ def _require(ok: bool, event: Event, rule: str) -> None:
         raise InvalidOperationError(f"{event}: {rule}")
 
 
+def broken_local(policies: Policies, loc: Local) -> Local:
+    """One participant's local when the barrier breaks (the per-participant rule of ``_break``).
+
+    A waiter or blocked newcomer will raise ``BrokenBarrierError``; a party released but not
+    resumed raises too under ``AbortDrainers.BREAK``, else it is *doomed* (it may still
+    return); a dead arrival is forgotten. The compiled successor function tabulates this rule.
+    """
+    if loc.status in (Status.WAITING, Status.BLOCKED):
+        return Local(status=Status.FAILING, fault=Fault.BROKEN, member=loc.member)
+    if loc.status is Status.PASSED:
+        if policies.abort is AbortDrainers.BREAK:
+            return Local(status=Status.FAILING, fault=Fault.BROKEN, member=loc.member)
+        return attrs.evolve(loc, doomed=True)
+    if loc.status is Status.DEAD and loc.arrived:
+        return Local(status=Status.DEAD)
+    return loc
+
+
+def reset_local(policies: Policies, loc: Local) -> Local:
+    """One participant's local after ``reset()`` (the per-participant rule of ``_on_reset``).
+
+    A waiter raises ``BrokenBarrierError``, and so does a released party under
+    ``ResetPolicy.BREAK_DRAINERS``; a dead arrival is forgotten.
+    """
+    breaks_drainers = policies.reset is ResetPolicy.BREAK_DRAINERS
+    if loc.status is Status.WAITING or (breaks_drainers and loc.status is Status.PASSED):
+        return Local(status=Status.FAILING, fault=Fault.BROKEN, member=loc.member)
+    if loc.status is Status.DEAD and loc.arrived:
+        return Local(status=Status.DEAD)
+    return loc
+
+
+def released_local(loc: Local, released: int) -> Local:
+    """One participant's local when round ``released`` trips (the per-participant rule of
+    ``_trip``): a counted waiter is released in that round, a dead arrival is forgotten."""
+    if loc.status is Status.WAITING:
+        return Local(status=Status.PASSED, round=released, member=loc.member)
+    if loc.status is Status.DEAD and loc.arrived:
+        return Local(status=Status.DEAD)
+    return loc
+
+
 def _break(profile: Profile, state: State) -> State:
     """The barrier breaks: every waiter will raise BrokenBarrierError; sticky until reset."""
-    abort = profile.policies.abort
-    locs = []
-    for loc in state.locals:
-        if loc.status in (Status.WAITING, Status.BLOCKED):
-            loc = Local(status=Status.FAILING, fault=Fault.BROKEN, member=loc.member)
-        elif loc.status is Status.PASSED:
-            if abort is AbortDrainers.BREAK:
-                loc = Local(status=Status.FAILING, fault=Fault.BROKEN, member=loc.member)
-            else:
-                loc = attrs.evolve(loc, doomed=True)
-        elif loc.status is Status.DEAD and loc.arrived:
-            loc = Local(status=Status.DEAD)
-        locs.append(loc)
-    return _prune(attrs.evolve(state, locals=tuple(locs), arrived=0, broken=True))
+    locs = tuple(broken_local(profile.policies, loc) for loc in state.locals)
+    return _prune(attrs.evolve(state, locals=locs, arrived=0, broken=True))
 
 
 def _trip(
@@ -179,13 +218,7 @@ def _trip(
             failed = attrs.evolve(state, locals=_with(state, last, _idle(loc)))
             return Successor(_break(profile, failed), (*outputs, Raised(last, Fault.ACTION)))
     r = state.round
-    locs = []
-    for loc in state.locals:
-        if loc.status is Status.WAITING:
-            loc = Local(status=Status.PASSED, round=r, member=loc.member)
-        elif loc.status is Status.DEAD and loc.arrived:
-            loc = Local(status=Status.DEAD)
-        locs.append(loc)
+    locs = [released_local(loc, r) for loc in state.locals]
     if last is not None:
         locs[last] = Local(status=Status.PASSED, round=r, member=state.locals[last].member)
     taken = state.taken
@@ -352,15 +385,8 @@ def _on_abort(profile: Profile, state: State, event: Abort, loc: Local) -> Itera
 def _on_reset(profile: Profile, state: State, event: Reset, loc: Local) -> Iterator[Successor]:
     _require(profile.has_reset, event, f"profile {profile.name!r} has no reset()")
     _require(loc.status is Status.IDLE, event, f"participant {event.p} is inside wait()")
-    breaks_drainers = profile.policies.reset is ResetPolicy.BREAK_DRAINERS
-    locs = []
-    for other in state.locals:
-        if other.status is Status.WAITING or (breaks_drainers and other.status is Status.PASSED):
-            other = Local(status=Status.FAILING, fault=Fault.BROKEN, member=other.member)
-        elif other.status is Status.DEAD and other.arrived:
-            other = Local(status=Status.DEAD)
-        locs.append(other)
-    after = attrs.evolve(state, locals=tuple(locs), arrived=0, broken=False)
+    locs = tuple(reset_local(profile.policies, other) for other in state.locals)
+    after = attrs.evolve(state, locals=locs, arrived=0, broken=False)
     yield Successor(_prune(after))
 
 
