@@ -278,6 +278,14 @@ _INFIX = {
     z3.Z3_OP_GT: " > ",
     z3.Z3_OP_XOR: " != ",
 }
+# Python renderings of the operators that are not plain infix ({i} is the i-th argument)
+_TEMPLATES: dict[int, str] = {
+    z3.Z3_OP_ITE: "({1} if {0} else {2})",
+    z3.Z3_OP_NOT: "(not {0})",
+    z3.Z3_OP_UMINUS: "(-{0})",
+    z3.Z3_OP_IMPLIES: "((not {0}) or {1})",
+    z3.Z3_OP_DISTINCT: "({0} != {1})",  # two arguments only
+}
 
 
 class _Emitter:
@@ -307,16 +315,9 @@ class _Emitter:
             name = e.decl().name()
             return self.names.setdefault(name, f"v{len(self.names)}")
         args = [self.emit(e.arg(i)) for i in range(e.num_args())]
-        if kind == z3.Z3_OP_ITE:
-            return f"({args[1]} if {args[0]} else {args[2]})"
-        if kind == z3.Z3_OP_NOT:
-            return f"(not {args[0]})"
-        if kind == z3.Z3_OP_UMINUS:
-            return f"(-{args[0]})"
-        if kind == z3.Z3_OP_IMPLIES:
-            return f"((not {args[0]}) or {args[1]})"
-        if kind == z3.Z3_OP_DISTINCT and len(args) == 2:
-            return f"({args[0]} != {args[1]})"
+        template = _TEMPLATES.get(kind)
+        if template is not None and (kind != z3.Z3_OP_DISTINCT or len(args) == 2):
+            return template.format(*args)
         if kind in _INFIX and args:
             return "(" + _INFIX[kind].join(args) + ")"
         raise ValueError(f"compile_term: unsupported Z3 operator {e.decl().name()!r} in {e}")

@@ -160,7 +160,7 @@ def _decoded_state_check(inv: Invariant[State], decode: Decode) -> Check:
 # ------------------------------------------------------------------ transition invariants
 
 
-def _step_checks(
+def _step_checks(  # noqa: PLR0915 -- closures sharing caches; to split (issue 14)
     profile: Profile, codes: LocalCodes, taken_codec: TakenCodec, explain: ExplainStep
 ) -> dict[str, StepCheck]:
     """Compiled transition checks by name; each defers to ``explain`` for its message."""

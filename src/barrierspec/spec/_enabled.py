@@ -8,6 +8,8 @@ lets a run leave out whole axes (``--no-timeouts``) to explore larger configurat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import attrs
 
 from barrierspec.errors import UsageError
@@ -27,6 +29,7 @@ from barrierspec.spec._state import (
     Enter,
     Event,
     Join,
+    Local,
     Member,
     Notice,
     Reset,
@@ -79,8 +82,6 @@ def enabled(profile: Profile, state: State, bounds: Bounds) -> list[Event]:
         1 for loc in state.locals if loc.status is Status.DEAD
     )
     can_cancel = bounds.cancels and pol.cancellation is not Cancellation.NONE
-    timeouts_while_blocked = pol.give_up is not GiveUp.BREAK_ALL
-    trip = _would_trip(profile, state)
     draining = settling(state)
     events: list[Event] = []
     for p, loc in enumerate(state.locals):
@@ -90,22 +91,11 @@ def enabled(profile: Profile, state: State, bounds: Bounds) -> list[Event]:
                 events.append(Notice(p))
             continue
         if status is Status.IDLE:
-            member_ok = not dynamic or loc.member is not Member.NOT_MEMBER
-            if member_ok and state.round < bounds.rounds:
-                for timeout in (False, True) if bounds.timeouts else (False,):
-                    events.append(Wait(p, timeout))
-                    if trip and bounds.action_failures and pol.action is ActionPolicy.LAST_ARRIVAL:
-                        events.append(Wait(p, timeout, raises=True))
-            if bounds.abort_reset and profile.has_abort:
-                events.append(Abort(p))
-            if bounds.abort_reset and profile.has_reset:
-                events.append(Reset(p))
-            if dynamic and bounds.joins and loc.member is not Member.MEMBER:
-                events.append(Join(p))
+            events.extend(_idle_events(profile, state, bounds, p, loc))
         elif status is Status.BLOCKED:
             if not draining and not state.broken:
                 events.append(Enter(p))
-            if loc.timed and timeouts_while_blocked:
+            if loc.timed and pol.give_up is not GiveUp.BREAK_ALL:
                 events.append(Timeout(p))
         elif status is Status.WAITING:
             if loc.timed:
@@ -120,3 +110,29 @@ def enabled(profile: Profile, state: State, bounds: Bounds) -> list[Event]:
         if deaths_left:
             events.append(Die(p))
     return events
+
+
+def _idle_events(
+    profile: Profile, state: State, bounds: Bounds, p: int, loc: Local
+) -> Iterator[Event]:
+    """The events of idle participant ``p``: wait (with and without timeout, and with a
+    failing action where it would trip the round), abort, reset, join."""
+    pol = profile.policies
+    dynamic = pol.membership is Membership.DYNAMIC
+    member_ok = not dynamic or loc.member is not Member.NOT_MEMBER
+    if member_ok and state.round < bounds.rounds:
+        failing = (
+            bounds.action_failures
+            and pol.action is ActionPolicy.LAST_ARRIVAL
+            and _would_trip(profile, state)
+        )
+        for timeout in (False, True) if bounds.timeouts else (False,):
+            yield Wait(p, timeout)
+            if failing:
+                yield Wait(p, timeout, raises=True)
+    if bounds.abort_reset and profile.has_abort:
+        yield Abort(p)
+    if bounds.abort_reset and profile.has_reset:
+        yield Reset(p)
+    if dynamic and bounds.joins and loc.member is not Member.MEMBER:
+        yield Join(p)

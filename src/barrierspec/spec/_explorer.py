@@ -88,7 +88,7 @@ class _Found:
     post: Hashable = None
 
 
-def explore(
+def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (issue 14)
     system: TransitionSystem[Any],
     *,
     symmetry: bool = False,
