@@ -16,26 +16,36 @@ import time
 from typing import Any
 
 _FOREVER = threading.Event()  # never set: threads waiting on it never end by themselves
+_LEAKED: set[str] = set()  # what this process already leaked (once is enough, and cheaper)
+
+
+def _first_time(what: str) -> bool:
+    fresh = what not in _LEAKED
+    _LEAKED.add(what)
+    return fresh
 
 
 class LeaksThreadBarrier(threading.Barrier):
-    """wait() starts a non-daemon thread that never ends (it keeps the process alive)."""
+    """wait() starts a non-daemon thread that never ends (it keeps the process alive); once
+    per process."""
 
     def wait(self, timeout: float | None = None) -> int:
         index = super().wait(timeout)
-        threading.Thread(target=_FOREVER.wait, name="hostile-leak", daemon=False).start()
+        if _first_time("thread"):
+            threading.Thread(target=_FOREVER.wait, name="hostile-leak", daemon=False).start()
         return index
 
 
 class LeaksProcessBarrier(threading.Barrier):
-    """wait() starts a child process that outlives the program."""
+    """wait() starts a child process that outlives the program; once per process."""
 
     def wait(self, timeout: float | None = None) -> int:
         index = super().wait(timeout)
-        subprocess.Popen(  # the leak is the point
-            [sys.executable, "-c", "import time; time.sleep(3600)"],
-            stdin=subprocess.DEVNULL,
-        )
+        if _first_time("process"):
+            subprocess.Popen(  # the leak is the point
+                [sys.executable, "-c", "import time; time.sleep(3600)"],
+                stdin=subprocess.DEVNULL,
+            )
         return index
 
 
