@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from barrierspec.spec import _step as rules
 from barrierspec.spec._compiled_codes import (
     BLOCKED,
     DEAD,
@@ -27,7 +28,6 @@ from barrierspec.spec._compiled_codes import (
 )
 from barrierspec.spec._policies import Cancellation, Membership, Profile
 from barrierspec.spec._state import Local, Member
-from barrierspec.spec._step import broken_local, released_local, reset_local
 
 __all__ = ["LocalTables", "RuleTable"]
 
@@ -58,8 +58,14 @@ class LocalTables:
 
     def __init__(self, profile: Profile, codes: LocalCodes, taken: TakenCodec) -> None:
         pol = profile.policies
-        self.broken = RuleTable(codes, lambda loc: broken_local(pol, loc)).__getitem__
-        self.reset = RuleTable(codes, lambda loc: reset_local(pol, loc)).__getitem__
+        # looked up when the system is built, so a variant of a rule in _step is followed
+        broken, reset, self._released_rule = (
+            rules.broken_local,
+            rules.reset_local,
+            rules.released_local,
+        )
+        self.broken = RuleTable(codes, lambda loc: broken(pol, loc)).__getitem__
+        self.reset = RuleTable(codes, lambda loc: reset(pol, loc)).__getitem__
         self.codes = codes
         self._released: dict[int, Callable[[int], int]] = {}
         rounds = range(codes.max_round + 1)
@@ -102,6 +108,7 @@ class LocalTables:
         """The table of :func:`~barrierspec.spec._step.released_local` for round ``r``."""
         table = self._released.get(r)
         if table is None:
-            table = RuleTable(self.codes, lambda loc: released_local(loc, r)).__getitem__
+            rule = self._released_rule
+            table = RuleTable(self.codes, lambda loc: rule(loc, r)).__getitem__
             self._released[r] = table
         return table
