@@ -14,6 +14,7 @@ from barrierspec.adapters._base import (
     DriverError,
     describe,
 )
+from barrierspec.adapters._controlled_threads import ControlledThreadDriver
 from barrierspec.adapters._make import make_driver
 from barrierspec.adapters._named import NamedThreadDriver
 from barrierspec.adapters._named_processes import NamedProcessDriver
@@ -51,6 +52,7 @@ __all__ = [
     "BarrierConstructionError",
     "Cancel",
     "Capabilities",
+    "ControlledThreadDriver",
     "Driver",
     "DriverError",
     "Hang",

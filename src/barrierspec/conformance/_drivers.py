@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from barrierspec import adapters as ad
+from barrierspec.adapters._controlled_view import Uncontrollable
 from barrierspec.conformance._runner import DriverLike, OpenDriver
 
-__all__ = ["default_profile", "opener", "resolve"]
+__all__ = ["default_profile", "driver_choice", "opener", "resolve"]
 
 _DEFAULT_PROFILE = {
     "thread": "threading",
@@ -35,9 +38,35 @@ def default_profile(target: ad.Target) -> str:
     return _DEFAULT_PROFILE[target.kind]
 
 
+def driver_choice(target: ad.Target) -> tuple[str, str]:
+    """The driver class name that runs ``target``, and why.
+
+    Thread targets run under the controlled driver when their primitives can be replaced
+    (``adapters._controlled_view``); otherwise, and for every other kind, the observing one.
+    """
+    if target.kind == "thread":
+        reason = controllable(target)
+        if reason is None:
+            return "ControlledThreadDriver", "every primitive the target uses is controlled"
+        return "ThreadDriver", f"observed, not controlled: {reason}"
+    return _DRIVER_CLASS[target.kind], f"observed: {target.kind} targets are not controlled yet"
+
+
+@functools.lru_cache(maxsize=64)
+def controllable(target: ad.Target) -> str | None:
+    """None if ``target`` can run under the controlled driver, else why not."""
+    try:
+        with ad.ControlledThreadDriver(target, 2, 1):
+            return None
+    except Uncontrollable as exc:
+        return str(exc)
+    except ad.BarrierConstructionError:
+        return None  # building fails either way: the observing driver reports nothing better
+
+
 def opener(target: ad.Target, *, action: bool, settle: float) -> OpenDriver:
     """A function opening a fresh driver (fresh barrier, fresh workers) for ``target``."""
-    cls = getattr(ad, _DRIVER_CLASS[target.kind])
+    cls = getattr(ad, driver_choice(target)[0])
 
     def open_driver(parties: int, participants: int) -> DriverLike:
         driver: DriverLike = cls(target, parties, participants, action=action, settle=settle)

@@ -1,0 +1,168 @@
+"""A controlled thread runtime: one participant runs at a time, on a virtual clock.
+
+Participants are real threads, but each one runs only while the :class:`Scheduler` has
+granted it the turn. Every operation on a controlled primitive (``_controlled_sync``) is a
+*scheduling point*: the participant says what it waits for (a predicate, and optionally a
+virtual deadline), hands the turn back and sleeps on a real lock until granted again. The
+controller (:meth:`Scheduler.run`) repeatedly picks one *enabled* participant (its predicate
+holds, or its timer fired) and lets it run to its next scheduling point. When nobody is
+enabled, the earliest virtual timer fires (the clock jumps to its deadline, instantly); when
+no timer is left the system is quiescent: every busy participant is blocked on a controlled
+primitive, which is a fact of the runtime, not an inference from timing.
+
+A participant that keeps the turn longer than ``bound`` real seconds runs code the runtime
+does not control (a real lock, a busy loop): :meth:`Scheduler.run` reports it as overdue.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["Overdue", "Scheduler", "SchedulerClosed", "VirtualClock"]
+
+Chooser = Callable[[list[int]], int]
+
+
+def _lowest(candidates: list[int]) -> int:
+    return min(candidates)
+
+
+class SchedulerClosed(BaseException):
+    """Raised in a participant parked at a scheduling point when the scheduler shuts down."""
+
+
+class VirtualClock:
+    """Seconds that move only when the scheduler fires a timer."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+
+@dataclass
+class _Slot:
+    """One participant's scheduling state."""
+
+    enabled: Callable[[], bool] | None = None  # None: not at a scheduling point (idle/running)
+    deadline: float | None = None
+    timed_out: bool = False
+    busy: bool = False  # inside an operation
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A participant kept the turn past the real-time bound (uncontrolled blocking)."""
+
+    participant: int
+    seconds: float
+
+
+@dataclass
+class Scheduler:
+    """Grants the turn to one participant at a time (see the module docstring)."""
+
+    participants: int
+    chooser: Chooser = _lowest
+    clock: VirtualClock = field(default_factory=VirtualClock)
+    choices: int = 0  # scheduling decisions with more than one enabled participant
+
+    def __post_init__(self) -> None:
+        self._cv = threading.Condition(threading.Lock())
+        self._turn: int | None = None
+        self._slots = [_Slot() for _ in range(self.participants)]
+        self._local = threading.local()
+        self._closed = False
+
+    # -- participant side -------------------------------------------------------------------
+
+    def current(self) -> int | None:
+        """The participant the calling thread is, or None for any other thread."""
+        value: int | None = getattr(self._local, "participant", None)
+        return value
+
+    def attach(self, participant: int) -> None:
+        """Declare the calling thread to be ``participant``."""
+        self._local.participant = participant
+
+    def point(self, enabled: Callable[[], bool], deadline: float | None = None) -> bool:
+        """A scheduling point of the calling participant: hand back the turn and resume when
+        ``enabled()`` holds (or the timer at virtual ``deadline`` fired) and the controller
+        grants the turn. Returns True if resumed by the timer."""
+        p = self.current()
+        if p is None:
+            raise RuntimeError("a controlled primitive was used outside a participant")
+        with self._cv:
+            slot = self._slots[p]
+            slot.enabled, slot.deadline, slot.timed_out = enabled, deadline, False
+            self._turn = None
+            self._cv.notify_all()
+            while self._turn != p and not self._closed:
+                self._cv.wait()
+            if self._closed:
+                raise SchedulerClosed
+            slot.enabled = None
+            return slot.timed_out
+
+    def begin(self, participant: int) -> None:
+        """Mark ``participant`` busy: its operation waits for its first turn (controller)."""
+        with self._cv:
+            slot = self._slots[participant]
+            slot.busy, slot.enabled, slot.deadline = True, (lambda: True), None
+
+    def finish(self) -> None:
+        """The calling participant's operation is over: give back the turn for good."""
+        p = self.current()
+        assert p is not None
+        with self._cv:
+            self._slots[p].busy = False
+            self._slots[p].enabled = None
+            self._turn = None
+            self._cv.notify_all()
+
+    # -- controller side --------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Unwind every parked participant with SchedulerClosed; no turn is granted again."""
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+
+    def busy(self) -> set[int]:
+        """Participants inside an operation."""
+        with self._cv:
+            return {p for p, s in enumerate(self._slots) if s.busy}
+
+    def run(self, bound: float) -> Overdue | None:
+        """Run participants until quiescence (see the module docstring)."""
+        while True:
+            with self._cv:
+                ready = [p for p, s in enumerate(self._slots) if self._ready(s)]
+                if not ready and not self._fire_timer():
+                    return None
+                if not ready:
+                    continue
+                if len(ready) > 1:
+                    self.choices += 1
+                p = self.chooser(ready)
+                self._turn = p
+                self._cv.notify_all()
+                if not self._cv.wait_for(lambda: self._turn is None, bound):
+                    return Overdue(p, bound)
+
+    @staticmethod
+    def _ready(slot: _Slot) -> bool:
+        return slot.enabled is not None and (slot.timed_out or slot.enabled())
+
+    def _fire_timer(self) -> bool:
+        timed = [
+            (s.deadline, p)
+            for p, s in enumerate(self._slots)
+            if s.enabled is not None and s.deadline is not None and not s.timed_out
+        ]
+        if not timed:
+            return False
+        when, p = min(timed)
+        self.clock.now = max(self.clock.now, when)
+        self._slots[p].timed_out = True
+        return True

@@ -1,0 +1,154 @@
+"""Driving a threading-style barrier under control: one participant runs at a time.
+
+:class:`ControlledThreadDriver` builds the target through
+:func:`~barrierspec.adapters._controlled_view.controlled_class`, so every lock, condition,
+semaphore, event, clock read and sleep of the barrier is a controlled one, and runs each
+participant in its own thread under a :class:`~barrierspec.adapters._controlled_runtime.Scheduler`.
+After an operation is sent the scheduler runs participants until quiescence, which is exact:
+every busy participant is blocked on a controlled primitive. Timed waits time out on the
+virtual clock when nobody else can run -- instantly, with no real-clock wait.
+
+Watchdog findings (:class:`~barrierspec.adapters.Hang`): an ``abort()``/``reset()`` blocked at
+quiescence; a participant that keeps the turn ``settle`` real seconds (it blocks on something
+the runtime does not control, or loops). A target that cannot be controlled raises
+:class:`~barrierspec.adapters._controlled_view.Uncontrollable` at construction; callers fall
+back to the observing :class:`~barrierspec.adapters.ThreadDriver`.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any
+
+from barrierspec.adapters._base import Driver, build_barrier, describe
+from barrierspec.adapters._controlled_runtime import Chooser, Scheduler, SchedulerClosed
+from barrierspec.adapters._controlled_sync import Primitives
+from barrierspec.adapters._controlled_view import controlled_class
+from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
+from barrierspec.adapters._ops import Abort, Hang, Op, Outcome, Returned, Step, Wait, outcome_of
+from barrierspec.adapters._target import Target, target_from
+
+__all__ = ["ControlledThreadDriver"]
+
+_CLOSE_BOUND = 1.0
+
+
+class ControlledThreadDriver(Driver):
+    """Drives a threading-style barrier with controlled primitives (module docstring)."""
+
+    kind = "thread"
+    driver_name = "controlled"
+
+    def __init__(
+        self,
+        target: Target | str | object,
+        parties: int,
+        participants: int,
+        *,
+        action: bool = False,
+        default_timeout: float | None = None,
+        chooser: Chooser | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            target, parties, participants, action=action, default_timeout=default_timeout, **options
+        )
+        self.scheduler = (
+            Scheduler(participants) if chooser is None else Scheduler(participants, chooser)
+        )
+        controlled = controlled_class(self.target.factory, Primitives(self.scheduler))
+        built = target_from(controlled, name=self.target.name, kind="thread")
+        self.action = RecordingAction(self.ledger) if action else None
+        self.barrier: Any = build_barrier(
+            built, parties, action=self.action, timeout=default_timeout
+        )
+        if self.action is not None:
+            self.action.barrier = self.barrier
+        self._sent: dict[int, Op] = {}
+        self._inboxes: list[queue.SimpleQueue[Op | None]] = []
+        self._threads: list[threading.Thread] = []
+        for p in range(participants):
+            self._inboxes.append(queue.SimpleQueue())
+            thread = threading.Thread(
+                target=self._serve, args=(p,), name=f"barrierspec-c{p}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, p: int) -> None:
+        PARTICIPANT.set(p)
+        self.scheduler.attach(p)
+        try:
+            while (op := self._inboxes[p].get()) is not None:
+                self.scheduler.point(lambda: True)  # the first turn of the operation
+                outcome = self._execute(p, op)
+                self.ledger.finished(p, outcome)
+                self.scheduler.finish()
+        except SchedulerClosed:
+            return
+
+    def _execute(self, p: int, op: Op) -> Outcome:
+        tag = 0
+        if isinstance(op, Wait) and self.action is not None:
+            tag = self.action.wait_started(p, op.action_raises)
+        try:
+            if isinstance(op, Wait):
+                value = self.barrier.wait() if op.timeout is None else self.barrier.wait(op.timeout)
+            elif isinstance(op, Abort):
+                value = self.barrier.abort()
+            else:
+                value = self.barrier.reset()
+            outcome: Outcome = Returned(value)
+        except SchedulerClosed:
+            raise
+        except BaseException as exc:
+            outcome = outcome_of(exc)
+        if isinstance(op, Wait) and self.action is not None:
+            self.action.wait_returned(tag, outcome)
+        return outcome
+
+    # -- one step -----------------------------------------------------------------------------
+
+    def _perform(self, op: Op) -> Step:
+        p = op.participant  # type: ignore[union-attr]
+        self.ledger.note(f"send p{p} {describe(op)}")
+        self._sent[p] = op
+        self.scheduler.begin(p)
+        self._inboxes[p].put(op)
+        overdue = self.scheduler.run(self.settle)
+        hang: Hang | None = None
+        late: dict[int, str] = {}
+        if overdue is not None:
+            late[overdue.participant] = (
+                f"participant {overdue.participant} ran {overdue.seconds:g} s without reaching "
+                "a controlled primitive (it blocks on something uncontrolled, or loops)"
+            )
+        busy = self.scheduler.busy()
+        for q in busy - set(late):
+            pending = self._sent[q]
+            if not isinstance(pending, Wait) and q not in self._stuck:
+                late[q] = (
+                    f"participant {q} blocked in {describe(pending)}, which must return "
+                    "without waiting for other participants"
+                )
+        if late:
+            self._stuck.update(late)
+            message = "; ".join(late[q] for q in sorted(late))
+            self.ledger.note(f"hang: {message}")
+            hang = Hang(frozenset(late), 0.0, op, message, tuple(self.program))
+        returned, actions, log = self.ledger.drain()
+        self._busy = {q: self._sent[q] for q in busy}
+        snapshot = self._snapshot(self.barrier) if overdue is None else None
+        return Step(op, returned, frozenset(busy), frozenset(), actions, log, snapshot, hang)
+
+    # -- clean-up -----------------------------------------------------------------------------
+
+    def _close(self) -> None:
+        """Unwind every participant (parked ones raise SchedulerClosed) and join them."""
+        for inbox in self._inboxes:
+            inbox.put(None)
+        self.scheduler.shutdown()
+        for thread in self._threads:
+            thread.join(_CLOSE_BOUND)
+        self.leaked = tuple(t.name for t in self._threads if t.is_alive())

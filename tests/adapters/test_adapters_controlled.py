@@ -1,0 +1,92 @@
+"""The controlled thread driver: exact quiescence, a virtual clock, uncontrolled code found.
+
+Every test here can fail: the steps are compared with what threading.Barrier must do, the
+virtual clock with the timeout it must have reached, and the fallback with its reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+
+import pytest
+
+from barrierspec import adapters as ad
+from barrierspec.adapters._controlled_view import Uncontrollable
+from barrierspec.conformance._drivers import driver_choice
+
+
+def test_a_round_releases_everyone_and_quiescence_is_exact() -> None:
+    with ad.ControlledThreadDriver("threading", 2, 3, action=True) as driver:
+        first = driver.perform(ad.Wait(0))
+        assert first.returned == {} and first.blocked == {0}
+        assert first.snapshot is not None and first.snapshot.n_waiting == 1
+        second = driver.perform(ad.Wait(1))
+        assert second.returned == {0: ad.Returned(0), 1: ad.Returned(1)}
+        assert second.blocked == frozenset()
+        assert [a.participant for a in second.actions] == [1]
+    assert driver.leaked == ()
+
+
+def test_a_timed_wait_times_out_on_the_virtual_clock() -> None:
+    with ad.ControlledThreadDriver("threading", 2, 2) as driver:
+        step = driver.perform(ad.Wait(0, timeout=3600.0))
+        assert step.returned[0] == ad.Raised("timeout", "TimeoutError", "") or (
+            isinstance(step.returned[0], ad.Raised) and step.returned[0].kind == "broken"
+        )
+        assert driver.scheduler.clock.now == 3600.0  # the hour passed virtually
+        after = driver.perform(ad.Wait(1))
+        assert isinstance(after.returned[1], ad.Raised) and after.returned[1].kind == "broken"
+
+
+def test_close_unwinds_participants_blocked_forever() -> None:
+    driver = ad.ControlledThreadDriver("threading", 3, 2)
+    assert driver.perform(ad.Wait(0)).blocked == {0}
+    assert driver.perform(ad.Wait(1)).blocked == {0, 1}
+    driver.close()
+    assert driver.leaked == ()
+
+
+class RealQueueBarrier:
+    """Waits on a real queue nobody fills: code the runtime does not control."""
+
+    def __init__(self, parties: int) -> None:
+        self.parties = parties
+        self._gate: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+    def wait(self) -> int:
+        with contextlib.suppress(queue.Empty):
+            self._gate.get(timeout=2.0)
+        return 0
+
+
+_REAL_LOCK = threading.Lock
+
+
+def test_blocking_on_an_uncontrolled_primitive_is_a_hang_not_a_quiescence() -> None:
+    with ad.ControlledThreadDriver(RealQueueBarrier, 2, 1, settle=0.2) as driver:
+        step = driver.perform(ad.Wait(0))
+        assert step.hang is not None and "without reaching a controlled primitive" in (
+            step.hang.message
+        )
+
+
+def test_targets_that_cannot_be_controlled_fall_back_to_observation() -> None:
+    def factory(parties: int) -> threading.Barrier:
+        return threading.Barrier(parties)
+
+    with pytest.raises(Uncontrollable, match="a factory, not a class"):
+        ad.ControlledThreadDriver(factory, 2, 1)
+    name, why = driver_choice(ad.resolve_target(factory))
+    assert name == "ThreadDriver" and "a factory, not a class" in why
+    assert driver_choice(ad.resolve_target("threading"))[0] == "ControlledThreadDriver"
+
+
+def test_the_real_primitives_stay_untouched() -> None:
+    with ad.ControlledThreadDriver("threading", 2, 1) as driver:
+        driver.perform(ad.Wait(0))
+        assert threading.Lock is _REAL_LOCK and time.monotonic() > 0
+        assert type(driver.barrier) is not threading.Barrier
+        assert isinstance(driver.barrier, threading.Barrier)
