@@ -175,7 +175,13 @@ def run_generated(
                         _NAME, _RULE, "fail", note, cex, ran, time.monotonic() - started
                     )
                     return result, (len(covered), len(edges))
-                covered.update((s, event) for s in before if (s, event) in edges)
+                # an edge counts only if the observation checked its outcome: it started in a
+                # state the run could be in and ended in one the observation kept
+                covered.update(
+                    (s, event)
+                    for s in before
+                    if (s, event) in edges and edges[(s, event)] & oracle.states
+                )
         finally:
             driver.close()
     note = f"{ran}/{len(tests)} tests, {len(covered)}/{len(edges)} transitions"
