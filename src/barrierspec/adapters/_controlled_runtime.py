@@ -122,6 +122,14 @@ class Scheduler:
 
     # -- controller side --------------------------------------------------------------------
 
+    def wait_parked(self, participants: set[int], timeout: float) -> bool:
+        """Wait at most ``timeout`` real seconds until every one of ``participants`` is parked
+        at a scheduling point (so the next :meth:`run` sees them all); False if one is not."""
+        with self._cv:
+            return self._cv.wait_for(
+                lambda: all(self._slots[p].enabled is not None for p in participants), timeout
+            )
+
     def shutdown(self) -> None:
         """Unwind every parked participant with SchedulerClosed; no turn is granted again."""
         with self._cv:
