@@ -24,7 +24,7 @@ from tests.broken.window_style import (
 
 from barrierspec import adapters as ad
 from barrierspec.adapters._controlled_programs import ProgramRun, describe, run_program
-from barrierspec.adapters._controlled_schedules import Scripted, enumerate_schedules
+from barrierspec.adapters._controlled_schedules import PCT, Scripted, enumerate_schedules
 
 from .controlled_oracles import READ_N_WAITING, ROUNDS, n_waiting, rounds
 
@@ -118,3 +118,44 @@ def test_correct_barriers_pass_every_schedule_within_two_preemptions(cls: type, 
     oracle = PROGRAMS[prop][1]
     assert len(runs) > 50  # the enumeration did branch (and was not cut off: it would raise)
     assert [oracle(run, 2) for run in runs] == [[] for _ in runs]
+
+
+@pytest.mark.parametrize("cls", list(SCHEDULES), ids=lambda c: c.__name__)
+def test_pct_finds_each_bug_about_as_often_as_its_bound_promises(cls: type) -> None:
+    """PCT with depth d=2 among n participants and k turns finds a depth-2 bug with
+    probability >= 1/(n k); over fixed seeds (so the count is deterministic) the hits must
+    reach half of what that bound predicts."""
+    prop = WINDOW_BROKEN[cls]
+    scripts, oracle, action = PROGRAMS[prop]
+    n, seeds = len(scripts), 300
+    k = len(run_program(cls, 2, scripts, action=action).turns)
+    hits = sum(
+        1
+        for seed in range(seeds)
+        if oracle(run_program(cls, 2, scripts, PCT(seed, n, depth=2, steps=k), action=action), 2)
+    )
+    assert hits >= 1 and hits >= seeds / (n * k) / 2, (hits, n, k)
+
+
+def _outcomes(cls: type, scripts: list[list[str]]) -> set[tuple[str, str]]:
+    """Per schedule, how P0 and P1's wait() ended (every schedule within one preemption)."""
+    found = enumerate_schedules(lambda ch: run_program(cls, 2, scripts, ch), bound=1, max_runs=1000)
+    return {
+        (
+            next(e[0] for e in run.log if e[0] in ("return", "raise") and e[1] == 0),
+            next(e[0] for e in run.log if e[0] in ("return", "raise") and e[1] == 1),
+        )
+        for _d, run in found
+    }
+
+
+def test_abort_can_land_on_a_released_party_that_has_not_resumed() -> None:
+    """CPython's choice (design.md): a released party that has not resumed when abort() comes
+    gets BrokenBarrierError, so one party of the round returns and the other raises. The
+    fresh-round design returns both. Only a held released party makes this observable."""
+    scripts = [["wait"], ["wait"], ["abort"]]
+    for cls in (threading.Barrier, DrainingBarrier):
+        assert {("return", "raise"), ("raise", "return")} <= _outcomes(cls, scripts)
+    assert _outcomes(RoundBarrier, scripts) == {("return", "return"), ("raise", "raise")}
+    steps = _one_op_at_a_time(threading.Barrier, "draining")
+    assert all(not isinstance(o, ad.Raised) for s in steps for o in s.returned.values())
