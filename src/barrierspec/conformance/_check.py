@@ -27,7 +27,8 @@ from barrierspec.conformance._report import CheckResult
 from barrierspec.conformance._result import PropertyResult
 from barrierspec.conformance._session import Listener, Session
 from barrierspec.errors import UsageError
-from barrierspec.spec import Membership, Profile, get_profile
+from barrierspec.spec import Membership, Profile
+from barrierspec.spec._custom import resolve_profile
 
 __all__ = ["CheckSettings", "check"]
 
@@ -115,7 +116,7 @@ def check(
         return supervised_check(target, profile, cfg, progress=progress, command=command)
     tgt = resolve(target)
     wanted = profile or default_profile(tgt)
-    prof = wanted if isinstance(wanted, Profile) else get_profile(wanted)
+    prof = resolve_profile(wanted)
     caps = tgt.capabilities
     _check_profile_fits(tgt, prof)
     _check_names(cfg.only)

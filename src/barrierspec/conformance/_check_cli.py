@@ -24,7 +24,9 @@ import sys
 import attrs
 
 from barrierspec.adapters import resolve_target
+from barrierspec.conformance._drivers import default_profile
 from barrierspec.errors import UsageError
+from barrierspec.spec._custom import add_policy_argument, resolve_profile
 
 __all__ = ["EPILOG", "add_arguments", "run"]
 
@@ -43,7 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="threading, asyncio, multiprocessing, or module:attr naming a barrier class, "
         "a factory, or a named-barrier registry class",
     )
-    parser.add_argument("--profile", help="profile to check against (default: by target kind)")
+    parser.add_argument(
+        "--profile",
+        help="profile to check against: built-in, or named in pyproject.toml under "
+        "[tool.barrierspec.profiles] (default: by target kind)",
+    )
+    add_policy_argument(parser)
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     parser.add_argument("--seed", type=int, help="seed for the drawn programs (reproducible)")
     parser.add_argument(
@@ -90,6 +97,8 @@ def _command(args: argparse.Namespace, seed: int) -> str:
     words = ["barrierspec", "check", args.target]
     if args.profile:
         words += ["--profile", args.profile]
+    for item in args.policy:
+        words += ["--policy", item]
     words += ["--seed", str(seed)]
     for item in args.declare:
         words += ["--declare", item]
@@ -126,9 +135,12 @@ def run(args: argparse.Namespace) -> int:
     if os.getcwd() not in sys.path:  # "module:attr" resolves from here, as with python -m
         sys.path.insert(0, os.getcwd())
     target = resolve_target(args.target, capabilities=_declared(args.declare) or None)
+    profile = args.profile
+    if args.policy:  # a custom profile is named by its spelling, which resolves back to it
+        profile = resolve_profile(profile or default_profile(target), args.policy).name
     result = check(
         target,
-        args.profile,
+        profile,
         settings_=cfg,
         progress=progress,
         supervised=True,

@@ -39,7 +39,8 @@ from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._program import Instruction, Timing, concretise
 from barrierspec.conformance._result import render_op, render_step
 from barrierspec.conformance._runner import DriverLike
-from barrierspec.spec import Profile, get_profile
+from barrierspec.spec import Profile
+from barrierspec.spec._custom import resolve_profile
 
 __all__ = ["BarrierStateMachine", "barrier_state_machine"]
 
@@ -215,7 +216,7 @@ def barrier_state_machine(
         )
     tgt = resolve(target)
     wanted = profile or default_profile(tgt)
-    prof = wanted if isinstance(wanted, Profile) else get_profile(wanted)
+    prof = resolve_profile(wanted)
     attrs_: dict[str, object] = {
         "target": tgt,
         "profile": prof,

@@ -36,7 +36,8 @@ from barrierspec.conformance import _properties as props
 from barrierspec.conformance._report import CheckResult
 from barrierspec.conformance._result import Finding, PropertyResult
 from barrierspec.errors import BarrierSpecError, UsageError
-from barrierspec.spec import Profile, get_profile
+from barrierspec.spec import Profile
+from barrierspec.spec._custom import resolve_profile
 
 __all__ = ["EXIT_GRACE", "supervised_check"]
 
@@ -66,10 +67,17 @@ def _spelling(target: object) -> dict[str, Any]:
     return {"target": f"{module}:{qualname}"}
 
 
+def _resolves(name: str) -> Profile | None:
+    try:
+        return resolve_profile(name)
+    except UsageError:
+        return None
+
+
 def _profile_name(profile: str | Profile | None) -> str | None:
     if profile is None or isinstance(profile, str):
         return profile
-    if get_profile(profile.name) != profile:
+    if _resolves(profile.name) != profile:
         raise UsageError(
             f"a supervised check names its profile; {profile.name!r} is not a registered "
             "profile (pass supervised=False to use an unregistered one)"

@@ -16,9 +16,11 @@ import pathlib
 import sys
 
 from barrierspec.errors import UsageError
+from barrierspec.proofs._agreement import check_agreement
 from barrierspec.proofs._prover import ProofReport, prove
 from barrierspec.proofs._report import render_text, to_document
-from barrierspec.spec import PROFILES, get_profile
+from barrierspec.spec import PROFILES, Profile
+from barrierspec.spec._custom import add_policy_argument, is_builtin, resolve_profile
 
 __all__ = ["add_arguments", "run"]
 
@@ -31,8 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--profile",
         action="append",
         metavar="NAME",
-        help=f"profile to prove (repeatable; default: all of {', '.join(PROFILES)})",
+        help=f"profile to prove (repeatable; default: all of {', '.join(PROFILES)}); a "
+        "profile named in pyproject.toml, or changed by --policy, is also compared with the "
+        "step function (the agreement check) before it is proved",
     )
+    add_policy_argument(parser)
     parser.add_argument(
         "--json", metavar="PATH", help="also write the results as a JSON document to PATH"
     )
@@ -51,16 +56,20 @@ def run(args: argparse.Namespace) -> int:
     timeout = args.timeout
     if not (math.isfinite(timeout) and timeout > 0):
         raise UsageError(f"--timeout must be a number of seconds > 0, got {timeout!r}")
-    profiles = [get_profile(name) for name in (args.profile or list(PROFILES))]
+    names = args.profile or list(PROFILES)
+    profiles = [resolve_profile(name, args.policy) for name in names]
     json_path = pathlib.Path(args.json) if args.json else None
     if json_path is not None and not json_path.parent.is_dir():
         raise UsageError(f"--json: directory {str(json_path.parent)!r} does not exist")
     reports: list[ProofReport] = []
+    agreed = True
     for profile in profiles:
+        if not is_builtin(profile):
+            agreed = _agrees(profile) and agreed
         report = prove(profile, timeout=timeout)
         reports.append(report)
         print("\n".join(render_text(report)), flush=True)
-    proved = all(r.proved for r in reports)
+    proved = agreed and all(r.proved for r in reports)
     total = sum(len(r.obligations) for r in reports)
     seconds = sum(r.seconds for r in reports)
     verdict = "everything proved" if proved else "NOT everything proved"
@@ -69,3 +78,29 @@ def run(args: argparse.Namespace) -> int:
         json_path.write_text(json.dumps(to_document(reports, timeout), indent=2) + "\n")
         print(f"results written to {json_path}", file=sys.stderr)
     return 0 if proved else 1
+
+
+# The configurations of the agreement check for a profile that is not built in (the built-in
+# ones are compared in the test suite): every state step reaches, moves against step.
+AGREEMENT_SIZES = ((2, 2), (2, 3))
+
+
+def _agrees(profile: Profile) -> bool:
+    """Compare the encoded moves with :func:`~barrierspec.spec.step` on ``profile``; print it.
+
+    A proof over an encoding that is not the model would prove nothing about the model, and
+    only the built-in profiles have their agreement checked by the test suite.
+    """
+    ok = True
+    for parties, participants in AGREEMENT_SIZES:
+        result = check_agreement(profile, parties, participants)
+        verdict = "agrees" if result.ok else "DISAGREES"
+        print(
+            f"{profile.name}: encoding {verdict} with step on {result.system} "
+            f"({result.states} states, {result.comparisons} comparisons)",
+            flush=True,
+        )
+        for mismatch in result.mismatches:
+            print(mismatch, flush=True)
+        ok = ok and result.ok
+    return ok

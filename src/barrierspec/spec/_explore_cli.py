@@ -13,9 +13,10 @@ import sys
 
 from barrierspec.errors import UsageError
 from barrierspec.spec._compiled_system import CompiledBarrierSystem, compiled_system
+from barrierspec.spec._custom import add_policy_argument, resolve_profile
 from barrierspec.spec._enabled import Bounds
 from barrierspec.spec._explorer import explore
-from barrierspec.spec._policies import PROFILES, Membership, get_profile
+from barrierspec.spec._policies import PROFILES, Membership
 from barrierspec.spec._progress import StderrProgress
 from barrierspec.spec._report import format_result, result_to_json
 from barrierspec.spec._result import ExplorationStatus
@@ -25,7 +26,12 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``barrierspec explore``."""
-    parser.add_argument("--profile", required=True, help=f"one of {', '.join(sorted(PROFILES))}")
+    parser.add_argument(
+        "--profile",
+        required=True,
+        help=f"one of {', '.join(sorted(PROFILES))}, or a profile named in pyproject.toml",
+    )
+    add_policy_argument(parser)
     parser.add_argument("--parties", type=int, default=2, help="parties (initial members)")
     parser.add_argument(
         "--participants",
@@ -63,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _system(args: argparse.Namespace) -> CompiledBarrierSystem:
-    profile = get_profile(args.profile)
+    profile = resolve_profile(args.profile, args.policy)
     participants = args.participants if args.participants is not None else args.parties + 1
     fixed = profile.policies.membership is Membership.FIXED
     if fixed and isinstance(args.parties, int) and participants < args.parties:
