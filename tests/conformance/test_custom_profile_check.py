@@ -14,6 +14,8 @@ from barrierspec._cli import main
 from barrierspec.conformance import CheckSettings, check
 
 QUICK = CheckSettings(seed=5, examples=200, budget=3.0, shrink_budget=2.0, only=("timeout",))
+pytest_plugins = ("pytester",)
+
 PYPROJECT = """[project]
 name = "x"
 
@@ -108,3 +110,21 @@ def test_prove_checks_agreement_for_a_custom_profile(capsys: pytest.CaptureFixtu
     assert "threading+newcomer=block: encoding agrees with step" in out
     assert main(["prove", "--profile", "threading"]) == 0
     assert "encoding agrees" not in capsys.readouterr().out
+
+
+def test_the_pytest_plugin_holds_a_class_to_a_named_profile(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml(PYPROJECT)
+    pytester.makepyfile(
+        test_user="""
+import asyncio
+from barrierspec.conformance._testing import BarrierConformanceTests
+
+class TestAsync(BarrierConformanceTests):
+    barriertype = asyncio.Barrier
+    profile = "asyncio-breaking"
+"""
+    )
+    options = ("--barrierspec-examples", "30", "--barrierspec-seed", "5", "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(*options, "-k", "test_timeout")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*breaks 'timeout' of profile asyncio-breaking*"])
