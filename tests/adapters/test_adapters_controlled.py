@@ -90,3 +90,26 @@ def test_the_real_primitives_stay_untouched() -> None:
         assert threading.Lock is _REAL_LOCK and time.monotonic() > 0
         assert type(driver.barrier) is not threading.Barrier
         assert isinstance(driver.barrier, threading.Barrier)
+
+
+def test_a_window_bug_is_rejected_with_the_schedule_named() -> None:
+    from tests.broken.threading_style import NoDrainWaitBarrier
+
+    from barrierspec.conformance import CheckSettings, check
+
+    cfg = CheckSettings(seed=7, examples=200, generated=False, only=("draining",))
+    result = check(NoDrainWaitBarrier, settings_=cfg)
+    (failure,) = result.failures
+    text = result.format()
+    assert "is released but not resumed" in text, text
+    assert failure.counterexample is not None and len(failure.counterexample.steps) <= 4, text
+
+
+def test_holding_a_released_party_keeps_it_inside_until_the_next_step() -> None:
+    with ad.ControlledThreadDriver("threading", 2, 3) as driver:
+        driver.perform(ad.Wait(0))
+        driver.hold_next(1)
+        released = driver.perform(ad.Wait(1))
+        assert released.returned == {1: ad.Returned(1)} and released.held == {0}
+        again = driver.perform(ad.Wait(1))  # CPython: a newcomer waits while P0 drains
+        assert again.returned == {0: ad.Returned(0)} and again.blocked == {1}

@@ -200,3 +200,15 @@ __all__ = [
     "TimeoutIgnoredBarrier",
     "TimeoutNoBreakBarrier",
 ]
+
+
+class NoDrainWaitBarrier(DrainingBarrier):
+    """Bug: a newcomer does not wait while the last round drains; a party that comes straight
+    back laps the released parties that have not resumed (its index counts them). Visible only
+    when a released party is held inside wait() (a controlled schedule)."""
+
+    def _enter(self) -> None:
+        while self._state == RESETTING:
+            self._cond.wait()
+        if self._state == BROKEN:
+            raise threading.BrokenBarrierError

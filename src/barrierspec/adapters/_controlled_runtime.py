@@ -48,6 +48,8 @@ class _Slot:
     deadline: float | None = None
     timed_out: bool = False
     busy: bool = False  # inside an operation
+    wake: bool = False  # parked in a wait (condition, event, semaphore), not a lock acquire
+    decided: bool = False  # the hold policy was asked about this wake-up
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Scheduler:
         self._slots = [_Slot() for _ in range(self.participants)]
         self._local = threading.local()
         self._closed = False
+        self._deferred: frozenset[int] = frozenset()  # held in the previous run
 
     # -- participant side -------------------------------------------------------------------
 
@@ -85,7 +88,9 @@ class Scheduler:
         """Declare the calling thread to be ``participant``."""
         self._local.participant = participant
 
-    def point(self, enabled: Callable[[], bool], deadline: float | None = None) -> bool:
+    def point(
+        self, enabled: Callable[[], bool], deadline: float | None = None, *, wake: bool = False
+    ) -> bool:
         """A scheduling point of the calling participant: hand back the turn and resume when
         ``enabled()`` holds (or the timer at virtual ``deadline`` fired) and the controller
         grants the turn. Returns True if resumed by the timer."""
@@ -95,6 +100,7 @@ class Scheduler:
         with self._cv:
             slot = self._slots[p]
             slot.enabled, slot.deadline, slot.timed_out = enabled, deadline, False
+            slot.wake, slot.decided = wake, False
             self._turn = None
             self._cv.notify_all()
             while self._turn != p and not self._closed:
@@ -141,13 +147,31 @@ class Scheduler:
         with self._cv:
             return {p for p, s in enumerate(self._slots) if s.busy}
 
-    def run(self, bound: float) -> Overdue | None:
-        """Run participants until quiescence (see the module docstring)."""
+    def run(
+        self, bound: float, hold: Callable[[int], bool] | None = None
+    ) -> tuple[Overdue | None, frozenset[int]]:
+        """Run participants until quiescence (see the module docstring); also the
+        participants held: woken from a wait, ``hold(p)`` said to leave them parked until
+        the next run (they are released but not resumed when the step ends)."""
+        held: set[int] = set()
         while True:
             with self._cv:
                 ready = [p for p, s in enumerate(self._slots) if self._ready(s)]
-                if not ready and not self._fire_timer():
-                    return None
+                for p in ready:
+                    slot = self._slots[p]
+                    if slot.wake and not slot.decided and hold is not None:
+                        slot.decided = True
+                        if hold(p):
+                            held.add(p)
+                ready = [p for p in ready if p not in held]
+                if not ready and not self._fire_timer(held):
+                    self._deferred = frozenset(held)
+                    return None, frozenset(held)
+                fresh = [p for p in ready if p not in self._deferred]
+                if fresh and ready:
+                    ready = fresh  # participants held last time resume only when nobody else can
+                elif ready:
+                    self._deferred = frozenset()
                 if not ready:
                     continue
                 if len(ready) > 1:
@@ -156,17 +180,21 @@ class Scheduler:
                 self._turn = p
                 self._cv.notify_all()
                 if not self._cv.wait_for(lambda: self._turn is None, bound):
-                    return Overdue(p, bound)
+                    self._deferred = frozenset()
+                    return Overdue(p, bound), frozenset(held)
 
     @staticmethod
     def _ready(slot: _Slot) -> bool:
         return slot.enabled is not None and (slot.timed_out or slot.enabled())
 
-    def _fire_timer(self) -> bool:
+    def _fire_timer(self, held: set[int]) -> bool:
         timed = [
             (s.deadline, p)
             for p, s in enumerate(self._slots)
-            if s.enabled is not None and s.deadline is not None and not s.timed_out
+            if s.enabled is not None
+            and s.deadline is not None
+            and not s.timed_out
+            and p not in held
         ]
         if not timed:
             return False

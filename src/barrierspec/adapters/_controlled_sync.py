@@ -124,7 +124,7 @@ class _Condition:
         self._waiters.append(waiter)
         saved = self._lock._release_all()
         deadline = None if timeout is None else self._sched.clock.now + max(timeout, 0.0)
-        timed_out = self._sched.point(lambda: waiter.notified, deadline)
+        timed_out = self._sched.point(lambda: waiter.notified, deadline, wake=True)
         if timed_out and not waiter.notified:
             self._waiters.remove(waiter)
         self._lock._restore(saved)
@@ -167,7 +167,7 @@ class _Semaphore:
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         if blocking:
             deadline = None if timeout is None else self._sched.clock.now + timeout
-            self._sched.point(lambda: self._value > 0, deadline)
+            self._sched.point(lambda: self._value > 0, deadline, wake=True)
         else:
             self._sched.point(lambda: True)
         if self._value == 0:
@@ -206,7 +206,7 @@ class _Event:
 
     def wait(self, timeout: float | None = None) -> bool:
         deadline = None if timeout is None else self._sched.clock.now + timeout
-        self._sched.point(lambda: self._flag, deadline)
+        self._sched.point(lambda: self._flag, deadline, wake=True)
         return self._flag
 
 

@@ -66,6 +66,7 @@ class ControlledThreadDriver(Driver):
         if self.action is not None:
             self.action.barrier = self.barrier
         self._sent: dict[int, Op] = {}
+        self._hold_plan = 0
         self._inboxes: list[queue.SimpleQueue[Op | None]] = []
         self._threads: list[threading.Thread] = []
         for p in range(participants):
@@ -116,7 +117,16 @@ class ControlledThreadDriver(Driver):
         self._sent[p] = op
         self.scheduler.begin(p)
         self._inboxes[p].put(op)
-        overdue = self.scheduler.run(self.settle)
+        plan, self._hold_plan = self._hold_plan, 0
+        decisions = iter(range(64))
+
+        def hold(q: int) -> bool:
+            chosen = bool(plan >> next(decisions, 63) & 1)
+            if chosen:
+                self.ledger.note(f"P{q} is woken but not resumed (held)")
+            return chosen
+
+        overdue, held = self.scheduler.run(self.settle, hold if plan else None)
         hang: Hang | None = None
         late: dict[int, str] = {}
         if overdue is not None:
@@ -140,7 +150,22 @@ class ControlledThreadDriver(Driver):
         returned, actions, log = self.ledger.drain()
         self._busy = {q: self._sent[q] for q in busy}
         snapshot = self._snapshot(self.barrier) if overdue is None else None
-        return Step(op, returned, frozenset(busy), frozenset(), actions, log, snapshot, hang)
+        return Step(
+            op, returned, frozenset(busy), frozenset(), actions, log, snapshot, hang, None, held
+        )
+
+    def recheck(self, grace: float) -> Step:
+        """No second look is needed: quiescence is exact, so nothing changes while idle."""
+        busy = self.scheduler.busy()
+        snapshot = self._snapshot(self.barrier)
+        return Step(
+            self.program[-1], {}, frozenset(busy), frozenset(), (), (), snapshot, None, None
+        )
+
+    def hold_next(self, plan: int) -> None:
+        """For the next operation only: bit i of ``plan`` set holds the participant woken
+        i-th (from a condition, event or semaphore wait) until the step after it."""
+        self._hold_plan = plan
 
     # -- clean-up -----------------------------------------------------------------------------
 

@@ -219,6 +219,7 @@ class Step:
     snapshot: Snapshot | None
     hang: Hang | None
     control: Outcome | None = field(default=None)
+    held: frozenset[int] = field(default=frozenset())  # woken, not resumed (controlled runs)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._arguments import check_arguments
-from barrierspec.conformance._drivers import default_profile, resolve
+from barrierspec.conformance._drivers import default_profile, driver_choice, resolve
 from barrierspec.conformance._evidence import MIN_PROGRAMS
 from barrierspec.conformance._generated import run_generated
 from barrierspec.conformance._program import Timing
@@ -70,6 +70,8 @@ class CheckSettings:
 def _kinds(prop: props.Property, caps: ad.Capabilities, profile: Profile, kind: str) -> list[str]:
     usable = []
     for op in prop.ops:
+        if op == props.HOLD and kind != "controlled":
+            continue
         if op == props.TIMED and not caps.has_timeout:
             continue
         if op == props.RAISE and not caps.has_action:
@@ -122,13 +124,14 @@ def check(
     _check_names(cfg.only)
     seed = cfg.seed if cfg.seed is not None else random.randrange(2**32)
     real_clock = tgt.kind != "asyncio"
+    controlled = driver_choice(tgt)[0] == "ControlledThreadDriver"
     timing = Timing(cfg.timeout if real_clock else 1.0)
     seeded = cfg.seed is not None
     session = Session(
         tgt,
         prof,
         seed,
-        lambda prop: _kinds(prop, caps, prof, tgt.kind),
+        lambda prop: _kinds(prop, caps, prof, "controlled" if controlled else tgt.kind),
         examples=min(cfg.seeded_examples, cfg.examples) if seeded else cfg.examples,
         budget=None if seeded else cfg.budget,
         shrink_budget=cfg.shrink_budget,

@@ -126,11 +126,19 @@ class _Counted:
     def perform(self, op: ad.Op) -> ad.Step:
         step = self._inner.perform(op)
         self._evidence.ops[kind_of_op(op)] += 1
+        if step.held:
+            self._evidence.ops["hold"] += 1  # a step that ended with woken parties held
         self._evidence.steps += 1
         if self._observers:
             for fault in observer_faults(self._inner):
                 self._evidence.observer_faults.setdefault(fault, render_op(op))
         return step
+
+    def hold_next(self, plan: int) -> None:
+        """The wrapped driver's schedule choice (controlled drivers); else nothing."""
+        hold_next = getattr(self._inner, "hold_next", None)
+        if hold_next is not None:
+            hold_next(plan)
 
     def recheck(self, grace: float) -> ad.Step:
         """The wrapped driver's second look (the runner uses it when present)."""

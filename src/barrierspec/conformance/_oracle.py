@@ -237,10 +237,14 @@ class Oracle:
             ):
                 yield Timeout(p)
 
-    def _quiescent(self, state: State, advance: bool) -> bool:
+    def _quiescent(self, state: State, advance: bool, held: frozenset[int] = frozenset()) -> bool:
+        """No internal event is due, except those of ``held`` participants (woken, and kept
+        from resuming by a controlled schedule)."""
         for event in self._internal(state):
             if isinstance(event, Notice):
                 continue  # the barrier may notice a death at any later time, or never
+            if getattr(event, "p", None) in held:
+                continue
             if not isinstance(event, Timeout) or self.real_clock:
                 return False
         return not (advance and any(True for _ in self._timeouts_due(state)))
@@ -291,7 +295,11 @@ class Oracle:
         cut = False
         while frontier:
             path = frontier.pop()
-            if not path.pending and not path.actions and self._quiescent(path.state, advance):
+            if (
+                not path.pending
+                and not path.actions
+                and self._quiescent(path.state, advance, seen.held)
+            ):
                 done.add(path)
             events = list(self._internal(path.state))
             if advance:
@@ -309,10 +317,12 @@ class Oracle:
 
     def _fits(self, state: State, seen: ad.Step) -> bool:
         """The quiescent ``state`` agrees with the observed blocked set, deaths, observers."""
+        inside = (Status.WAITING, Status.BLOCKED)
         blocked = {
             p
             for p, loc in enumerate(state.locals)
-            if loc.status in (Status.WAITING, Status.BLOCKED)
+            if loc.status in inside
+            or (p in seen.held and loc.status in (Status.PASSED, Status.FAILING))
         }
         if blocked != set(seen.blocked) - set(seen.dead):
             return False

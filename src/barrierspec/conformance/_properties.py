@@ -26,6 +26,7 @@ CANCEL = "cancel"
 KILL = "kill"
 ADVANCE = "advance"
 JOIN = "join"
+HOLD = "hold"  # controlled threads: keep the next step's woken participants from resuming
 
 
 @attrs.frozen
@@ -70,10 +71,11 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "draining",
         "a fast party never laps a slow one; newcomers join the right round",
-        (WAIT,),
+        (WAIT, HOLD),
         extra=3,
         max_parties=3,
         max_ops=14,
+        key_ops=(WAIT, HOLD),
     ),
     Property(
         "lost wake-ups",
@@ -108,14 +110,14 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "abort",
         "abort breaks current and future waits until reset",
-        (WAIT, ABORT, RESET),
+        (WAIT, ABORT, RESET, HOLD),
         needs=("has_abort",),
         key_ops=(WAIT, ABORT),
     ),
     Property(
         "reset",
         "reset breaks the waiters and leaves the barrier usable, also after a break",
-        (WAIT, RESET, ABORT, TIMED, ADVANCE),
+        (WAIT, RESET, ABORT, TIMED, ADVANCE, HOLD),
         needs=("has_reset",),
         key_ops=(WAIT, RESET),
     ),

@@ -53,8 +53,9 @@ def render_step(step: ad.Step) -> str:
         f"action ran in P{a.participant}" + (" and raised" if a.raised else "")
         for a in step.actions
     ]
-    blocked = sorted(step.blocked - step.dead)
+    blocked = sorted(step.blocked - step.dead - step.held)
     parts.append("blocked: " + (", ".join(f"P{p}" for p in blocked) if blocked else "nobody"))
+    parts += [f"P{p} is released but not resumed (schedule: held)" for p in sorted(step.held)]
     if step.snapshot is not None:
         s = step.snapshot
         reads = [

@@ -16,6 +16,7 @@ from typing import Protocol
 import attrs
 
 from barrierspec import adapters as ad
+from barrierspec.conformance import _properties as props
 from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._program import Instruction, Timing, concretise
 from barrierspec.spec import Profile
@@ -79,6 +80,14 @@ def _second_look(driver: DriverLike, seen: ad.Step, observers: bool) -> ad.Step:
     )
 
 
+def _plan_hold(driver: DriverLike, pick: int) -> None:
+    """A ``hold`` instruction: the next operation's step holds woken participants (bit i of
+    ``pick + 1`` holds the one woken i-th); drivers without a schedule ignore it."""
+    hold_next = getattr(driver, "hold_next", None)
+    if hold_next is not None:
+        hold_next(pick + 1)
+
+
 def run_program(
     open_driver: OpenDriver,
     profile: Profile,
@@ -119,6 +128,9 @@ def run_program(
                     )
                     return Run(parties, participants, tuple(steps), Failure(hung, tuple(steps)))
         for ins in program:
+            if ins.kind == props.HOLD:
+                _plan_hold(driver, ins.pick)
+                continue
             op = concretise(ins, oracle, timing)
             if op is None:
                 continue
