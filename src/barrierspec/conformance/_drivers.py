@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 
 from barrierspec import adapters as ad
 from barrierspec.adapters._controlled_view import Uncontrollable
@@ -41,9 +42,17 @@ def default_profile(target: ad.Target) -> str:
 def driver_choice(target: ad.Target) -> tuple[str, str]:
     """The driver class name that runs ``target``, and why.
 
-    Thread targets run under the controlled driver when their primitives can be replaced
-    (``adapters._controlled_view``); otherwise, and for every other kind, the observing one.
+    With ``BARRIERSPEC_CONTROLLED=1`` in the environment, thread targets run under the
+    controlled driver when their primitives can be replaced (``adapters._controlled_view``);
+    otherwise, and for every other kind, the observing one. (Opt-in for now: targets that
+    block on uncontrolled primitives are reported as overdue, not as the observing driver's
+    hang findings.)
     """
+    if target.kind == "thread" and os.environ.get("BARRIERSPEC_CONTROLLED") != "1":
+        return (
+            "ThreadDriver",
+            "observed: the controlled driver is opt-in (BARRIERSPEC_CONTROLLED=1)",
+        )
     if target.kind == "thread":
         reason = controllable(target)
         if reason is None:
