@@ -73,7 +73,11 @@ def test_blocking_on_an_uncontrolled_primitive_is_a_hang_not_a_quiescence() -> N
         )
 
 
-def test_targets_that_cannot_be_controlled_fall_back_to_observation() -> None:
+def test_targets_that_cannot_be_controlled_fall_back_to_observation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BARRIERSPEC_CONTROLLED", "1")
+
     def factory(parties: int) -> threading.Barrier:
         return threading.Barrier(parties)
 
@@ -92,7 +96,8 @@ def test_the_real_primitives_stay_untouched() -> None:
         assert isinstance(driver.barrier, threading.Barrier)
 
 
-def test_a_window_bug_is_rejected_with_the_schedule_named() -> None:
+def test_a_window_bug_is_rejected_with_the_schedule_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BARRIERSPEC_CONTROLLED", "1")
     from tests.broken.threading_style import NoDrainWaitBarrier
 
     from barrierspec.conformance import CheckSettings, check
