@@ -147,7 +147,11 @@ class Scheduler:
         with self._cv:
             return {p for p, s in enumerate(self._slots) if s.busy}
 
-    def run(
+    def run(self, bound: float) -> Overdue | None:
+        """Run participants until quiescence (see the module docstring)."""
+        return self.run_held(bound)[0]
+
+    def run_held(
         self, bound: float, hold: Callable[[int], bool] | None = None
     ) -> tuple[Overdue | None, frozenset[int]]:
         """Run participants until quiescence (see the module docstring); also the

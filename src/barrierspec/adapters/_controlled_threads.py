@@ -126,7 +126,7 @@ class ControlledThreadDriver(Driver):
                 self.ledger.note(f"P{q} is woken but not resumed (held)")
             return chosen
 
-        overdue, held = self.scheduler.run(self.settle, hold if plan else None)
+        overdue, held = self.scheduler.run_held(self.settle, hold if plan else None)
         hang: Hang | None = None
         late: dict[int, str] = {}
         if overdue is not None:
