@@ -45,6 +45,9 @@ class CheckSettings:
     runs the same programs on any machine. ``timeout``: the real-clock timeout of timed waits
     (threads, processes). ``generated``: also replay the model-generated tests.
     ``min_programs``: fewer programs than this make a property INCONCLUSIVE, not PASS.
+    ``generated_tests``: replay at most this many model-generated tests (their order is
+    stable, so a seeded run with a cap replays the same ones everywhere); the coverage figure
+    then counts only what was replayed.
     """
 
     examples: int = 1000
@@ -57,6 +60,7 @@ class CheckSettings:
     shrink_budget: float = 6.0  # seconds spent shrinking a failure to a minimal program
     generated_budget: float = 8.0  # seconds for the model-generated tests (unseeded runs)
     seeded_examples: int = 40  # random programs per property of a seeded run
+    generated_tests: int | None = None  # a cap on the model-generated tests replayed (None: all)
     min_programs: int = MIN_PROGRAMS
     construction_bound: float = 5.0  # seconds building one barrier may take before giving up
     stall: float = 60.0  # supervised: seconds without progress after which the worker is killed
@@ -158,6 +162,7 @@ def check(
                 real_clock=real_clock,
                 settle=cfg.settle,
                 budget=float("inf") if seeded else cfg.generated_budget,
+                max_tests=cfg.generated_tests,
             )
             results.append(generated)
             session.emit({"event": "result", "result": generated.to_json()})

@@ -133,8 +133,14 @@ def run_generated(
     real_clock: bool,
     settle: float,
     budget: float = 10.0,
+    max_tests: int | None = None,
 ) -> tuple[PropertyResult, tuple[int, int]]:
-    """Replay the generated tests; return the verdict and (edges exercised, edges)."""
+    """Replay the generated tests; return the verdict and (edges exercised, edges).
+
+    The replay stops after ``budget`` seconds or after the first ``max_tests`` tests (in their
+    stable order), whichever comes first; a seeded run passes an infinite budget and a count, so
+    it replays the same tests on any machine.
+    """
     caps = target.capabilities
     model = Oracle(profile, PARTIES, PARTICIPANTS, caps, real_clock)
     paths, edges = operation_graph(model, caps, target.kind)
@@ -143,7 +149,7 @@ def run_generated(
     open_driver = opener(target, action=caps.has_action, settle=settle)
     started = time.monotonic()
     ran = 0
-    for test in tests:
+    for test in tests if max_tests is None else tests[:max_tests]:
         if time.monotonic() - started > budget:
             break
         ran += 1
