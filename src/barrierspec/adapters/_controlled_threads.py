@@ -26,8 +26,9 @@ from barrierspec.adapters._controlled_runtime import Chooser, Scheduler, Schedul
 from barrierspec.adapters._controlled_sync import Primitives
 from barrierspec.adapters._controlled_view import controlled_class
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
-from barrierspec.adapters._ops import Abort, Hang, Op, Outcome, Returned, Step, Wait, outcome_of
+from barrierspec.adapters._ops import Hang, Op, Outcome, Step, Wait
 from barrierspec.adapters._target import Target, target_from
+from barrierspec.adapters._threads import run_thread_op
 
 __all__ = ["ControlledThreadDriver"]
 
@@ -90,24 +91,7 @@ class ControlledThreadDriver(Driver):
             return
 
     def _execute(self, p: int, op: Op) -> Outcome:
-        tag = 0
-        if isinstance(op, Wait) and self.action is not None:
-            tag = self.action.wait_started(p, op.action_raises)
-        try:
-            if isinstance(op, Wait):
-                value = self.barrier.wait() if op.timeout is None else self.barrier.wait(op.timeout)
-            elif isinstance(op, Abort):
-                value = self.barrier.abort()
-            else:
-                value = self.barrier.reset()
-            outcome: Outcome = Returned(value)
-        except SchedulerClosed:
-            raise
-        except BaseException as exc:
-            outcome = outcome_of(exc)
-        if isinstance(op, Wait) and self.action is not None:
-            self.action.wait_returned(tag, outcome)
-        return outcome
+        return run_thread_op(self.barrier, self.action, p, op, passthrough=(SchedulerClosed,))
 
     # -- one step -----------------------------------------------------------------------------
 

@@ -190,22 +190,7 @@ class ThreadDriver(ThreadEngine):
         self._start_workers()
 
     def execute(self, participant: int, op: Op) -> Outcome:
-        tag = 0
-        if isinstance(op, Wait) and self.action is not None:
-            tag = self.action.wait_started(participant, op.action_raises)
-        try:
-            if isinstance(op, Wait):
-                value = self.barrier.wait() if op.timeout is None else self.barrier.wait(op.timeout)
-            elif isinstance(op, Abort):
-                value = self.barrier.abort()
-            else:
-                value = self.barrier.reset()
-            outcome: Outcome = Returned(value)
-        except BaseException as exc:
-            outcome = outcome_of(exc)
-        if isinstance(op, Wait) and self.action is not None:
-            self.action.wait_returned(tag, outcome)
-        return outcome
+        return run_thread_op(self.barrier, self.action, participant, op)
 
     def _barrier_for_snapshot(self) -> object | None:
         barrier: object = self.barrier
@@ -214,3 +199,36 @@ class ThreadDriver(ThreadEngine):
     def _release_all(self) -> None:
         if self.capabilities.has_abort:
             call_bounded(self.barrier.abort, _CLOSE_BOUND)
+
+
+def run_thread_op(
+    barrier: Any,
+    action: RecordingAction | None,
+    participant: int,
+    op: Op,
+    passthrough: tuple[type[BaseException], ...] = (),
+) -> Outcome:
+    """Perform ``op`` on a threading-style barrier and return its outcome.
+
+    A wait is bracketed by the recording action's start and return, so the ledger knows who
+    ran the action and when the wait ended; any exception becomes the outcome, except the
+    ``passthrough`` classes (a driver's own shutdown signal), which propagate.
+    """
+    tag = 0
+    if isinstance(op, Wait) and action is not None:
+        tag = action.wait_started(participant, op.action_raises)
+    try:
+        if isinstance(op, Wait):
+            value = barrier.wait() if op.timeout is None else barrier.wait(op.timeout)
+        elif isinstance(op, Abort):
+            value = barrier.abort()
+        else:
+            value = barrier.reset()
+        outcome: Outcome = Returned(value)
+    except passthrough:
+        raise
+    except BaseException as exc:
+        outcome = outcome_of(exc)
+    if isinstance(op, Wait) and action is not None:
+        action.wait_returned(tag, outcome)
+    return outcome
