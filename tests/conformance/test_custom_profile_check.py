@@ -112,7 +112,10 @@ def test_prove_checks_agreement_for_a_custom_profile(capsys: pytest.CaptureFixtu
     assert "encoding agrees" not in capsys.readouterr().out
 
 
-def test_the_pytest_plugin_holds_a_class_to_a_named_profile(pytester: pytest.Pytester) -> None:
+def test_the_pytest_plugin_holds_a_class_to_a_named_profile(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:benchmark")  # see test_pytest_plugin.project
     pytester.makepyprojecttoml(PYPROJECT)
     pytester.makepyfile(
         test_user="""

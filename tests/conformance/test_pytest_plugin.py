@@ -40,8 +40,11 @@ from tests.broken.threading_style import EarlyReleaseBarrier, TimeoutNoBreakBarr
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     pytester.syspathinsert(ROOT)
+    # The inner run reads no project ini: keep pytest-benchmark (where installed) out of it,
+    # as the outer addopts do, or its xdist warning is an INTERNALERROR under -n.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:benchmark")
     return pytester
 
 
