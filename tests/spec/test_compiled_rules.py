@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Profile, State
-from barrierspec.spec import _step as rules
+from barrierspec.spec import _rules as rules
 from barrierspec.spec._compiled_system import CompiledBarrierSystem
 from barrierspec.spec._policies import (
     AbortDrainers,

@@ -26,7 +26,7 @@ from barrierspec.spec import (
     Fault,
     Policies,
     Status,
-    _step,
+    _rules,
     state_invariants,
     transition_invariants,
 )
@@ -294,8 +294,8 @@ def _event_problems(text: str) -> list[str]:
     if rows is None:
         return _no_section("Events")
     problems = []
-    for event, handler in _step._HANDLERS.items():
-        expected = f"_step.{handler.__name__}"
+    for event, handler in _rules.HANDLERS.items():
+        expected = f"_rules.{handler.__name__}"
         cells = rows.get(event.__name__)
         if cells is None:
             problems.append(f"event {event.__name__} has no row")
@@ -376,10 +376,10 @@ def _replace_all(old: str, new: str) -> Callable[[str], str]:
 
 
 DRIFTS: dict[str, tuple[str, Callable[[str], str]]] = {
-    "renamed function": ("references", _replace_all("`_step._trip`", "`_step._trip_renamed`")),
-    "misspelt module": ("references", _replace_line("| T-02 |", "`_step.", "`_stpe.")),
+    "renamed function": ("references", _replace_all("`_rules.trip`", "`_rules.trip_renamed`")),
+    "misspelt module": ("references", _replace_line("| T-02 |", "`_rules.", "`_rulse.")),
     "duplicate rule id": ("rules", _replace_line("| T-02 |", "T-02", "T-01")),
-    "rule without model": ("rules", _replace_line("| G-06 |", "`_step._on_resume`", "step")),
+    "rule without model": ("rules", _replace_line("| G-06 |", "`_rules.on_resume`", "step")),
     "lost profile": ("profiles", _replace_all("### Profile `grinder`", "### Profile grinder")),
     "mixed prefixes": ("profiles", _replace_line("| A-03 |", "A-03", "T-99")),
     "dropped deviation": ("profiles", _replace_all("gh-155233", "gh-1")),
@@ -403,7 +403,7 @@ DRIFTS: dict[str, tuple[str, Callable[[str], str]]] = {
         "invariants",
         _replace_line("| `broken_is_sticky` |", "| transition |", "| state |"),
     ),
-    "wrong handler": ("events", _replace_line("| `Enter` |", "_on_enter", "_on_wait")),
+    "wrong handler": ("events", _replace_line("| `Enter` |", "on_enter", "on_wait")),
     "missing status": ("vocabulary", _replace_all("`DEAD`", "`Dead`")),
     "bound default": ("bounds", _replace_line("| `rounds` |", "| 2 |", "| 3 |")),
     "missing bound": ("bounds", _replace_line("| `joins` |", "`joins`", "`join`")),

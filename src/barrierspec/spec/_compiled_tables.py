@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from barrierspec.spec import _step as rules
+from barrierspec.spec import _rules as rules
 from barrierspec.spec._compiled_codes import (
     BLOCKED,
     DEAD,
@@ -109,6 +109,6 @@ class LocalTables:
         table = self._released.get(r)
         if table is None:
             rule = self._released_rule
-            table = RuleTable(self.codes, lambda loc: rule(loc, r)).__getitem__
+            table = RuleTable(self.codes, lambda loc: rule(r, loc)).__getitem__
             self._released[r] = table
         return table

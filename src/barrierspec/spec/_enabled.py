@@ -2,8 +2,11 @@
 
 The step function says what an event *does*; this module says which events an environment
 can produce: every participant may call the barrier, the scheduler may resume a woken party,
-timeouts may fire, processes may be killed. :class:`Bounds` keeps the state space finite and
-lets a run leave out whole axes (``--no-timeouts``) to explore larger configurations.
+timeouts may fire, processes may be killed. :func:`actor_events` is written once against the
+domain interface (:mod:`barrierspec.spec._domain`), so the compiled search and the proofs
+run the same environment rules; :func:`enabled` is its concrete interpretation.
+:class:`Bounds` keeps the state space finite and lets a run leave out whole axes
+(``--no-timeouts``) to explore larger configurations.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 import attrs
 
 from barrierspec.errors import UsageError
+from barrierspec.spec._domain import Cond, Domain, S
 from barrierspec.spec._policies import (
     ActionPolicy,
     Cancellation,
@@ -39,9 +43,9 @@ from barrierspec.spec._state import (
     Timeout,
     Wait,
 )
-from barrierspec.spec._step import settling
+from barrierspec.spec._step import Concrete
 
-__all__ = ["Bounds", "enabled"]
+__all__ = ["Bounds", "actor_events", "cancellable", "enabled"]
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -68,63 +72,65 @@ class Bounds:
     joins: bool = True
 
 
-def _would_trip(profile: Profile, state: State) -> bool:
-    if state.broken or state.arrived + 1 != state.parties:
+def _would_trip(d: Domain[S], profile: Profile, s: S) -> bool:
+    """A wait now would complete the round (so a failing action is worth trying)."""
+    if d.test(s, Cond.BROKEN) or not d.test(s, Cond.LAST):
         return False
-    return not (settling(state) and profile.policies.newcomer is Newcomer.BLOCK)
+    return not (profile.policies.newcomer is Newcomer.BLOCK and d.test(s, Cond.SETTLING))
 
 
-def enabled(profile: Profile, state: State, bounds: Bounds) -> list[Event]:
-    """Every event the environment can produce in ``state`` within ``bounds``."""
+def cancellable(profile: Profile, loc: Local) -> bool:
+    """Whether the environment may cancel a participant in local state ``loc``."""
     pol = profile.policies
-    dynamic = pol.membership is Membership.DYNAMIC
-    deaths_left = pol.death is not Death.NONE and bounds.deaths > sum(
-        1 for loc in state.locals if loc.status is Status.DEAD
-    )
-    can_cancel = bounds.cancels and pol.cancellation is not Cancellation.NONE
-    draining = settling(state)
-    events: list[Event] = []
-    for p, loc in enumerate(state.locals):
-        status = loc.status
-        if status is Status.DEAD:
-            if loc.arrived:
-                events.append(Notice(p))
-            continue
-        if status is Status.IDLE:
-            events.extend(_idle_events(profile, state, bounds, p, loc))
-        elif status is Status.BLOCKED:
-            if not draining and not state.broken:
-                events.append(Enter(p))
-            if loc.timed and pol.give_up is not GiveUp.BREAK_ALL:
-                events.append(Timeout(p))
-        elif status is Status.WAITING:
-            if loc.timed:
-                events.append(Timeout(p))
-        else:  # PASSED or FAILING
-            events.append(Resume(p))
-        if can_cancel and (
-            (dynamic and loc.member is Member.MEMBER)
-            or (not dynamic and status in (Status.WAITING, Status.BLOCKED, Status.PASSED))
-        ):
-            events.append(Cancel(p))
-        if deaths_left:
-            events.append(Die(p))
-    return events
+    if pol.cancellation is Cancellation.NONE:
+        return False
+    if pol.membership is Membership.DYNAMIC:
+        return loc.member is Member.MEMBER
+    return loc.status in (Status.WAITING, Status.BLOCKED, Status.PASSED)
+
+
+def actor_events(
+    d: Domain[S], profile: Profile, bounds: Bounds, s: S, p: int, loc: Local
+) -> Iterator[Event]:
+    """The events the environment can produce for participant ``p`` (local ``loc``) in ``s``:
+    the environment's rules, written once against the domain interface."""
+    pol = profile.policies
+    status = loc.status
+    if status is Status.DEAD:
+        if loc.arrived:
+            yield Notice(p)
+        return
+    if status is Status.IDLE:
+        yield from _idle_events(d, profile, bounds, s, p, loc)
+    elif status is Status.BLOCKED:
+        if not d.test(s, Cond.SETTLING) and not d.test(s, Cond.BROKEN):
+            yield Enter(p)
+        if loc.timed and pol.give_up is not GiveUp.BREAK_ALL:
+            yield Timeout(p)
+    elif status is Status.WAITING:
+        if loc.timed:
+            yield Timeout(p)
+    else:  # PASSED or FAILING
+        yield Resume(p)
+    if bounds.cancels and cancellable(profile, loc):
+        yield Cancel(p)
+    if pol.death is not Death.NONE and d.test(s, Cond.DEATHS_LEFT):
+        yield Die(p)
 
 
 def _idle_events(
-    profile: Profile, state: State, bounds: Bounds, p: int, loc: Local
+    d: Domain[S], profile: Profile, bounds: Bounds, s: S, p: int, loc: Local
 ) -> Iterator[Event]:
     """The events of idle participant ``p``: wait (with and without timeout, and with a
     failing action where it would trip the round), abort, reset, join."""
     pol = profile.policies
     dynamic = pol.membership is Membership.DYNAMIC
     member_ok = not dynamic or loc.member is not Member.NOT_MEMBER
-    if member_ok and state.round < bounds.rounds:
+    if member_ok and d.test(s, Cond.ROUNDS_LEFT):
         failing = (
             bounds.action_failures
             and pol.action is ActionPolicy.LAST_ARRIVAL
-            and _would_trip(profile, state)
+            and _would_trip(d, profile, s)
         )
         for timeout in (False, True) if bounds.timeouts else (False,):
             yield Wait(p, timeout)
@@ -136,3 +142,12 @@ def _idle_events(
         yield Reset(p)
     if dynamic and bounds.joins and loc.member is not Member.MEMBER:
         yield Join(p)
+
+
+def enabled(profile: Profile, state: State, bounds: Bounds) -> list[Event]:
+    """Every event the environment can produce in ``state`` within ``bounds``."""
+    events: list[Event] = []
+    for p, loc in enumerate(state.locals):
+        domain = Concrete(p, rounds=bounds.rounds, deaths=bounds.deaths)
+        events.extend(actor_events(domain, profile, bounds, state, p, loc))
+    return events
