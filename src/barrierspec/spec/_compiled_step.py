@@ -79,9 +79,20 @@ class _Core(NamedTuple):
 
 
 def make_successors(
-    profile: Profile, bounds: Bounds, codes: LocalCodes, taken_codec: TakenCodec, labels: LabelTable
+    profile: Profile,
+    bounds: Bounds,
+    codes: LocalCodes,
+    taken_codec: TakenCodec,
+    labels: LabelTable,
+    *,
+    one_per_local: bool = False,
 ) -> Successors:
-    """The successor function of ``profile`` within ``bounds`` (see the module docstring)."""
+    """The successor function of ``profile`` within ``bounds`` (see the module docstring).
+
+    ``one_per_local``: a participant whose local equals its left neighbour's has no events of
+    its own (on a sorted state: one representative per local state, whose events stand for
+    those of every participant in that state up to a permutation; the counting search).
+    """
     tables = LocalTables(profile, codes, taken_codec)
     core = _make_core(profile, codes, taken_codec, tables)
     handlers: list[_Handler] = [_ignore] * 6
@@ -108,7 +119,11 @@ def make_successors(
         add = out.append
         draining = any(map(settling_broken if state[2] else settling_open, locs))
         deaths_left = max_deaths > 0 and max_deaths > sum(map(is_dead, locs))
+        previous = -1
         for p, c in enumerate(locs):
+            if c == previous:
+                continue
+            previous = c if one_per_local else -1
             s = status[c]
             handlers[s](state, p, c, draining, add)
             if cancellable[c]:

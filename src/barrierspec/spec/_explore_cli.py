@@ -13,6 +13,7 @@ import sys
 
 from barrierspec.errors import UsageError
 from barrierspec.spec._compiled_system import CompiledBarrierSystem, compiled_system
+from barrierspec.spec._count_system import counting_system
 from barrierspec.spec._custom import add_policy_argument, resolve_profile
 from barrierspec.spec._enabled import Bounds
 from barrierspec.spec._explorer import explore
@@ -56,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="reduce by symmetry over interchangeable participants",
     )
+    parser.add_argument(
+        "--counters",
+        action="store_true",
+        help="explore the counting interpretation: participants per local state and indices "
+        "handed out per round (exact; implies --symmetry; reaches far larger configurations)",
+    )
     parser.add_argument("--max-states", type=int, default=None, help="stop after this many states")
     for axis, what in (
         ("timeouts", "waits with a timeout"),
@@ -69,6 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _system(args: argparse.Namespace) -> CompiledBarrierSystem:
+    """The compiled system the options describe (counting with ``--counters``)."""
     profile = resolve_profile(args.profile, args.policy)
     participants = args.participants if args.participants is not None else args.parties + 1
     fixed = profile.policies.membership is Membership.FIXED
@@ -88,6 +96,8 @@ def _system(args: argparse.Namespace) -> CompiledBarrierSystem:
         cancels=not args.no_cancels,
         joins=not args.no_joins,
     )
+    if args.counters:
+        return counting_system(profile, args.parties, participants, bounds)
     return compiled_system(profile, args.parties, participants, bounds)
 
 
@@ -97,7 +107,10 @@ def run(args: argparse.Namespace) -> int:
     progress = StderrProgress()
     try:
         result = explore(
-            system, symmetry=args.symmetry, max_states=args.max_states, progress=progress
+            system,
+            symmetry=args.symmetry or args.counters,
+            max_states=args.max_states,
+            progress=progress,
         )
     finally:
         progress.close()

@@ -58,7 +58,7 @@ from barrierspec.spec._result import (
     Violation,
     ViolationKind,
 )
-from barrierspec.spec._system import TransitionSystem
+from barrierspec.spec._system import FUSED, TransitionSystem
 from barrierspec.spec._trace import path_to, replay
 
 __all__ = ["ProgressCallback", "explore"]
@@ -117,8 +117,7 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
     started = clock()
     successors = system.successors
     canonical = system.canonical if symmetry else None
-    state_checks = tuple((inv.name, inv.check) for inv in system.invariants)
-    step_checks = tuple((inv.name, inv.check) for inv in system.transition_invariants)
+    state_checks, step_checks = _checks(system)
     stuck = system.stuck if check_deadlock else None
     hangs: dict[str, tuple[str, Hashable]] = {}
     parent: dict[Hashable, Hashable | None] = {}
@@ -231,8 +230,8 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
         generated=transitions + initial,
         depth=depth,
         seconds=seconds,
-        invariants=tuple(name for name, _ in state_checks),
-        transition_invariants=tuple(name for name, _ in step_checks),
+        invariants=tuple(inv.name for inv in system.invariants),
+        transition_invariants=tuple(inv.name for inv in system.transition_invariants),
         deadlock_checked=check_deadlock,
         symmetry=symmetry,
         concrete_states=concrete,
@@ -242,6 +241,41 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
             DocumentedHang(name, message, replay(system, path_to(parent, state), symmetry=symmetry))
             for name, (message, state) in hangs.items()
         ),
+    )
+
+
+_Checks = tuple[tuple[str, Callable[..., str | None]], ...]
+
+
+def _checks(system: TransitionSystem[Any]) -> tuple[_Checks, _Checks]:
+    """The state and transition checks to run: the system's fused ones, else the named ones."""
+    fused_checks = getattr(system, "fused_checks", None)
+    fused = fused_checks() if fused_checks is not None else None
+    if fused is not None:
+        return tuple(fused.state_checks()), tuple(fused.transition_checks())
+    return (
+        tuple((inv.name, inv.check) for inv in system.invariants),
+        tuple((inv.name, inv.check) for inv in system.transition_invariants),
+    )
+
+
+def _named(system: TransitionSystem[Any], found: _Found) -> _Found:
+    """``found`` with the name of the first named invariant that fails there (fused checks)."""
+    if found.name != FUSED:
+        return found
+    if found.kind is ViolationKind.INVARIANT:
+        for inv in system.invariants:
+            message = inv.check(found.state)
+            if message is not None:
+                return attrs.evolve(found, name=inv.name, message=message)
+    else:
+        for step in system.transition_invariants:
+            message = step.check(found.state, found.label, found.post)
+            if message is not None:
+                return attrs.evolve(found, name=step.name, message=message)
+    raise ExplorerError(
+        f"a fused check of {system.name!r} failed where no named invariant does: "
+        f"{found.message}; fused_checks() must fail exactly when a named invariant does"
     )
 
 
@@ -279,6 +313,7 @@ def _violation(
     symmetry: bool,
 ) -> Violation:
     """Rebuild a concrete shortest trace for ``found`` and re-derive its message on it."""
+    found = _named(system, found)
     path = path_to(parent, found.state)
     if found.kind is ViolationKind.TRANSITION_INVARIANT:
         check = next(i.check for i in system.transition_invariants if i.name == found.name)

@@ -18,6 +18,7 @@ from typing import Generic, Protocol, TypeVar
 import attrs
 
 __all__ = [
+    "FUSED",
     "Invariant",
     "S",
     "TransitionInvariant",
@@ -25,6 +26,9 @@ __all__ = [
 ]
 
 S = TypeVar("S", bound=Hashable)
+
+#: The name a fused check carries (see ``fused_checks`` in :class:`TransitionSystem`).
+FUSED = "<fused>"
 
 
 @attrs.frozen
