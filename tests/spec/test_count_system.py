@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 from barrierspec.spec import PROFILES, Bounds, ExplorationStatus, Profile, explore, step
-from barrierspec.spec import _step as rules
+from barrierspec.spec import _rules as rules
 from barrierspec.spec._compiled_codes import CompiledState
 from barrierspec.spec._compiled_system import CompiledBarrierSystem
 from barrierspec.spec._count_system import CountingBarrierSystem
