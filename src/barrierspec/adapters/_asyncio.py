@@ -6,8 +6,13 @@ a virtual time that only :class:`~barrierspec.adapters.Advance` moves, so ``asyn
 and ``wait_for`` deadlines are exact and fire instantly when the clock passes them; the loop
 may block in its selector in real time, but no timer ever becomes due by itself.
 
-Quiescence is exact: no callback is ready and no timer is due at the current virtual time.
-Every pending task is then blocked. ``Advance(s)`` moves the clock to each timer due within
+Quiescence is exact: no callback is ready, no timer is due at the current virtual time, and
+no executor job started through the loop (``run_in_executor``, ``asyncio.to_thread``) is still
+to hand its result over (the driver sleeps on the loop's selector until it does, at most
+``settle`` seconds). Every pending task is then *blocked*: it awaits a future that only
+another task, the barrier, or the clock can resolve. (A future resolved by a thread the loop
+does not know -- the target's own thread calling ``call_soon_threadsafe`` -- is not tracked:
+a task awaiting it is taken for blocked.) ``Advance(s)`` moves the clock to each timer due within
 ``s`` in turn, settling after each, then to ``now + s``.
 
 Watchdog findings (:class:`~barrierspec.adapters.Hang`): an ``abort()``/``reset()`` still
@@ -29,11 +34,11 @@ import contextlib
 import inspect
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from barrierspec.adapters._base import Driver, DriverError, build_barrier, describe
-from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
+from barrierspec.adapters._ledger import PARTICIPANT, Ledger, RecordingAction
 from barrierspec.adapters._ops import (
     Abort,
     Advance,
@@ -49,17 +54,39 @@ from barrierspec.adapters._ops import (
 from barrierspec.adapters._target import Target
 from barrierspec.errors import UsageError
 
-__all__ = ["AsyncioDriver", "VirtualClockLoop"]
+__all__ = ["AsyncioDriver", "VirtualClockLoop", "late_operations", "run_async_op"]
 
 _CLOSE_BOUND = 1.0
 
 
 class VirtualClockLoop(asyncio.SelectorEventLoop):
-    """An event loop whose ``time()`` is virtual: it moves only through :meth:`set_time`."""
+    """An event loop whose ``time()`` is virtual: it moves only through :meth:`set_time`.
+
+    It also tracks the executor jobs started through it (``run_in_executor``, hence
+    ``asyncio.to_thread``): while one has not handed its result back, the loop is not
+    quiescent (:meth:`runnable`), so a task awaiting it is never taken for blocked.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._virtual_now = 0.0
+        self._outside: list[asyncio.Future[Any]] = []  # executor jobs not handed over yet
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+        """As asyncio's; the job is tracked (see the class docstring)."""
+        future = super().run_in_executor(executor, func, *args)
+        self._outside.append(future)
+        return future
+
+    def outside_pending(self) -> bool:
+        """Whether an executor job started through this loop has not handed over yet."""
+        self._outside = [f for f in self._outside if not f.done()]
+        return bool(self._outside)
+
+    def wait_outside(self, timeout: float) -> bool:
+        """Block (real time, at most ``timeout``) until another thread hands a callback
+        over (``call_soon_threadsafe`` wakes the selector); False if none came."""
+        return bool(self._selector.select(timeout))  # type: ignore[attr-defined]
 
     def time(self) -> float:
         return self._virtual_now
@@ -75,6 +102,11 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         return min(live, default=None)
 
     def runnable(self) -> bool:
+        """Whether any callback is ready, any timer is due at the current time, or an
+        executor job is still to hand over."""
+        return self.callbacks_due() or self.outside_pending()
+
+    def callbacks_due(self) -> bool:
         """Whether any callback is ready or any timer is due at the current time."""
         if self._ready:  # type: ignore[attr-defined]
             return True
@@ -206,27 +238,7 @@ class AsyncioDriver(Driver):
         self._tasks[p] = self.loop.create_task(self._run(p, op, timeout))
 
     async def _run(self, p: int, op: Op, timeout: float | None) -> None:
-        PARTICIPANT.set(p)
-        tag = 0
-        if isinstance(op, Wait) and self.action is not None:
-            tag = self.action.wait_started(p, op.action_raises)
-        try:
-            if isinstance(op, Wait):
-                if timeout is None:
-                    value = await self.barrier.wait()
-                else:
-                    async with asyncio.timeout(timeout):
-                        value = await self.barrier.wait()
-            else:
-                value = (self.barrier.abort if isinstance(op, Abort) else self.barrier.reset)()
-                if inspect.isawaitable(value):
-                    value = await value
-            outcome: Outcome = Returned(value)
-        except BaseException as exc:  # CancelledError included: it is an outcome here
-            outcome = outcome_of(exc)
-        if isinstance(op, Wait) and self.action is not None:
-            self.action.wait_returned(tag, outcome)
-        self.ledger.finished(p, outcome)
+        await run_async_op(self.barrier, self.action, self.ledger, p, op, timeout)
 
     async def _settle(self, op: Op, start: float) -> Hang | None:
         while self.loop.runnable():
@@ -240,6 +252,9 @@ class AsyncioDriver(Driver):
                 return Hang(
                     busy, round(time.monotonic() - start, 3), op, message, tuple(self.program)
                 )
+            if not self.loop.callbacks_due():
+                # only an executor job is pending: sleep until it hands over (or the bound)
+                self.loop.wait_outside(max(0.0, self.settle - (time.monotonic() - start)))
             await asyncio.sleep(0)
         return None
 
@@ -254,22 +269,7 @@ class AsyncioDriver(Driver):
         return await self._settle(op, start)
 
     def _findings(self, op: Op, start: float) -> Hang | None:
-        now = self.loop.time()
-        late: dict[int, str] = {}
-        for p, pending in self._pending_ops().items():
-            if not isinstance(pending, Wait):
-                late[p] = (
-                    f"participant {p} blocked in {describe(pending)}, which must "
-                    "return without waiting for other participants"
-                )
-            elif p in self._cancelled:
-                late[p] = f"participant {p} still blocked in {describe(pending)} after cancel"
-            elif p in self._deadlines and self._deadlines[p] <= now:
-                timeout = self.effective_timeout(pending)
-                late[p] = (
-                    f"participant {p} still blocked {now - self._deadlines[p]:g} s "
-                    f"(virtual) after its {timeout:g} s timeout"
-                )
+        late = late_operations(self, self._pending_ops(), self._cancelled, self._deadlines)
         fresh = {p: m for p, m in late.items() if p not in self._stuck}
         if not fresh:
             return None
@@ -314,3 +314,69 @@ class AsyncioDriver(Driver):
             self.leaked = (self._thread.name,)
         else:
             self.loop.close()
+
+
+async def run_async_op(
+    barrier: Any,
+    action: RecordingAction | None,
+    ledger: Ledger,
+    p: int,
+    op: Op,
+    timeout: float | None,
+) -> None:
+    """Run participant ``p``'s operation ``op`` in the current task; record its outcome.
+
+    A timed wait runs under ``asyncio.timeout`` (the loop's clock); ``abort()``/``reset()``
+    are awaited when they return an awaitable; every exception, CancelledError included, is
+    an outcome.
+    """
+    PARTICIPANT.set(p)
+    tag = 0
+    if isinstance(op, Wait) and action is not None:
+        tag = action.wait_started(p, op.action_raises)
+    try:
+        if isinstance(op, Wait):
+            if timeout is None:
+                value = await barrier.wait()
+            else:
+                async with asyncio.timeout(timeout):
+                    value = await barrier.wait()
+        else:
+            value = (barrier.abort if isinstance(op, Abort) else barrier.reset)()
+            if inspect.isawaitable(value):
+                value = await value
+        outcome: Outcome = Returned(value)
+    except BaseException as exc:  # CancelledError included: it is an outcome here
+        outcome = outcome_of(exc)
+    if isinstance(op, Wait) and action is not None:
+        action.wait_returned(tag, outcome)
+    ledger.finished(p, outcome)
+
+
+def late_operations(
+    driver: Driver,
+    pending: dict[int, Op],
+    cancelled: set[int],
+    deadlines: dict[int, float],
+) -> dict[int, str]:
+    """The pending operations that should have ended by now (virtual time), and why: an
+    abort()/reset() waiting at all, a wait whose task was cancelled, a wait past its
+    timeout."""
+    loop: VirtualClockLoop = driver.loop  # type: ignore[attr-defined]
+    now = loop.time()
+    late: dict[int, str] = {}
+    for p, op in pending.items():
+        if not isinstance(op, Wait):
+            late[p] = (
+                f"participant {p} blocked in {describe(op)}, which must "
+                "return without waiting for other participants"
+            )
+        elif p in cancelled:
+            late[p] = f"participant {p} still blocked in {describe(op)} after cancel"
+        elif p in deadlines and deadlines[p] <= now:
+            timeout = driver.effective_timeout(op)
+            late[p] = (
+                f"participant {p} still blocked {now - deadlines[p]:g} s "
+                f"(virtual) after its {timeout:g} s timeout"
+            )
+    return late

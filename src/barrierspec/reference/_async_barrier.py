@@ -226,6 +226,9 @@ class AsyncBarrier(PhaseObservers):
         """A waiting task leaves before its round ends; in filling its index goes back."""
         if pool.waiters.pop(index, None) is None:
             return
+        if pool is not self._pool:  # cancelled, but its round ended before it resumed
+            self._exit()  # its arrival stood: it leaves like a released task
+            return
         self._count -= 1
         if self._state is _FILLING:
             heapq.heappush(pool.free, index)
