@@ -43,7 +43,7 @@ def violations(run: ProgramRun, parties: int) -> list[str]:
     for kind, p, value in run.log:
         if kind == "call":
             reads[p] = value
-        elif kind == "return" and reads.get(p) in ("wait", "n_waiting"):
+        elif kind == "return" and reads.get(p) in ("wait", "n_waiting"):  # noqa: SIM102
             if not isinstance(value, int) or value not in range(parties):
                 out.append(f"P{p}'s {reads[p]} returned {value!r} with parties={parties}")
     blocked = sorted(p for p in run.unfinished if _is_wait(_last_call(run, p)))

@@ -14,6 +14,7 @@ from barrierspec.adapters._base import (
     DriverError,
     describe,
 )
+from barrierspec.adapters._controlled_async_driver import ControlledAsyncioDriver
 from barrierspec.adapters._controlled_threads import ControlledThreadDriver
 from barrierspec.adapters._make import make_driver
 from barrierspec.adapters._named import NamedThreadDriver
@@ -52,6 +53,7 @@ __all__ = [
     "BarrierConstructionError",
     "Cancel",
     "Capabilities",
+    "ControlledAsyncioDriver",
     "ControlledThreadDriver",
     "Driver",
     "DriverError",

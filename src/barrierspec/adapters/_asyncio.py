@@ -35,7 +35,7 @@ import inspect
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 from barrierspec.adapters._base import Driver, DriverError, build_barrier, describe
 from barrierspec.adapters._ledger import PARTICIPANT, Ledger, RecordingAction
@@ -57,6 +57,8 @@ from barrierspec.errors import UsageError
 __all__ = ["AsyncioDriver", "VirtualClockLoop", "late_operations", "run_async_op"]
 
 _CLOSE_BOUND = 1.0
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
 
 
 class VirtualClockLoop(asyncio.SelectorEventLoop):
@@ -72,7 +74,12 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         self._virtual_now = 0.0
         self._outside: list[asyncio.Future[Any]] = []  # executor jobs not handed over yet
 
-    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+    def run_in_executor(
+        self,
+        executor: concurrent.futures.Executor | None,
+        func: Callable[[*_Ts], _T],
+        *args: *_Ts,
+    ) -> asyncio.Future[_T]:
         """As asyncio's; the job is tracked (see the class docstring)."""
         future = super().run_in_executor(executor, func, *args)
         self._outside.append(future)
@@ -247,6 +254,9 @@ class AsyncioDriver(Driver):
                 message = (
                     f"the event loop kept running callbacks for {self.settle:g} s after "
                     f"{describe(op)}; tasks never block nor finish"
+                    if self.loop.callbacks_due()
+                    else f"an executor job started after {describe(op)} did not hand its "
+                    f"result over within {self.settle:g} s"
                 )
                 self._stuck.update(busy)
                 return Hang(

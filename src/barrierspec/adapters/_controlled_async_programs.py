@@ -1,9 +1,10 @@
 """Concurrent asyncio programs on the controlled loop: every participant task runs a script.
 
-The analogue, for asyncio targets, of ``_controlled_programs.run_program``.
-Every participant is one task running its whole *script* (a list of operations) from the
-start; the :class:`~barrierspec.adapters._controlled_loop.ControlledLoop` lets the chooser pick
-whose ready callback runs at every turn. So a task released (or woken by ``abort()``,
+The analogue, for asyncio targets, of ``_controlled_programs.run_program``. Every participant
+is one task running its whole *script* (a list of operations) from the start, with a
+suspension point between two operations (a task does other work there); the
+:class:`~barrierspec.adapters._controlled_loop.ControlledLoop` lets the chooser pick whose
+ready callback runs at every turn. So a task released (or woken by ``abort()``,
 ``reset()``, a timeout) inside ``wait()`` can be held there while others re-enter, read the
 observers, reset, abort or cancel it.
 
@@ -29,7 +30,7 @@ import contextvars
 import inspect
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from barrierspec.adapters._controlled_loop import ControlledLoop, LoopEnd
 from barrierspec.adapters._controlled_programs import ProgramRun, _Recorder, describe
@@ -80,10 +81,12 @@ class _AsyncProgram:
             context = contextvars.copy_context()
             context.run(PARTICIPANT.set, p)
             coro = self._script(p, script)
-            self.tasks[p] = loop.create_task(coro, context=context)  # type: ignore[call-arg]
+            self.tasks[p] = loop.create_task(coro, context=context)
 
     async def _script(self, p: int, script: Sequence[object]) -> None:
-        for op in script:
+        for rank, op in enumerate(script):
+            if rank:
+                await asyncio.sleep(0)  # between operations: a suspension point of its own
             await self._perform(p, op)
         self.finished.add(p)
 
@@ -120,11 +123,11 @@ class _AsyncProgram:
     def _cancel(self, p: int, q: object) -> None:
         assert isinstance(q, int)
         if q not in self.pending:
-            where = "idle"
-        else:
-            where = "woken, not resumed" if self.loop.is_ready(q) else "suspended"
-            self.tasks[q].cancel()
-        self.emit("cancel", p, (q, where))
+            self.emit("cancel", p, (q, "idle"))
+            return
+        self.emit("cancel", p, (q, "woken, not resumed" if self.loop.is_ready(q) else "suspended"))
+        self.tasks[q].cancel()
+        self.woken.add(q)  # the cancel event says it: no separate wake-up event
 
     def emit(self, kind: str, p: int, value: object) -> None:
         """Log an event, after the wake-ups that happened before it."""
@@ -170,7 +173,8 @@ def run_async_program(
     ``chooser`` decides every turn (default: non-preemptive); ``bound`` is the real-time
     limit on one turn (a callback blocking the thread) and on an executor job's hand-over.
     ``overdue`` in the result is the participant whose turn overran, or whose program did
-    not end within ``max_turns`` turns; the loop then stays with the thread that ran it.
+    not end within ``max_turns`` turns. An overrunning callback keeps the run's thread (a
+    daemon) until it returns; the thread then unwinds the program and closes its loop.
     """
     _check_scripts(scripts)
     recorder = _Recorder(chooser)
@@ -199,8 +203,7 @@ def run_async_program(
         except BaseException as exc:  # re-raised on the caller's thread
             outcome["error"] = exc
         finally:
-            if "error" in outcome or outcome.get("end", LoopEnd("", 0)).why == "quiescent":
-                loop.close()
+            loop.close()  # this thread owns the loop: nobody else runs it
             done.set()
 
     thread = threading.Thread(target=body, name="barrierspec-async-program", daemon=True)
@@ -259,7 +262,7 @@ def describe_async(run: ProgramRun) -> list[str]:
 
 def _word(kind: str, p: int, value: object) -> str:
     if kind == "cancel":
-        q, where = value  # type: ignore[misc]
+        q, where = cast(tuple[int, str], value)
         return f"P{p} cancels " + _WHERE[where].format(q=q)
     if kind == "hold":
         held = ", ".join(f"P{q}" for q in value)  # type: ignore[attr-defined]

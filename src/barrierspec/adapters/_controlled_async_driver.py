@@ -1,0 +1,324 @@
+"""Driving an asyncio barrier on the controlled loop, one operation at a time, with a schedule.
+
+:class:`ControlledAsyncioDriver` has the protocol of :class:`~barrierspec.adapters.AsyncioDriver`
+(one task per operation, a virtual clock moved only by ``Advance``), but its loop is a
+:class:`~barrierspec.adapters._controlled_loop.ControlledLoop`: after an operation is sent,
+the ``chooser`` decides at every turn whose ready callback runs (default: non-preemptive),
+until quiescence. And, as the controlled thread driver does, it can *hold* woken tasks:
+``hold_next(plan)`` makes the next step leave the tasks it wakes (bit i of ``plan``: the
+one woken i-th) with their wake-up ready but not run, reported in ``Step.held``. A held task
+resumes in a later step only when nobody else can run, so the next operation -- a newcomer's
+``wait()``, ``reset()``, ``abort()``, a ``Cancel`` -- lands while it is released but not
+resumed. The participant of the operation itself is never held, so a ``Cancel`` lands at
+once (the model's cancellation is one event).
+
+The loop runs on a worker thread the driver owns, which executes one step at a time; a step
+that does not come back within ``settle + 1`` real seconds (a callback blocking the thread)
+is a hang, and the driver is unusable afterwards, as with the observing driver. Watchdog
+findings are the observing driver's (``_asyncio.late_operations``), plus a step running
+more than ``MAX_TURNS`` turns (tasks that never block) and an executor job that does not
+hand over within ``settle``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import contextvars
+import inspect
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from barrierspec.adapters._asyncio import late_operations, run_async_op
+from barrierspec.adapters._base import Driver, DriverError, build_barrier, describe
+from barrierspec.adapters._controlled_loop import ControlledLoop, LoopEnd
+from barrierspec.adapters._controlled_schedules import non_preemptive
+from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
+from barrierspec.adapters._ops import Advance, Cancel, Hang, Op, Outcome, Returned, Step
+from barrierspec.adapters._target import Target
+from barrierspec.errors import UsageError
+
+__all__ = ["ControlledAsyncioDriver"]
+
+Chooser = Callable[[list[int]], int]
+T = TypeVar("T")
+
+_Call = tuple[Callable[[], Any], "concurrent.futures.Future[Any]"]
+MAX_TURNS = 50_000  # turns of one step before its tasks count as never blocking
+_CLOSE_BOUND = 1.0
+
+
+class _LastRun:
+    """The default chooser: non-preemptive (the participant that ran last goes on)."""
+
+    def __init__(self) -> None:
+        self.last: int | None = None
+
+    def __call__(self, ready: list[int]) -> int:
+        self.last = non_preemptive(ready, self.last)
+        return self.last
+
+
+class ControlledAsyncioDriver(Driver):
+    """Drives an asyncio-style barrier on a controlled loop (see the module docstring)."""
+
+    kind = "asyncio"
+    driver_name = "controlled"
+
+    def __init__(
+        self,
+        target: Target | str | object,
+        parties: int,
+        participants: int,
+        *,
+        action: bool = False,
+        default_timeout: float | None = None,
+        chooser: Chooser | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            target, parties, participants, action=action, default_timeout=default_timeout, **options
+        )
+        self.chooser: Chooser = chooser or _LastRun()
+        self.action = RecordingAction(self.ledger) if action else None
+        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._tasks: dict[int, Any] = {}
+        self._ops: dict[int, Op] = {}
+        self._deadlines: dict[int, float] = {}
+        self._cancelled: set[int] = set()
+        self._held: set[int] = set()  # woken, kept from resuming (until nobody else can run)
+        self._decided: set[int] = set()  # woken ones whose hold was decided, not run since
+        self._plan = 0  # the hold plan of the next step
+        self._loop_stuck = False
+        self._thread = threading.Thread(
+            target=self._serve, name="barrierspec-casyncio", daemon=True
+        )
+        self._thread.start()
+        self.loop: ControlledLoop = self._call(ControlledLoop, self.settle)
+        self.barrier: Any = self._call(self._build, self.settle)
+
+    def _serve(self) -> None:
+        while (call := self._calls.get()) is not None:
+            func, future = call
+            try:
+                future.set_result(func())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def _call(self, func: Callable[[], T], bound: float) -> T:
+        """Run ``func`` on the loop's thread; DriverError if it does not return in time."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._calls.put((func, future))
+        try:
+            return future.result(timeout=bound)
+        except concurrent.futures.TimeoutError:
+            self._loop_stuck = True
+            raise DriverError(
+                f"the event loop did not answer within {bound:g} s: a task blocks its thread"
+            ) from None
+
+    def _build(self) -> Any:
+        with self.loop.running():
+            barrier = build_barrier(
+                self.target, self.parties, action=self.action, timeout=self.default_timeout
+            )
+        if self.action is not None:
+            self.action.barrier = barrier
+        return barrier
+
+    # -- one step -----------------------------------------------------------------------------
+
+    def _validate(self, op: Op) -> None:
+        if self._loop_stuck:
+            raise DriverError("the event loop is stuck since an earlier hang; close the driver")
+        super()._validate(op)
+        if isinstance(op, Cancel) and op.participant not in self._busy:
+            raise UsageError(
+                f"participant {op.participant} has no pending operation to cancel: {op!r}"
+            )
+
+    def hold_next(self, plan: int) -> None:
+        """For the next operation only: bit i of ``plan`` set holds the participant woken
+        i-th until a later step (see the module docstring)."""
+        self._plan = plan
+
+    def _perform(self, op: Op) -> Step:
+        start = time.monotonic()
+        plan, self._plan = self._plan, 0
+        try:
+            step: Step = self._call(lambda: self._step(op, plan, start), self.settle + 1.0)
+        except DriverError as exc:
+            stuck = frozenset(self._busy) | {getattr(op, "participant", -1)} - {-1}
+            self._stuck.update(stuck)
+            hang = Hang(
+                frozenset(stuck),
+                round(time.monotonic() - start, 3),
+                op,
+                f"the event loop stopped answering after {describe(op)}: {exc}",
+                tuple(self.program),
+            )
+            return Step(op, {}, frozenset(stuck), frozenset(), (), (f"hang: {exc}",), None, hang)
+        self._busy = self._pending_ops()
+        return step
+
+    def _pending_ops(self) -> dict[int, Op]:
+        return {p: op for p, op in self._ops.items() if not self._tasks[p].done()}
+
+    def _step(self, op: Op, plan: int, start: float) -> Step:
+        control: Outcome | None = None
+        if isinstance(op, Advance):
+            self.ledger.note(f"advance {op.seconds:g} s")
+            end = self._advance(op.seconds, plan, op)
+        else:
+            if isinstance(op, Cancel):
+                self.ledger.note(f"control cancel p{op.participant}")
+                control = Returned(self._tasks[op.participant].cancel())
+                self._cancelled.add(op.participant)
+            else:
+                self._launch(op)
+            end = self._turns(plan, op)
+        hang = self._end_finding(end, op, start) or self._findings(op, start)
+        returned, actions, log = self.ledger.drain()
+        self._stuck.difference_update(returned)
+        pending = self._pending_ops()
+        held = frozenset(self._held & set(pending))
+        return Step(
+            op,
+            returned,
+            frozenset(pending),
+            frozenset(),
+            actions,
+            log,
+            self._snapshot(self.barrier),
+            hang,
+            control,
+            held,
+        )
+
+    def _launch(self, op: Op) -> None:
+        p = op.participant  # type: ignore[union-attr]
+        self.ledger.note(f"send p{p} {describe(op)}")
+        timeout = self.effective_timeout(op)
+        if timeout is not None:
+            self._deadlines[p] = self.loop.time() + timeout
+        else:
+            self._deadlines.pop(p, None)
+        self._cancelled.discard(p)
+        self._ops[p] = op
+        context = contextvars.copy_context()
+        context.run(PARTICIPANT.set, p)
+        coro = run_async_op(self.barrier, self.action, self.ledger, p, op, timeout)
+        self._tasks[p] = self.loop.create_task(coro, context=context)
+
+    def _turns(self, plan: int, op: Op) -> LoopEnd:
+        """Run to quiescence under the chooser, holding woken tasks as ``plan`` says."""
+        mover = getattr(op, "participant", -1)
+        deferred = set(self._held)
+        self._held.clear()
+        woken = iter(range(64))
+
+        def eligible(ready: list[int]) -> list[int]:
+            for q in ready:
+                if q != mover and q in self._ops and q not in self._decided:
+                    self._decided.add(q)
+                    if plan >> next(woken, 63) & 1 and not self._tasks[q].done():
+                        self._held.add(q)
+                        self.ledger.note(f"P{q} is woken but not resumed (held)")
+            free = [q for q in ready if q not in self._held]
+            fresh = [q for q in free if q not in deferred]
+            if fresh:
+                return fresh  # tasks held before resume only when nobody else can run
+            deferred.clear()
+            return free
+
+        def chooser(ready: list[int]) -> int:
+            chosen = self.chooser(ready)
+            self._decided.discard(chosen)  # its next wake-up is a new one
+            return chosen
+
+        return self.loop.run_turns(
+            chooser, bound=self.settle, max_turns=MAX_TURNS, fire_timers=False, eligible=eligible
+        )
+
+    def _advance(self, seconds: float, plan: int, op: Op) -> LoopEnd:
+        """Move the clock to each timer due within ``seconds`` in turn, running to
+        quiescence after each, then to ``now + seconds``."""
+        target = self.loop.time() + seconds
+        while (when := self.loop.next_timer()) is not None and when <= target:
+            self.loop.set_time(when)
+            end = self._turns(plan, op)
+            if end.why != "quiescent":
+                return end
+        self.loop.set_time(target)
+        return self._turns(plan, op)
+
+    def _end_finding(self, end: LoopEnd, op: Op, start: float) -> Hang | None:
+        if end.why == "quiescent":
+            return None
+        busy = frozenset(self._pending_ops())
+        message = (
+            f"the event loop ran {end.turns} turns after {describe(op)}; tasks never block "
+            "nor finish"
+            if end.why == "turns"
+            else f"an executor job did not hand its result over within {self.settle:g} s"
+        )
+        self._stuck.update(busy)
+        return Hang(busy, round(time.monotonic() - start, 3), op, message, tuple(self.program))
+
+    def _findings(self, op: Op, start: float) -> Hang | None:
+        pending = {p: o for p, o in self._pending_ops().items() if p not in self._held}
+        late = late_operations(self, pending, self._cancelled, self._deadlines)
+        fresh = {p: m for p, m in late.items() if p not in self._stuck}
+        if not fresh:
+            return None
+        self._stuck.update(fresh)
+        message = "; ".join(fresh[p] for p in sorted(fresh))
+        self.ledger.note(f"hang: {message}")
+        return Hang(
+            frozenset(fresh), round(time.monotonic() - start, 3), op, message, tuple(self.program)
+        )
+
+    def recheck(self, grace: float) -> Step:
+        """No second look is needed: quiescence is exact, so nothing changes while idle."""
+        pending = self._pending_ops()
+        return Step(
+            self.program[-1],
+            {},
+            frozenset(pending),
+            frozenset(),
+            (),
+            (),
+            self._snapshot(self.barrier),
+            None,
+            None,
+            frozenset(self._held & set(pending)),
+        )
+
+    # -- clean-up -----------------------------------------------------------------------------
+
+    def _shutdown(self) -> None:
+        """Abort the barrier, then cancel every task still pending; run them out (FIFO)."""
+        with self.loop.running():
+            if self.capabilities.has_abort:
+                with contextlib.suppress(Exception):
+                    value = self.barrier.abort()
+                    if inspect.isawaitable(value):
+                        self._tasks[-1] = asyncio.ensure_future(value, loop=self.loop)
+            for task in self._tasks.values():
+                task.cancel()
+        self.loop.run_turns(lambda ready: ready[0], bound=_CLOSE_BOUND, max_turns=MAX_TURNS)
+
+    def _close(self) -> None:
+        if not self._loop_stuck:
+            with contextlib.suppress(DriverError):
+                self._call(self._shutdown, _CLOSE_BOUND + 1.0)
+        self._calls.put(None)
+        self._thread.join(_CLOSE_BOUND)
+        if self._thread.is_alive():
+            self.leaked = (self._thread.name,)
+        else:
+            self.loop.close()  # no thread runs it any more
