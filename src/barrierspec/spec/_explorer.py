@@ -237,10 +237,23 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
         concrete_states=concrete,
         max_states=max_states,
         violation=None if found is None else _violation(system, parent, found, symmetry),
-        documented_hangs=tuple(
-            DocumentedHang(name, message, replay(system, path_to(parent, state), symmetry=symmetry))
-            for name, (message, state) in hangs.items()
-        ),
+        documented_hangs=_hangs(system, parent, hangs, symmetry),
+    )
+
+
+def _hangs(
+    system: TransitionSystem[Any],
+    parent: dict[Hashable, Hashable | None],
+    hangs: dict[str, tuple[str, Hashable]],
+    symmetry: bool,
+) -> tuple[DocumentedHang, ...]:
+    """Each documented hang met, with a shortest concrete trace to it."""
+    concrete, key = _concrete(system, symmetry)
+    return tuple(
+        DocumentedHang(
+            name, message, replay(concrete, path_to(parent, state), symmetry=symmetry, key=key)
+        )
+        for name, (message, state) in hangs.items()
     )
 
 
@@ -306,6 +319,26 @@ def _stuck(
     return None
 
 
+def _concrete(
+    system: TransitionSystem[Any], symmetry: bool
+) -> tuple[TransitionSystem[Any], Callable[[Any], Any]]:
+    """The system a trace is replayed on, and the map from its states to search states.
+
+    A system with ``concretisation()`` (a counted one) names its concrete system and the
+    abstraction; otherwise the trace is replayed on ``system`` itself.
+    """
+    concretisation = getattr(system, "concretisation", None)
+    if concretisation is not None:
+        concrete: TransitionSystem[Any]
+        concrete, abstract = concretisation()
+        return concrete, abstract
+    return system, system.canonical if symmetry else _same
+
+
+def _same(state: Any) -> Any:
+    return state
+
+
 def _violation(
     system: TransitionSystem[Any],
     parent: dict[Hashable, Hashable | None],
@@ -315,23 +348,23 @@ def _violation(
     """Rebuild a concrete shortest trace for ``found`` and re-derive its message on it."""
     found = _named(system, found)
     path = path_to(parent, found.state)
+    concrete, key = _concrete(system, symmetry)
     if found.kind is ViolationKind.TRANSITION_INVARIANT:
-        check = next(i.check for i in system.transition_invariants if i.name == found.name)
-        key = system.canonical if symmetry else (lambda s: s)
-        path.append(key(found.post))
+        check = next(i.check for i in concrete.transition_invariants if i.name == found.name)
+        path.append(system.canonical(found.post) if symmetry else found.post)
 
         def violates(pre: Any, label: object, post: Any) -> bool:
             return check(pre, label, post) is not None
 
-        trace = replay(system, path, symmetry=symmetry, last_step=violates)
+        trace = replay(concrete, path, symmetry=symmetry, last_step=violates, key=key)
         last = trace[-1]
         message = check(trace[-2].state, last.label, last.state)
     else:
-        trace = replay(system, path, symmetry=symmetry)
+        trace = replay(concrete, path, symmetry=symmetry, key=key)
         last_state = trace[-1].state
         if found.kind is ViolationKind.INVARIANT:
-            check_state = next(i.check for i in system.invariants if i.name == found.name)
+            check_state = next(i.check for i in concrete.invariants if i.name == found.name)
             message = check_state(last_state)
         else:
-            message = system.stuck(last_state)
+            message = concrete.stuck(last_state)
     return Violation(found.kind, found.name, message or found.message, trace)

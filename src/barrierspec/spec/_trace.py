@@ -48,15 +48,19 @@ def replay(
     *,
     symmetry: bool,
     last_step: StepFilter | None = None,
+    key: Callable[[Any], Any] | None = None,
 ) -> tuple[TraceStep, ...]:
     """A concrete execution that follows ``path`` (a list of search states) step by step.
 
     ``last_step``, when given, must also accept the final transition (it is used for
     transition-invariant violations, where the violating label matters). Raises
     :class:`ExplorerError` when the path cannot be followed, which means ``canonical`` is not
-    a symmetry of the system (or ``successors`` is not deterministic).
+    a symmetry of the system (or ``successors`` is not deterministic). ``key``, when given,
+    maps a state of ``system`` to a search state (an abstraction: a concrete system replays
+    the path of a counted one), in place of ``canonical`` or the identity.
     """
-    key: Callable[[Any], Any] = system.canonical if symmetry else _identity
+    if key is None:
+        key = system.canonical if symmetry else _identity
     current = next((s for s in system.initial_states() if key(s) == path[0]), None)
     if current is None:
         raise ExplorerError(

@@ -18,7 +18,7 @@ Processes are interchangeable, so sorting the pc vector is a symmetry (``canonic
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from tests.spec.models.common import Checked, permutations_of
 
@@ -165,40 +165,11 @@ class BarriersTLA(Checked[State]):
         return None
 
     def _inv(self, state: State) -> str | None:
-        n = self.n
-        gate_1, gate_2, rdv = state[GATE_1], state[GATE_2], state[RDV]
         count = [0] * 13
         for pc in state[PCS:]:
             count[pc] += 1
-        arriving = any(count[0:5])  # a0..a4: on the way into chamber 1
-        leaving = any(count[7:11])  # a7..a10: on the way into chamber 2
-        clauses = (
-            # the semaphores stay within 0..N
-            (0 <= gate_1 <= n and 0 <= gate_2 <= n, "a gate is outside 0..N"),
-            # rdv counts the processes between its increment and its decrement (a3..a8)
-            (rdv == sum(count[3:9]), "rdv does not count the processes at a3..a8"),
-            # an open gate has someone about to pass it
-            (not gate_1 or count[5] + count[6] > 0, "gate_1 is open with nobody at a5/a6"),
-            (not gate_2 or count[11] + count[12] > 0, "gate_2 is open with nobody at a11/a12"),
-            # at least one gate is shut
-            (not (gate_1 and gate_2), "both gates are open"),
-            # the two chambers' entrances are never occupied at once
-            (not (arriving and leaving), "processes enter both chambers at once"),
-            # gate_1 never admits more than chamber 1 (a0..a6) holds, and is shut while
-            # anyone arrives
-            (gate_1 <= sum(count[0:7]), "gate_1 exceeds the processes in chamber 1"),
-            (not (arriving and gate_1), "gate_1 is open while a process arrives"),
-            # whoever opens chamber 1 does so when everybody else waits at a6
-            (not count[4] or (rdv == n and count[6] == n - 1), "a4 without everyone at a6"),
-            # the same three facts for chamber 2 (a7..a12)
-            (gate_2 <= sum(count[7:13]), "gate_2 exceeds the processes in chamber 2"),
-            (not (leaving and gate_2), "gate_2 is open while a process enters chamber 2"),
-            (not count[10] or (rdv == 0 and count[12] == n - 1), "a10 without everyone at a12"),
-        )
-        for holds, why in clauses:
-            if not holds:
-                return f"{why}: {self.describe(state)}"
-        return None
+        why = inv_clauses(self.n, state[GATE_1], state[GATE_2], state[RDV], count)
+        return None if why is None else f"{why}: {self.describe(state)}"
 
     def _flush(self, state: State) -> str | None:
         pcs = state[PCS:]
@@ -222,3 +193,37 @@ class BarriersTLA(Checked[State]):
         if all(before) and not any(after):
             return None  # b1: everybody leaves together
         return f"{label} is no step of Barrier.tla: processes {[i + 1 for i in changed]} moved"
+
+
+def inv_clauses(n: int, gate_1: int, gate_2: int, rdv: int, count: Sequence[int]) -> str | None:
+    """The first clause of Barriers.tla's inductive invariant that fails, over the number of
+    processes at each program point (``count[k]`` at ``a<k>``), or ``None``."""
+    arriving = any(count[0:5])  # a0..a4: on the way into chamber 1
+    leaving = any(count[7:11])  # a7..a10: on the way into chamber 2
+    clauses = (
+        # the semaphores stay within 0..N
+        (0 <= gate_1 <= n and 0 <= gate_2 <= n, "a gate is outside 0..N"),
+        # rdv counts the processes between its increment and its decrement (a3..a8)
+        (rdv == sum(count[3:9]), "rdv does not count the processes at a3..a8"),
+        # an open gate has someone about to pass it
+        (not gate_1 or count[5] + count[6] > 0, "gate_1 is open with nobody at a5/a6"),
+        (not gate_2 or count[11] + count[12] > 0, "gate_2 is open with nobody at a11/a12"),
+        # at least one gate is shut
+        (not (gate_1 and gate_2), "both gates are open"),
+        # the two chambers' entrances are never occupied at once
+        (not (arriving and leaving), "processes enter both chambers at once"),
+        # gate_1 never admits more than chamber 1 (a0..a6) holds, and is shut while
+        # anyone arrives
+        (gate_1 <= sum(count[0:7]), "gate_1 exceeds the processes in chamber 1"),
+        (not (arriving and gate_1), "gate_1 is open while a process arrives"),
+        # whoever opens chamber 1 does so when everybody else waits at a6
+        (not count[4] or (rdv == n and count[6] == n - 1), "a4 without everyone at a6"),
+        # the same three facts for chamber 2 (a7..a12)
+        (gate_2 <= sum(count[7:13]), "gate_2 exceeds the processes in chamber 2"),
+        (not (leaving and gate_2), "gate_2 is open while a process enters chamber 2"),
+        (not count[10] or (rdv == 0 and count[12] == n - 1), "a10 without everyone at a12"),
+    )
+    for holds, why in clauses:
+        if not holds:
+            return why
+    return None

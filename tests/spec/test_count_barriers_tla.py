@@ -1,0 +1,72 @@
+"""Barriers.tla counted: TLC's figures from counts alone, and concrete counterexamples.
+
+The counted model (processes per program point) must reach exactly TLC's symmetric state
+counts, and its orbits must add up to TLC's unreduced counts; a broken variant of the
+algorithm must be rejected with the violation the concrete search finds, at the same depth,
+as a trace of real process ids.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.spec.models.barriers_tla import PCS, BarriersTLA, State
+from tests.spec.models.barriers_tla_counted import CountedBarriersTLA
+
+from barrierspec.spec import ExplorationStatus
+from barrierspec.spec._explorer import explore
+
+
+@pytest.mark.parametrize(
+    ("n", "counted", "concrete", "depth"),
+    [(6, 368, 29_279, 93), (7, 525, 125_445, 109), (8, 720, 536_319, 125)],
+)
+def test_counts_give_tlcs_figures(n: int, counted: int, concrete: int, depth: int) -> None:
+    result = explore(CountedBarriersTLA(n), symmetry=True)
+    assert result.ok, result.violation
+    assert (result.states, result.concrete_states, result.depth) == (counted, concrete, depth)
+    assert result.invariants == ("TypeOK", "LockInv", "Inv", "FlushInv")
+    assert result.transition_invariants == ("RefinesBarrier",)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_counted_and_sorted_searches_agree(n: int) -> None:
+    sorted_ = explore(BarriersTLA(n), symmetry=True)
+    counted = explore(CountedBarriersTLA(n))
+    assert counted.ok and sorted_.ok
+    assert (counted.states, counted.depth) == (sorted_.states, sorted_.depth)
+
+
+class _EarlyGate(BarriersTLA):
+    """Broken: a4 opens chamber 1 for N - 1 processes only (one is left at a6)."""
+
+    def successors(self, state: State) -> list[tuple[object, State]]:
+        out = []
+        for label, post in super().successors(state):
+            if str(label).endswith(": a4"):
+                post = (*post[:1], post[1] - 1, *post[2:])
+            out.append((label, post))
+        return out
+
+
+def test_a_broken_variant_is_rejected_with_a_concrete_trace() -> None:
+    n = 3
+    want = explore(_EarlyGate(n))
+    got = explore(CountedBarriersTLA(n, model=_EarlyGate(n)), symmetry=True)
+    assert want.status is got.status is ExplorationStatus.VIOLATION
+    assert want.violation is not None and got.violation is not None
+    assert (got.violation.kind, got.violation.name) == (want.violation.kind, want.violation.name)
+    assert len(got.violation.trace) == len(want.violation.trace)
+    model = _EarlyGate(n)
+    for before, after in zip(got.violation.trace, got.violation.trace[1:], strict=False):
+        assert len(after.state) == PCS + n  # a pc per process: a concrete state
+        assert (after.label, after.state) in model.successors(before.state)
+
+
+def test_the_counted_refinement_rejects_a_step_of_two_processes() -> None:
+    system = CountedBarriersTLA(3)
+    refines = system.transition_invariants[0].check
+    start = (1, 0, 0, 0, 3, *([0] * 12))
+    one = (1, 0, 0, 0, 2, 1, *([0] * 11))
+    two = (1, 0, 0, 0, 1, 2, *([0] * 11))
+    assert refines(start, (0, 1), one) is None
+    assert (refines(start, (0, 1), two) or "").startswith("a0 -> a1 is no step of one process")
