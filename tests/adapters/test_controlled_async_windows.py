@@ -5,9 +5,10 @@ makes it break the contract, deterministically (two replays, same failing log), 
 names the window (who is woken and not resumed, where the cancel lands); the schedule is
 minimal (no preemption, and some schedule of the same program passes, so the schedule is
 what exposes it); the FIFO :class:`~barrierspec.adapters.AsyncioDriver`, sending the same
-operations one at a time, does not see it. asyncio.Barrier, the reference AsyncBarrier and
-the correct AsyncDrainingBarrier pass every schedule with at most two preemptions of the
-same programs, and seeded PCT finds each bug about as often as its bound promises.
+operations one at a time, does not see it. asyncio.Barrier, the reference AsyncBarrier, the
+correct AsyncDrainingBarrier and GenerationAsyncBarrier (the correct design two of the broken
+ones derive from) pass every schedule with at most two preemptions of the same programs, and
+seeded PCT finds each bug about as often as its bound promises.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tests.broken.async_window_style import (
     ASYNC_WINDOW_BROKEN,
     CancelAfterReleaseWithdrawsBarrier,
     EntryCancelCountedBarrier,
+    GenerationAsyncBarrier,
     ReleaseFlagAsyncBarrier,
     ResetForgetsDrainersBarrier,
 )
@@ -50,7 +52,7 @@ SCHEDULES: dict[type, tuple[str, tuple[int, ...], str]] = {
     ResetForgetsDrainersBarrier: ("reset", (0, 1, 1, 2, 0), "P2 calls reset"),
 }
 
-CORRECT = (asyncio.Barrier, AsyncBarrier, AsyncDrainingBarrier)
+CORRECT = (asyncio.Barrier, AsyncBarrier, AsyncDrainingBarrier, GenerationAsyncBarrier)
 
 
 def _run(cls: object, program: str, chooser: object = None) -> ProgramRun:

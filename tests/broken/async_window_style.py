@@ -18,36 +18,55 @@ import asyncio
 from .correct import DRAINING, FILLING, AsyncDrainingBarrier, _check_parties
 
 
-class CancelAfterReleaseWithdrawsBarrier:
-    """Bug: a cancelled waiter always withdraws its arrival (count - 1, its index given back),
-    even when its round was already released and the count belongs to the next round. A task
-    cancelled after its release but before it resumes makes the next round hand out a
-    negative index and never fill. Property: cancellation (a released task's arrival stands).
-    """
+class GenerationAsyncBarrier:
+    """A correct asyncio barrier of another design than CPython's: a generation counter,
+    bumped by the last arrival, releases a round; newcomers join the next round at once. A
+    waiter cancelled while its round fills gives its index and its slot back."""
 
     def __init__(self, parties: int) -> None:
         _check_parties(parties)
         self.parties = parties
         self._cond = asyncio.Condition()
         self._arrived = 0  # arrivals in the filling round
+        self._taken: set[int] = set()  # their indices
         self._generation = 0
+
+    def _arrive(self) -> int:
+        index = min(set(range(self.parties)) - self._taken)
+        self._taken.add(index)
+        self._arrived += 1
+        return index
+
+    def _withdraw(self, index: int) -> None:
+        self._arrived -= 1
+        self._taken.discard(index)
+
+    def _trip(self) -> None:
+        self._arrived = 0
+        self._taken.clear()
+        self._generation += 1
+        self._cond.notify_all()
 
     async def wait(self) -> int:
         async with self._cond:
-            index = self._arrived
-            self._arrived += 1
+            index = self._arrive()
             if self._arrived == self.parties:
-                self._arrived = 0
-                self._generation += 1
-                self._cond.notify_all()
+                self._trip()
                 return index
             generation = self._generation
             try:
-                await self._cond.wait_for(lambda: self._generation != generation)
+                await self._sleep(generation)
             except asyncio.CancelledError:
-                self._arrived -= 1  # the bug: right while filling, wrong once released
+                self._cancelled(generation, index)
                 raise
             return index
+
+    async def _sleep(self, generation: int) -> None:
+        await self._cond.wait_for(lambda: self._generation != generation)
+
+    def _cancelled(self, generation: int, index: int) -> None:
+        if generation == self._generation:  # still filling: withdraw
+            self._withdraw(index)
 
     @property
     def n_waiting(self) -> int:
@@ -56,6 +75,17 @@ class CancelAfterReleaseWithdrawsBarrier:
     @property
     def broken(self) -> bool:
         return False
+
+
+class CancelAfterReleaseWithdrawsBarrier(GenerationAsyncBarrier):
+    """Bug: a cancelled waiter always withdraws its arrival (count - 1, its index given back),
+    even when its round was already released and the count belongs to the next round. A task
+    cancelled after its release but before it resumes makes the next round lose an arrival
+    (and free an index in use). Property: cancellation (a released task's arrival stands).
+    """
+
+    def _cancelled(self, generation: int, index: int) -> None:
+        self._withdraw(index)  # the bug: right while filling, wrong once released
 
 
 class EntryCancelCountedBarrier(AsyncDrainingBarrier):
@@ -74,39 +104,26 @@ class EntryCancelCountedBarrier(AsyncDrainingBarrier):
             raise
 
 
-class ReleaseFlagAsyncBarrier:
-    """Bug: a round is released by raising a flag, and the next round's first arrival lowers
-    it. A released task that has not resumed when a fast task re-enters finds the flag down
-    and sleeps again: it is lapped and never returns. Property: draining (every released
-    task returns from the round that released it)."""
+class ReleaseFlagAsyncBarrier(GenerationAsyncBarrier):
+    """Bug: waiters sleep until a release flag is up; the last arrival raises it, and the
+    next round's first arrival lowers it. A released task that has not resumed when a fast
+    task re-enters finds the flag down and sleeps again: it is lapped and never returns.
+    Property: draining (every released task returns from the round that released it)."""
 
     def __init__(self, parties: int) -> None:
-        _check_parties(parties)
-        self.parties = parties
-        self._cond = asyncio.Condition()
-        self._count = 0
+        super().__init__(parties)
         self._released = False
 
-    async def wait(self) -> int:
-        async with self._cond:
-            self._released = False  # the bug: the previous round may still be draining
-            index = self._count
-            self._count += 1
-            if self._count == self.parties:
-                self._count = 0
-                self._released = True
-                self._cond.notify_all()
-                return index
-            await self._cond.wait_for(lambda: self._released)
-            return index
+    def _arrive(self) -> int:
+        self._released = False  # the bug: the previous round may still be draining
+        return super()._arrive()
 
-    @property
-    def n_waiting(self) -> int:
-        return self._count
+    def _trip(self) -> None:
+        self._released = True
+        super()._trip()
 
-    @property
-    def broken(self) -> bool:
-        return False
+    async def _sleep(self, generation: int) -> None:
+        await self._cond.wait_for(lambda: self._released)
 
 
 class ResetForgetsDrainersBarrier(AsyncDrainingBarrier):
@@ -136,6 +153,7 @@ __all__ = [
     "ASYNC_WINDOW_BROKEN",
     "CancelAfterReleaseWithdrawsBarrier",
     "EntryCancelCountedBarrier",
+    "GenerationAsyncBarrier",
     "ReleaseFlagAsyncBarrier",
     "ResetForgetsDrainersBarrier",
 ]
