@@ -7,7 +7,9 @@ Rows:
 * ``explore, no checks``: :func:`explore` on the model without invariants;
 * ``explore, checks``: :func:`explore` checking TypeOK, LockInv, Inv, FlushInv on every
   state, RefinesBarrier on every transition, and deadlock freedom (what the tests run);
-* the same two with ``symmetry=True`` (sorted pc vector) at larger N.
+* the same two with ``symmetry=True`` (sorted pc vector) at larger N;
+* ``counted``: the same two on the counted model (processes per program point,
+  ``tests/spec/models/barriers_tla_counted.py``) at the symmetric N.
 
 Each configuration runs ``--repeat`` times; the table shows the best time. Counts are checked
 against TLC's figures where they are known. Usage::
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from tests.spec.models.barriers_tla import BarriersTLA, State
+from tests.spec.models.barriers_tla_counted import CountedBarriersTLA
 
 from barrierspec.spec._explorer import explore
 
@@ -41,7 +44,8 @@ TLC = {
 }
 TLC_SYMMETRIC = {6: 368, 7: 525, 8: 720, 64: 195_712}
 
-Row = tuple[str, int, int, int, int, float]  # what, N, states, generated, depth, seconds
+# what, N, states, generated, depth, seconds, CPU seconds
+Row = tuple[str, int, int, int, int, float, float]
 
 
 def hand_written(model: BarriersTLA) -> tuple[int, int, int, float]:
@@ -67,14 +71,25 @@ def hand_written(model: BarriersTLA) -> tuple[int, int, int, float]:
     return len(parent), generated, depth, time.perf_counter() - started
 
 
-def _best(repeat: int, run: Callable[[], tuple[int, int, int, float]]) -> tuple[int, ...]:
-    results = [run() for _ in range(repeat)]
-    states, generated, depth, _ = results[0]
-    return states, generated, depth, min(r[3] for r in results)
+def _best(repeat: int, run: Callable[[], tuple[int, int, int, float]]) -> tuple[float, ...]:
+    """(states, generated, depth, best seconds, best CPU seconds of the whole call)."""
+    results = []
+    for _ in range(repeat):
+        cpu = time.process_time()
+        figures = run()
+        results.append((*figures, time.process_time() - cpu))
+    states, generated, depth, _, _ = results[0]
+    return states, generated, depth, min(r[3] for r in results), min(r[4] for r in results)
 
 
 def _engine(n: int, *, checks: bool, symmetry: bool) -> tuple[int, int, int, float]:
     result = explore(BarriersTLA(n, checks=checks), symmetry=symmetry)
+    assert result.ok, result.violation
+    return result.states, result.generated, result.depth, result.seconds
+
+
+def _counted(n: int, *, checks: bool) -> tuple[int, int, int, float]:
+    result = explore(CountedBarriersTLA(n, checks=checks), symmetry=True)
     assert result.ok, result.violation
     return result.states, result.generated, result.depth, result.seconds
 
@@ -86,6 +101,11 @@ def main() -> int:
     parser.add_argument("--symmetric", type=int, nargs="*", default=[8, 16, 32, 64])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument(
+        "--no-sorted",
+        action="store_true",
+        help="leave out the symmetric (sorting) rows, run the counted ones only",
+    )
+    parser.add_argument(
         "--skip-checks-above",
         type=int,
         default=64,
@@ -95,11 +115,13 @@ def main() -> int:
 
     rows: list[Row] = []
 
-    def record(what: str, n: int, figures: tuple[int, ...]) -> None:
-        states, generated, depth, seconds = figures
-        rows.append((what, n, states, generated, depth, float(seconds)))
+    def record(what: str, n: int, figures: tuple[float, ...]) -> None:
+        states, generated, depth = (int(f) for f in figures[:3])
+        seconds, cpu = figures[3:]
+        rows.append((what, n, states, generated, depth, seconds, cpu))
         print(
-            f"{what:<28} N={n:<3} {states:>10,} {generated:>12,} {depth:>5} {seconds:8.2f} s",
+            f"{what:<28} N={n:<3} {states:>10,} {generated:>12,} {depth:>5} "
+            f"{seconds:8.2f} s {cpu:8.2f} s CPU",
             file=sys.stderr,
             flush=True,
         )
@@ -118,6 +140,14 @@ def main() -> int:
             _best(args.repeat, lambda n=n: _engine(n, checks=True, symmetry=False)),
         )
     for n in args.symmetric:
+        for checks in (False, True):
+            record(
+                f"counted, {'checks' if checks else 'no checks'}",
+                n,
+                _best(args.repeat, lambda n=n, c=checks: _counted(n, checks=c)),
+            )
+        if args.no_sorted:
+            continue
         record(
             "explore symmetric, no checks",
             n,
@@ -130,8 +160,8 @@ def main() -> int:
                 _best(args.repeat, lambda n=n: _engine(n, checks=True, symmetry=True)),
             )
 
-    for what, n, states, generated, _, _ in rows:
-        if "symmetric" in what:
+    for what, n, states, generated, _, _, _ in rows:
+        if "symmetric" in what or "counted" in what:
             assert TLC_SYMMETRIC.get(n, states) == states, (what, n, states)
         elif n in TLC:
             assert TLC[n] == (states, generated), (what, n, states, generated)
@@ -142,14 +172,16 @@ def main() -> int:
     )
     print()
     print(
-        "| run | N | distinct states | generated | depth | seconds | states/s | vs hand-written |"
+        "| run | N | distinct states | generated | depth | seconds | CPU s | states/s "
+        "| vs hand-written |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    floor = {n: s for what, n, _, _, _, s in rows if what == "hand-written"}
-    for what, n, states, generated, depth, seconds in rows:
-        ratio = f"{seconds / floor[n]:.2f}x" if n in floor and "symmetric" not in what else ""
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    floor = {n: s for what, n, _, _, _, s, _ in rows if what == "hand-written"}
+    for what, n, states, generated, depth, seconds, cpu in rows:
+        plain = "symmetric" not in what and "counted" not in what
+        ratio = f"{seconds / floor[n]:.2f}x" if n in floor and plain else ""
         print(
-            f"| {what} | {n} | {states:,} | {generated:,} | {depth} | {seconds:.2f} "
+            f"| {what} | {n} | {states:,} | {generated:,} | {depth} | {seconds:.2f} | {cpu:.2f} "
             f"| {states / seconds:,.0f} | {ratio} |"
         )
     return 0

@@ -9,7 +9,10 @@ axis enabled, one death where the profile has processes). Systems:
 * ``readable``: :class:`BarrierSystem`, the attrs model (the source of truth);
 * ``compiled``: :class:`CompiledBarrierSystem`, the same system on tuples;
 * ``compiled, no checks``: the compiled system without invariants (raw search speed; only
-  threading, parties = participants, no symmetry, for comparison with a bare BFS).
+  threading, parties = participants, no symmetry, for comparison with a bare BFS);
+* ``counted``: :class:`CountingBarrierSystem` (``explore --counters``): participants per local
+  state and indices per round, the compiled rules run once per distinct local state, fused
+  invariant checks; always reduced (its rows are listed under symmetry on).
 
 The limit is on CPU time (``time.process_time``) so that a busy shared machine does not
 shrink the figures; wall time is recorded too. A run over the limit is stopped from the
@@ -37,9 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Membership
 from barrierspec.spec._compiled_system import CompiledBarrierSystem
+from barrierspec.spec._count_system import CountingBarrierSystem
 from barrierspec.spec._explorer import explore
 
-SYSTEMS = ("readable", "compiled", "compiled, no checks")
+SYSTEMS = ("readable", "compiled", "compiled, no checks", "counted")
 
 
 class _OverLimitError(Exception):
@@ -50,6 +54,8 @@ def _system(kind: str, profile: str, parties: int, participants: int) -> Any:
     prof = PROFILES[profile]
     if kind == "readable":
         return BarrierSystem(prof, parties, participants, Bounds())
+    if kind == "counted":
+        return CountingBarrierSystem(prof, parties, participants, Bounds())
     return CompiledBarrierSystem(prof, parties, participants, Bounds(), checks=kind == "compiled")
 
 
@@ -90,11 +96,12 @@ def run_one(
     return row
 
 
-def _series(profile: str) -> list[tuple[int, bool]]:
+def _series(kind: str, profile: str, offsets: list[int]) -> list[tuple[int, bool]]:
     """(parties offset, symmetry) series for ``profile``."""
     fixed = PROFILES[profile].policies.membership is Membership.FIXED
-    offsets = (0, 1) if fixed else (0,)
-    return [(offset, symmetry) for symmetry in (False, True) for offset in offsets]
+    offsets = offsets if fixed else [0]
+    symmetries = (True,) if kind == "counted" else (False, True)
+    return [(offset, symmetry) for symmetry in symmetries for offset in offsets]
 
 
 def measure(args: argparse.Namespace) -> None:
@@ -105,7 +112,7 @@ def measure(args: argparse.Namespace) -> None:
 def _measure(args: argparse.Namespace, out: Any) -> None:
     for kind in args.systems:
         for profile in args.profiles:
-            for offset, symmetry in _series(profile):
+            for offset, symmetry in _series(kind, profile, args.offsets):
                 if kind == "compiled, no checks" and (profile, offset, symmetry) != (
                     "threading",
                     0,
@@ -114,7 +121,7 @@ def _measure(args: argparse.Namespace, out: Any) -> None:
                     continue
                 if kind == "readable" and offset and not args.readable_offsets:
                     continue
-                n = 1 + offset
+                n = max(1 + offset, args.min_participants)
                 previous = None
                 while n <= args.max_participants:
                     row = run_one(kind, profile, n - offset, n, symmetry, args.limit)
@@ -221,7 +228,15 @@ def main() -> int:
     parser.add_argument("--jsonl", required=True, help="file the rows are appended to")
     parser.add_argument("--report", action="store_true", help="render markdown from --jsonl")
     parser.add_argument("--limit", type=float, default=60.0, help="CPU seconds per run")
-    parser.add_argument("--max-participants", type=int, default=30)
+    parser.add_argument("--min-participants", type=int, default=1)
+    parser.add_argument("--max-participants", type=int, default=80)
+    parser.add_argument(
+        "--offsets",
+        type=int,
+        nargs="*",
+        default=[0, 1],
+        help="parties = participants - offset, for the fixed-membership profiles",
+    )
     parser.add_argument(
         "--skip-above",
         type=float,
