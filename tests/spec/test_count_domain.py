@@ -17,7 +17,13 @@ from tests.spec.test_count_system import CUSTOM
 
 from barrierspec.spec import PROFILES, Bounds, Profile
 from barrierspec.spec import _rules as rules
-from barrierspec.spec._count_domain import Counts, counted, counted_successors
+from barrierspec.spec._count_domain import (
+    Counts,
+    count_violation,
+    counted,
+    counted_successors,
+    listing,
+)
 from barrierspec.spec._count_system import CountingBarrierSystem
 from barrierspec.spec._state import Fault, Local, Returned, Status, Transition
 
@@ -112,3 +118,29 @@ def test_a_rule_change_is_followed_by_the_counting_domain(
     fast, after = _both(profile, 2, 3, bounds)
     assert after == fast and set(after) != set(before)
     assert not any(loc.doomed for state in after for loc, _ in state.counts)
+
+
+def test_the_state_invariants_read_over_counts() -> None:
+    profile, bounds = PROFILES["asyncio"], Bounds(rounds=2)
+    _, interpreted = _both(profile, 2, 3, bounds)
+    assert all(count_violation(profile, state) is None for state in interpreted)
+    some = next(s for s in interpreted if s.taken and len(s.counts) > 1)
+    assert counted(listing(some), indices=True) == some
+
+
+def _reset_forgets_waiters(policies: object, loc: Local) -> Local:
+    """A broken reset rule: waiters are not woken (their arrivals then stand uncounted)."""
+    if loc.status is Status.WAITING:
+        return loc
+    return ORIGINAL_RESET_LOCAL(policies, loc)  # type: ignore[arg-type]
+
+
+ORIGINAL_RESET_LOCAL = rules.reset_local
+
+
+def test_a_broken_rule_breaks_an_invariant_over_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "reset_local", _reset_forgets_waiters)
+    profile = PROFILES["threading"]
+    _, interpreted = _both(profile, 2, 3, Bounds(rounds=1))
+    found = {v[0] for s in interpreted if (v := count_violation(profile, s)) is not None}
+    assert "arrivals_counted" in found

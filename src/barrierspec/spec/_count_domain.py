@@ -36,10 +36,11 @@ import attrs
 from barrierspec.spec import _rules
 from barrierspec.spec._domain import Cond, LocalRule
 from barrierspec.spec._enabled import Bounds, actor_events
+from barrierspec.spec._invariants import state_invariants
 from barrierspec.spec._policies import IndexPolicy, Membership, Profile
 from barrierspec.spec._state import Local, Observation, State, Status, Transition
 
-__all__ = ["Counting", "Counts", "counted", "counted_successors"]
+__all__ = ["Counting", "Counts", "count_violation", "counted", "counted_successors", "listing"]
 
 #: ``(round, handed out)``: a count of indices, or the index set when they are not counted.
 Taken = tuple[tuple[int, int | frozenset[int]], ...]
@@ -72,6 +73,29 @@ def counted(state: State, *, indices: bool) -> Counts:
         state.broken,
         taken,
     )
+
+
+def listing(state: Counts) -> State:
+    """A concrete state of the class ``state`` stands for: the locals in order, and each
+    round's counted indices as the lowest ones (``{0..k-1}``)."""
+    locs = tuple(loc for loc, n in state.counts for _ in range(n))
+    taken = tuple(
+        (r, ids if isinstance(ids, frozenset) else frozenset(range(ids))) for r, ids in state.taken
+    )
+    return State(locs, state.parties, state.round, state.arrived, state.broken, taken)
+
+
+def count_violation(profile: Profile, state: Counts) -> tuple[str, str] | None:
+    """``(name, message)`` of the first state invariant of ``profile`` that fails on the
+    class ``state``, or ``None``: the one text of the invariants
+    (:mod:`barrierspec.spec._invariants`) read on :func:`listing` -- exact, since every state
+    invariant is symmetric in participants and indices."""
+    concrete = listing(state)
+    for inv in state_invariants(profile):
+        message = inv.check(concrete)
+        if message is not None:
+            return inv.name, message
+    return None
 
 
 # a domain state: the counting state and the actor's current local
