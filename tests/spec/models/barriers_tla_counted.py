@@ -57,6 +57,7 @@ class CountedBarriersTLA(Checked[State]):
         self.n = n
         self.name = f"Barriers.tla N={n} counted"
         self._known: dict[tuple[int, ...], list[_Move]] = {}
+        self._factorials = [math.factorial(k) for k in range(n + 1)]
         if checks:
             self._invariants = (
                 Invariant("TypeOK", "variables stay in their types", self._type_ok),
@@ -103,9 +104,10 @@ class CountedBarriersTLA(Checked[State]):
 
     def orbit_size(self, state: State) -> int:
         """How many pc vectors have these counts (a multinomial coefficient)."""
-        size = math.factorial(self.n)
+        size = self._factorials[self.n]
         for count in state[PCS:]:
-            size //= math.factorial(count)
+            if count > 1:
+                size //= self._factorials[count]
         return size
 
     def concretisation(self) -> tuple[BarriersTLA, Callable[[State], State]]:
