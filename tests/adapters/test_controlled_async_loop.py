@@ -186,3 +186,27 @@ def test_the_controlled_driver_records_its_decisions_through_the_chooser() -> No
         step = driver.perform(ad.Wait(2))
     assert sorted(step.returned) == [0, 1, 2]
     assert chooser.decisions and all(len(r) > 1 for r, _l, _c in chooser.decisions)
+
+
+def test_a_held_task_stays_held_through_a_newcomers_step_and_advance_releases_it() -> None:
+    """P0 is released and held; P1's next wait() blocks on entry behind it (asyncio.Barrier
+    lets no newcomer in while a round drains); a Cancel of the blocked newcomer lands, and
+    P0 then resumes with its index. The broken EntryCancelCountedBarrier laps P0 instead."""
+    from tests.broken.async_window_style import EntryCancelCountedBarrier
+
+    for cls, p0_returns in (("asyncio", True), (EntryCancelCountedBarrier, False)):
+        with ad.ControlledAsyncioDriver(cls, 2, 2) as driver:
+            driver.perform(ad.Wait(0))
+            driver.hold_next(1)
+            assert driver.perform(ad.Wait(1)).held == {0}
+            newcomer = driver.perform(ad.Wait(1))
+            assert newcomer.held == {0} and newcomer.blocked == {0, 1}, cls
+            cancelled = driver.perform(ad.Cancel(1))
+            assert cancelled.returned[1].kind == "cancelled"  # type: ignore[union-attr]
+            assert (cancelled.returned.get(0) == ad.Returned(0)) is p0_returns, cls
+    with ad.ControlledAsyncioDriver("asyncio", 2, 2) as driver:
+        driver.perform(ad.Wait(0))
+        driver.hold_next(1)
+        driver.perform(ad.Wait(1))
+        released = driver.perform(ad.Advance(0.0))
+        assert released.returned == {0: ad.Returned(0)} and released.held == frozenset()

@@ -7,10 +7,12 @@ the ``chooser`` decides at every turn whose ready callback runs (default: non-pr
 until quiescence. And, as the controlled thread driver does, it can *hold* woken tasks:
 ``hold_next(plan)`` makes the next step leave the tasks it wakes (bit i of ``plan``: the
 one woken i-th) with their wake-up ready but not run, reported in ``Step.held``. A held task
-resumes in a later step only when nobody else can run, so the next operation -- a newcomer's
-``wait()``, ``reset()``, ``abort()``, a ``Cancel`` -- lands while it is released but not
-resumed. The participant of the operation itself is never held, so a ``Cancel`` lands at
-once (the model's cancellation is one event).
+stays held through the following step too, and resumes in the one after only when nobody
+else can run; so the next operations -- a newcomer's ``wait()`` (which may block on entry
+behind the held one), ``reset()``, ``abort()``, a ``Cancel`` of it or of the newcomer -- land
+while it is released but not resumed. The participant of the operation itself is never
+held, so a ``Cancel`` lands at once (the model's cancellation is one event); an ``Advance``
+lets every held task resume.
 
 The loop runs on a worker thread the driver owns, which executes one step at a time; a step
 that does not come back within ``settle + 1`` real seconds (a callback blocking the thread)
@@ -30,7 +32,8 @@ import inspect
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from barrierspec.adapters._asyncio import late_operations, run_async_op
@@ -63,6 +66,16 @@ class _LastRun:
         return self.last
 
 
+@dataclass
+class _Holds:
+    """One step's holding state: its operation's participant (never held), the tasks held
+    before that resume only when nobody else can run, the numbering of wake-ups."""
+
+    mover: int
+    deferred: set[int]
+    woken: Iterator[int] = field(default_factory=lambda: iter(range(64)))
+
+
 class ControlledAsyncioDriver(Driver):
     """Drives an asyncio-style barrier on a controlled loop (see the module docstring)."""
 
@@ -84,6 +97,8 @@ class ControlledAsyncioDriver(Driver):
             target, parties, participants, action=action, default_timeout=default_timeout, **options
         )
         self.chooser: Chooser = chooser or _LastRun()
+        if hasattr(self.chooser, "note"):
+            self.chooser.note = self.ledger.note  # a drawn schedule describes its decisions
         self.action = RecordingAction(self.ledger) if action else None
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._tasks: dict[int, Any] = {}
@@ -91,6 +106,7 @@ class ControlledAsyncioDriver(Driver):
         self._deadlines: dict[int, float] = {}
         self._cancelled: set[int] = set()
         self._held: set[int] = set()  # woken, kept from resuming (until nobody else can run)
+        self._fresh: set[int] = set()  # held in the last step: still held in the next one
         self._decided: set[int] = set()  # woken ones whose hold was decided, not run since
         self._plan = 0  # the hold plan of the next step
         self._loop_stuck = False
@@ -172,7 +188,7 @@ class ControlledAsyncioDriver(Driver):
         control: Outcome | None = None
         if isinstance(op, Advance):
             self.ledger.note(f"advance {op.seconds:g} s")
-            end = self._advance(op.seconds, plan, op)
+            end = self._advance(op.seconds, plan, self._begin_holds(op))
         else:
             if isinstance(op, Cancel):
                 self.ledger.note(f"control cancel p{op.participant}")
@@ -180,7 +196,7 @@ class ControlledAsyncioDriver(Driver):
                 self._cancelled.add(op.participant)
             else:
                 self._launch(op)
-            end = self._turns(plan, op)
+            end = self._turns(plan, self._begin_holds(op))
         hang = self._end_finding(end, op, start) or self._findings(op, start)
         returned, actions, log = self.ledger.drain()
         self._stuck.difference_update(returned)
@@ -214,25 +230,34 @@ class ControlledAsyncioDriver(Driver):
         coro = run_async_op(self.barrier, self.action, self.ledger, p, op, timeout)
         self._tasks[p] = self.loop.create_task(coro, context=context)
 
-    def _turns(self, plan: int, op: Op) -> LoopEnd:
-        """Run to quiescence under the chooser, holding woken tasks as ``plan`` says."""
+    def _begin_holds(self, op: Op) -> _Holds:
+        """The holds of a new step: a task held in the previous step stays held through this
+        one (unless this step's operation is its own, a Cancel, or moves the clock); one held
+        through a whole step resumes only when nobody else can run. So a newcomer can
+        block, a reset or a cancel can land, while a released task has still not resumed;
+        ``Advance(0)`` lets every held task resume."""
         mover = getattr(op, "participant", -1)
-        deferred = set(self._held)
-        self._held.clear()
-        woken = iter(range(64))
+        stay = set() if isinstance(op, Advance) else self._fresh - {mover}
+        holds = _Holds(mover, self._held - stay)
+        self._held, self._fresh = set(stay), set()
+        return holds
+
+    def _turns(self, plan: int, holds: _Holds) -> LoopEnd:
+        """Run to quiescence under the chooser, holding woken tasks as ``plan`` says."""
 
         def eligible(ready: list[int]) -> list[int]:
             for q in ready:
-                if q != mover and q in self._ops and q not in self._decided:
+                if q != holds.mover and q in self._ops and q not in self._decided:
                     self._decided.add(q)
-                    if plan >> next(woken, 63) & 1 and not self._tasks[q].done():
+                    if plan >> next(holds.woken, 63) & 1 and not self._tasks[q].done():
                         self._held.add(q)
+                        self._fresh.add(q)
                         self.ledger.note(f"P{q} is woken but not resumed (held)")
             free = [q for q in ready if q not in self._held]
-            fresh = [q for q in free if q not in deferred]
+            fresh = [q for q in free if q not in holds.deferred]
             if fresh:
                 return fresh  # tasks held before resume only when nobody else can run
-            deferred.clear()
+            holds.deferred.clear()
             return free
 
         def chooser(ready: list[int]) -> int:
@@ -244,17 +269,17 @@ class ControlledAsyncioDriver(Driver):
             chooser, bound=self.settle, max_turns=MAX_TURNS, fire_timers=False, eligible=eligible
         )
 
-    def _advance(self, seconds: float, plan: int, op: Op) -> LoopEnd:
+    def _advance(self, seconds: float, plan: int, holds: _Holds) -> LoopEnd:
         """Move the clock to each timer due within ``seconds`` in turn, running to
         quiescence after each, then to ``now + seconds``."""
         target = self.loop.time() + seconds
         while (when := self.loop.next_timer()) is not None and when <= target:
             self.loop.set_time(when)
-            end = self._turns(plan, op)
+            end = self._turns(plan, holds)
             if end.why != "quiescent":
                 return end
         self.loop.set_time(target)
-        return self._turns(plan, op)
+        return self._turns(plan, holds)
 
     def _end_finding(self, end: LoopEnd, op: Op, start: float) -> Hang | None:
         if end.why == "quiescent":
