@@ -1,0 +1,124 @@
+"""Time to an asyncio verdict: the controlled loop against the FIFO driver and CPython's tests.
+
+For each asyncio target (the stdlib's, the reference AsyncBarrier, the correct
+AsyncDrainingBarrier, and the four window barriers of ``tests/broken/async_window_style``),
+runs the whole default ``check()`` with a fixed seed under the controlled asyncio driver and
+under the observing FIFO one (``BARRIERSPEC_CONTROLLED=0``), each in a fresh process, and
+records the verdict, the wall time, the programs run and the schedules tried. In the same
+run it times CPython's own ``test.test_asyncio.test_locks.BarrierTests`` (unittest, fresh
+process), the ratio's denominator. Usage, from the repository root::
+
+    python benchmarks/asyncio_verdict.py [--seed 0] [--out PATH]
+
+Prints a Markdown table (and writes it to ``--out``). Timings are wall-clock on whatever else
+the machine is doing (``uptime`` is recorded before and after); verdicts and program counts
+are what a seed reproduces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import re
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+TARGETS = [
+    "asyncio",
+    "barrierspec.reference:AsyncBarrier",
+    "tests.broken.correct:AsyncDrainingBarrier",
+    "tests.broken.async_window_style:CancelAfterReleaseWithdrawsBarrier",
+    "tests.broken.async_window_style:EntryCancelCountedBarrier",
+    "tests.broken.async_window_style:ReleaseFlagAsyncBarrier",
+    "tests.broken.async_window_style:ResetForgetsDrainersBarrier",
+]
+_CHILD = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from barrierspec.conformance import CheckSettings, check
+start = time.monotonic()
+result = check({target!r}, settings_=CheckSettings(seed={seed}))
+print(json.dumps({{
+    "seconds": time.monotonic() - start,
+    "driver": result.driver,
+    "failures": [p.name for p in result.failures],
+    "programs": sum(p.programs for p in result.properties),
+    "exercised": [p.exercised for p in result.properties],
+}}))
+"""
+_TIMEOUT = 900.0
+
+
+def _child(target: str, seed: int, controlled: bool) -> dict[str, object]:
+    env = {**os.environ, "BARRIERSPEC_CONTROLLED": "1" if controlled else "0"}
+    code = _CHILD.format(root=str(ROOT), target=target, seed=seed)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=_TIMEOUT
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{target}: {out.stderr[-2000:]}")
+    found: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+def _schedules(exercised: list[str]) -> int:
+    return sum(int(m) for e in exercised for m in re.findall(r"(\d+) schedules", e or ""))
+
+
+def cpython_barrier_tests() -> float:
+    """Wall seconds of CPython's asyncio BarrierTests in a fresh process."""
+    start = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "unittest", "-q", "test.test_asyncio.test_locks.BarrierTests"],
+        check=True,
+        capture_output=True,
+        timeout=_TIMEOUT,
+    )
+    return time.monotonic() - start
+
+
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=pathlib.Path)
+    args = parser.parse_args()
+    before = _uptime()
+    cpython = cpython_barrier_tests()
+    lines = [
+        f"Machine: `nproc` = {os.cpu_count()}, Python {platform.python_version()}; seed "
+        f"{args.seed}; CPython BarrierTests: {cpython:.2f} s. Load before: `{before}`.",
+        "",
+        "| target | driver | verdict | check s | / CPython | programs | schedules |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for target in TARGETS:
+        for controlled in (True, False):
+            row = _child(target, args.seed, controlled)
+            failures = row["failures"]
+            verdict = "fails: " + ", ".join(failures) if failures else "conformant"  # type: ignore[arg-type]
+            seconds = float(row["seconds"])  # type: ignore[arg-type]
+            driver = str(row["driver"]).split(" ", 1)[0]
+            lines.append(
+                f"| `{target.split(':')[-1]}` | {driver} | {verdict} | {seconds:.1f} | "
+                f"{seconds / cpython:.1f}x | {row['programs']} | "
+                f"{_schedules(row['exercised'])} |"  # type: ignore[arg-type]
+            )
+            print(lines[-1], flush=True)
+    lines += ["", f"Load after: `{_uptime()}`."]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
