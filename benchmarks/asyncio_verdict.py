@@ -58,7 +58,12 @@ def _child(target: str, seed: int, controlled: bool) -> dict[str, object]:
     env = {**os.environ, "BARRIERSPEC_CONTROLLED": "1" if controlled else "0"}
     code = _CHILD.format(root=str(ROOT), target=target, seed=seed)
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=_TIMEOUT
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=_TIMEOUT,
     )
     if out.returncode != 0:
         raise RuntimeError(f"{target}: {out.stderr[-2000:]}")
@@ -83,7 +88,8 @@ def cpython_barrier_tests() -> float:
 
 
 def _uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    done = subprocess.run(["uptime"], check=False, capture_output=True, text=True, timeout=10)
+    return done.stdout.strip()
 
 
 def main() -> None:
