@@ -1,9 +1,9 @@
 """Transition labels of the compiled search, built once and shared.
 
 A label is the readable :class:`~barrierspec.spec._state.Transition` (event and outputs) of a
-step. Its outputs concern only the participant that acted, so for ``participants``
-participants there are a few dozen labels per participant: :class:`LabelTable` builds every
-one of them up front, and the compiled successor function picks them from lists instead of
+step. Its outputs concern only the participant that acted, so there are a few dozen labels
+per participant: the compiled successor function builds each one once
+(:class:`~barrierspec.spec._compiled_step.Labels`) and picks them from lists instead of
 building objects. ``str(label)`` renders exactly like the readable model's transition; the
 compact fields (``kind``, ``p``, ``runs``, ``returns``, ``raised``) are what the compiled
 transition invariants read.
@@ -37,7 +37,6 @@ __all__ = [
     "TIMEOUT",
     "WAIT",
     "Label",
-    "LabelTable",
     "Outcome",
 ]
 
@@ -107,37 +106,3 @@ def _arrivals(event: Event, p: int) -> tuple[Label, ...]:
         _label(event, Raised(p, Fault.CANCELLED_BARRIER)),
         _label(event, Raised(p, Fault.BROKEN)),
     )
-
-
-class LabelTable:
-    """Every label a compiled system of ``participants`` and up to ``max_parties`` can use.
-
-    Lists indexed by participant: ``wait[p][timeout][raises][outcome]``,
-    ``enter[p][outcome]``, ``resume_raised[p][fault]``, ``resume_true[p]``,
-    ``resume_index[p][index]``, ``timeout_raised[p][fault]``, ``timeout_false[p]``,
-    ``cancel[p]`` (no output), ``cancel_raised[p][fault]``, and ``abort``, ``reset``, ``die``,
-    ``notice``, ``join`` (no output).
-    """
-
-    def __init__(self, participants: int, max_parties: int) -> None:
-        ps = range(participants)
-        faults = list(Fault)
-        self.wait = [
-            [[_arrivals(Wait(p, t, r), p) for r in (False, True)] for t in (False, True)]
-            for p in ps
-        ]
-        self.enter = [_arrivals(Enter(p), p) for p in ps]
-        self.resume_raised = [[_label(Resume(p), Raised(p, f)) for f in faults] for p in ps]
-        self.resume_true = [_label(Resume(p), Returned(p, True)) for p in ps]
-        self.resume_index = [
-            [_label(Resume(p), Returned(p, i)) for i in range(max_parties)] for p in ps
-        ]
-        self.timeout_raised = [[_label(Timeout(p), Raised(p, f)) for f in faults] for p in ps]
-        self.timeout_false = [_label(Timeout(p), Returned(p, False)) for p in ps]
-        self.cancel = [_label(Cancel(p)) for p in ps]
-        self.cancel_raised = [[_label(Cancel(p), Raised(p, f)) for f in faults] for p in ps]
-        self.abort = [_label(Abort(p)) for p in ps]
-        self.reset = [_label(Reset(p)) for p in ps]
-        self.die = [_label(Die(p)) for p in ps]
-        self.notice = [_label(Notice(p)) for p in ps]
-        self.join = [_label(Join(p)) for p in ps]

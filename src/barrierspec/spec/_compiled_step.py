@@ -1,89 +1,357 @@
-"""The compiled successor function: ``enabled`` and ``step`` fused, over tuple states.
+"""The compiled successor function: the rules, run at build time, as generated Python code.
 
 :func:`make_successors` returns ``successors(state) -> [(label, next_state), ...]`` for one
-profile and one set of bounds: the events of :func:`~barrierspec.spec.enabled`, each followed
-by :func:`~barrierspec.spec.step`, in the same order, on the compiled states of
-:mod:`barrierspec.spec._compiled_codes`. Policies are resolved once into booleans; labels come
-from a prebuilt :class:`~barrierspec.spec._compiled_labels.LabelTable`; the per-participant
-rewrites of a break, a reset and a trip are tables of the readable rules
-(:mod:`barrierspec.spec._compiled_tables`), so they are not restated here.
+profile and one set of bounds, on the tuple states of :mod:`barrierspec.spec._compiled_codes`.
+Nothing here restates a rule. For each pair (local code ``c`` of the actor, round counter
+``r``) met during the search, :func:`_generate` runs the environment rules
+(:func:`~barrierspec.spec._enabled.actor_events`) and the event handlers
+(:mod:`barrierspec.spec._rules`) once per path, in :class:`_Codegen`, the *compiled domain*:
 
-The event handlers below still follow ``_step``'s handlers one for one (each names the one it
-follows); ``tests/spec/test_compiled_equivalence.py`` requires, on every reachable state of
-every profile at small bounds and of a custom profile, that these successors decode to
-exactly the readable model's ``(Transition, State)`` pairs.
+* the actor's local and the round counter are constants (they are the key), so every local
+  the rules build is encoded to its code while generating, and every policy test is gone;
+* the other shared fields (``arrived``, ``broken``, ``parties``, the taken indices, the other
+  participants' codes) are Python expressions over the state tuple; a condition
+  (:class:`~barrierspec.spec._domain.Cond`) becomes an ``if`` on such an expression, and
+  :func:`~barrierspec.spec._domain.forced_runs` runs the rules once per combination of
+  outcomes, so the recorded runs form a decision tree;
+* a rewrite of every participant (``each``) is a :class:`RuleTable` of the rule, indexed by
+  code; the choice of a free index is unrolled over the indices, each guarded by its bit.
 
-The function is split by participant status: ``successors`` computes the facts shared by
-every participant of a state, then calls the handler of each participant's status, then its
-cancel and death events.
+The tree becomes the source of one function ``plan(state, p, draining, deaths_left, add)``,
+compiled with :func:`compile`. Per state, :func:`make_successors` computes the two facts
+shared by every participant (someone is draining; a death is still allowed) and calls each
+participant's plan. The order of the successors is the readable model's: the plan follows
+the rules' own order of events and outcomes.
 """
-
-# Locals are replaced by tuple concatenation, measured faster than unpacking here.
-# ruff: noqa: RUF005
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any
 
+import attrs
+
+from barrierspec.spec import _rules
 from barrierspec.spec._compiled_codes import (
-    BLOCKED,
-    DEAD,
-    FAILING,
-    IDLE,
-    PASSED,
-    WAITING,
     CompiledRangeError,
     CompiledState,
     LocalCodes,
     TakenCodec,
 )
-from barrierspec.spec._compiled_labels import Label, LabelTable, Outcome
-from barrierspec.spec._compiled_tables import LocalTables
-from barrierspec.spec._enabled import Bounds
-from barrierspec.spec._policies import (
-    ActionPolicy,
-    Cancellation,
-    Death,
-    GiveUp,
-    IndexPolicy,
-    Membership,
-    Newcomer,
-    Profile,
-)
-from barrierspec.spec._state import Fault, Member
+from barrierspec.spec._compiled_labels import Label
+from barrierspec.spec._compiled_tables import CodeFacts, RuleTable
+from barrierspec.spec._domain import Cond, Forcing, LocalRule, forced_runs
+from barrierspec.spec._enabled import Bounds, actor_events
+from barrierspec.spec._policies import Profile
+from barrierspec.spec._state import Local, Transition
 
-__all__ = ["Successors", "make_successors"]
+__all__ = ["Labels", "Plan", "Successors", "make_successors"]
 
 Successors = Callable[[CompiledState], list[tuple[Label, CompiledState]]]
-_Post = tuple[CompiledState, int]  # a next state and the Outcome that labels it
 _Add = Callable[[tuple[Label, CompiledState]], None]
-# a status handler: (state, p, code, draining, add)
-_Handler = Callable[[CompiledState, int, int, bool, _Add], None]
-
-_MEMBER, _CANCELLED = int(Member.MEMBER), int(Member.CANCELLED)
-_BROKEN, _TIMEOUT = int(Fault.BROKEN), int(Fault.TIMEOUT)
-_CANCELLED_FAULT, _CANCELLED_BARRIER = int(Fault.CANCELLED), int(Fault.CANCELLED_BARRIER)
-_PLAIN, _RAN, _RAN_RAISED = Outcome.PLAIN, Outcome.RAN, Outcome.RAN_RAISED
+#: The generated events of one participant: ``plan(state, p, draining, deaths_left, add)``.
+Plan = Callable[[CompiledState, int, bool, bool, _Add], None]
 
 
-class _Core(NamedTuple):
-    """The shared moves of ``_step`` on compiled states."""
+class Labels:
+    """Every label used so far, per transition shape: ``table[k][p]`` for participant ``p``.
 
-    prune: Callable[[int, tuple[int, ...]], int]
-    break_all: Callable[[int, int, int, tuple[int, ...]], CompiledState]
-    trip: Callable[[CompiledState, int, bool], _Post]
-    arrive: Callable[[CompiledState, int, int, int], _Post]
-    leave: Callable[[CompiledState, int, int], CompiledState]
-    recheck: Callable[[CompiledState], CompiledState]
+    A shape is the transition of participant 0; its label for participant ``p`` renders as
+    the same transition by ``p``.
+    """
+
+    def __init__(self, participants: int) -> None:
+        self.participants = participants
+        self.tables: list[list[Label]] = []
+        self._index: dict[Transition, int] = {}
+
+    def index(self, shape: Transition) -> int:
+        """The table number of ``shape`` (built on first use)."""
+        k = self._index.get(shape)
+        if k is None:
+            k = len(self.tables)
+            self.tables.append([Label(_as_participant(shape, p)) for p in range(self.participants)])
+            self._index[shape] = k
+        return k
+
+
+def _as_participant(shape: Transition, p: int) -> Transition:
+    event = attrs.evolve(shape.event, p=p)
+    return Transition(event, tuple(attrs.evolve(o, p=p) for o in shape.outputs))
+
+
+@attrs.frozen
+class _Expr:
+    """A state of the compiled domain: Python expressions over the generated function's
+    variables (``arrived``, ``broken``, ``parties``, ``taken``, ``L`` and temporaries)."""
+
+    rnd: int
+    arrived: str = "arrived"
+    broken: str = "broken"
+    parties: str = "parties"
+    taken: str = "taken"
+    locs: str = "L"
+    guard: str | None = None
+    base: str | None = None  # ``locs`` is ``base`` with the actor replaced
+
+    @property
+    def pristine(self) -> bool:
+        """Whether the participants are still those of the state being expanded."""
+        return self.locs == "L"
+
+
+class _Codegen:
+    """The compiled domain for one actor code, recording one run of the rules."""
+
+    def __init__(self, gen: _Generator, code: int, forcing: Forcing) -> None:
+        self.gen = gen
+        self.code = code
+        self.forcing = forcing
+        self.trace: list[tuple[str, str]] = []
+        self._temps = 0
+        self._keeps: dict[tuple[str, bool], str] = {}
+
+    def _temp(self, prefix: str, value: str) -> str:
+        self._temps += 1
+        name = f"{prefix}{self._temps}"
+        self.trace.append(("stmt", f"{name} = {value}"))
+        return name
+
+    def test(self, s: _Expr, cond: Cond) -> bool:
+        expr = self.gen.condition(s, cond)
+        if expr in ("True", "False"):
+            return expr == "True"
+        outcome, new = self.forcing.decide(expr)
+        if new:
+            self.trace.append(("if" if outcome else "else", expr))
+        return outcome
+
+    def each(self, s: _Expr, rule: LocalRule, arg: Hashable) -> _Expr:
+        table = self.gen.const(("rule", rule, arg), lambda: self.gen.rule_table(rule, arg))
+        return attrs.evolve(s, locs=self._temp("L", f"tuple(map({table}, {s.locs}))"), base=None)
+
+    def set_actor(self, s: _Expr, loc: Local) -> _Expr:
+        c = self.gen.codes.encode_local(loc)
+        base = s.base or s.locs  # replacing the actor twice: only the last one counts
+        locs = self._temp("L", f"{base}[:p] + ({c},) + {base}[p + 1 :]")
+        return attrs.evolve(s, locs=locs, base=base)
+
+    def add(self, s: _Expr, *, arrived: int = 0, parties: int = 0) -> _Expr:
+        return attrs.evolve(
+            s, arrived=_shift(s.arrived, arrived), parties=_shift(s.parties, parties)
+        )
+
+    def clear(self, s: _Expr, *, broken: bool) -> _Expr:
+        return attrs.evolve(s, arrived="0", broken=str(broken))
+
+    def advance(self, s: _Expr) -> _Expr:
+        if s.rnd + 1 > self.gen.codes.max_round:
+            message = f"round {s.rnd + 1} is beyond the compiled bound {self.gen.codes.max_round}"
+            self.trace.append(("stmt", f"raise RANGE({message!r})"))
+        return attrs.evolve(s, rnd=s.rnd + 1, arrived="0")
+
+    def filling_round(self, s: _Expr) -> int:
+        return s.rnd
+
+    def open_indices(self, s: _Expr) -> _Expr:
+        present = self.gen.taken.present << (s.rnd * self.gen.taken.width)
+        return attrs.evolve(s, taken=f"({s.taken} | {present})")
+
+    def prune(self, s: _Expr) -> _Expr:
+        if s.taken == "0":
+            return s
+        plain = s.taken == "taken"  # unchanged: the mask is needed only if it is non-zero
+        keep = self._keeps.get((s.locs, plain))
+        if keep is None:
+            value = f"KEEP({s.locs}) if taken else 0" if plain else f"KEEP({s.locs})"
+            keep = self._temp("K", value)
+            self._keeps[s.locs, plain] = keep
+        return attrs.evolve(s, taken=f"({s.taken} & {keep})")
+
+    def pick_index(self, s: _Expr, loc: Local) -> Iterator[tuple[_Expr, int]]:
+        width = self.gen.taken.width
+        base = loc.round * width
+        present = self.gen.taken.present << base
+        t = s.taken
+        for index in range(width - 1):
+            bit = 1 << (base + index)
+            guard = f"{index} < {s.parties} and not {t} & {bit}"
+            picked = f"({t} | {bit} if {t} & {present} else {t})"
+            yield attrs.evolve(s, taken=picked, guard=guard), index
+
+    def emit(self, s: _Expr, shape: Transition) -> None:
+        """Record the successor ``s`` with label ``shape``."""
+        labels = self.gen.const(("labels", shape), lambda: self.gen.label_table(shape))
+        state = f"({s.rnd}, {s.arrived}, {s.broken}, {s.parties}, {s.taken}, {s.locs})"
+        line = f"add(({labels}[p], {state}))"
+        self.trace.append(("stmt", line if s.guard is None else f"if {s.guard}: {line}"))
+
+
+def _settling(s: _Expr) -> str:
+    """``Cond.SETTLING`` over ``s``: the fact computed per state, or the per-code tables."""
+    if s.pristine:
+        return "draining"
+    if s.broken in ("True", "False"):
+        table = "SETTLING_BROKEN" if s.broken == "True" else "SETTLING_OPEN"
+    else:
+        table = f"(SETTLING_BROKEN if {s.broken} else SETTLING_OPEN)"
+    return f"any(map({table}, {s.locs}))"
+
+
+def _shift(expr: str, by: int) -> str:
+    if not by:
+        return expr
+    return f"({expr} {'+' if by > 0 else '-'} {abs(by)})"
+
+
+class _Node:
+    """A node of the decision tree: statements, then possibly one test with two subtrees."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.test: str | None = None
+        self.then: _Node | None = None
+        self.other: _Node | None = None
+
+    def insert(self, trace: list[tuple[str, str]]) -> None:
+        """Merge one run's trace (runs agree on the lines before their first difference)."""
+        node = self
+        i = 0
+        for kind, text in trace:
+            if kind == "stmt":
+                if i < len(node.lines):
+                    assert node.lines[i] == text, (node.lines[i], text)
+                else:
+                    node.lines.append(text)
+                i += 1
+                continue
+            assert node.test in (None, text), (node.test, text)
+            node.test = text
+            if kind == "if":
+                node.then = node.then or _Node()
+                node = node.then
+            else:
+                node.other = node.other or _Node()
+                node = node.other
+            i = 0
+
+    def source(self, indent: str) -> list[str]:
+        """The node as Python source lines."""
+        out = [indent + line for line in self.lines]
+        if self.test is not None:
+            out.append(f"{indent}if {self.test}:")
+            out += (self.then or _Node()).source(indent + "    ") or [indent + "    pass"]
+            if self.other is not None and (body := self.other.source(indent + "    ")):
+                out += [f"{indent}else:", *body]
+        return out
+
+
+class _Generator:
+    """Builds, on demand, the plan of each (actor code, round) of one compiled system."""
+
+    def __init__(
+        self, profile: Profile, bounds: Bounds, codes: LocalCodes, taken: TakenCodec, labels: Labels
+    ) -> None:
+        self.profile = profile
+        self.bounds = bounds
+        self.codes = codes
+        self.taken = taken
+        self.labels = labels
+        self.facts = CodeFacts(codes, taken)
+        self.globals: dict[str, Any] = {
+            "RANGE": CompiledRangeError,
+            "KEEP": self.facts.keep,
+            "SETTLING_OPEN": self.facts.settling_open,
+            "SETTLING_BROKEN": self.facts.settling_broken,
+            "IS_DEAD": self.facts.is_dead,
+        }
+        self._names: dict[Hashable, str] = {}
+        # whether the environment asks about deaths at all (else no state counts them)
+        self.uses_deaths = "deaths_left" in self.source(codes.encode_local(Local()), 0)
+
+    def const(self, key: Hashable, make: Callable[[], object]) -> str:
+        """The global name of the constant ``key`` (made on first use)."""
+        name = self._names.get(key)
+        if name is None:
+            name = f"C{len(self._names)}"
+            self.globals[name] = make()
+            self._names[key] = name
+        return name
+
+    def rule_table(self, rule: LocalRule, arg: Hashable) -> Callable[[int], int]:
+        return RuleTable(self.codes, lambda loc: rule(arg, loc)).__getitem__
+
+    def label_table(self, shape: Transition) -> list[Label]:
+        return self.labels.tables[self.labels.index(shape)]
+
+    def condition(self, s: _Expr, cond: Cond) -> str:
+        """``cond`` as a Python expression over ``s`` ("True"/"False" when known now)."""
+        if cond is Cond.BROKEN:
+            return s.broken
+        if cond is Cond.SETTLING:
+            return _settling(s)
+        if cond is Cond.LAST:
+            return f"{s.arrived} + 1 == {s.parties}"
+        if cond is Cond.FULL:
+            return f"{s.parties} > 0 and {s.arrived} == {s.parties}"
+        if cond is Cond.ROUNDS_LEFT:
+            return str(s.rnd < self.bounds.rounds)
+        if self.bounds.deaths == 0:
+            return "False"
+        if s.pristine:
+            return "deaths_left"
+        return f"sum(map(IS_DEAD, {s.locs})) < {self.bounds.deaths}"
+
+    def source(self, code: int, rnd: int) -> str:
+        """The Python source of the plan of actor code ``code`` in round ``rnd``."""
+        loc = self.codes.local(code)
+        tree = _Node()
+
+        def run(forcing: Forcing) -> None:
+            d = _Codegen(self, code, forcing)
+            s = _Expr(rnd)
+            for event in actor_events(d, self.profile, self.bounds, s, 0, loc):
+                for after, outputs in _rules.successors(d, self.profile, s, event, loc):
+                    d.emit(after, Transition(event, outputs))
+            tree.insert(d.trace)
+
+        forced_runs(run)
+        body = tree.source("    ") or ["    pass"]
+        head = [
+            "def plan(state, p, draining, deaths_left, add):",
+            "    _, arrived, broken, parties, taken, L = state",
+        ]
+        return "\n".join(head + body) + "\n"
+
+    def plan(self, code: int, rnd: int) -> Plan:
+        """The compiled plan of actor code ``code`` in round ``rnd``."""
+        namespace: dict[str, Any] = {}
+        source = self.source(code, rnd)
+        exec(compile(source, f"<plan c={code} r={rnd}>", "exec"), self.globals, namespace)
+        plan: Plan = namespace["plan"]
+        return plan
+
+
+class _Plans(dict[int, Plan]):
+    """``plans[code]``: the plan of one round, generated the first time it is read."""
+
+    def __init__(self, generator: _Generator, rnd: int) -> None:
+        super().__init__()
+        self._generator = generator
+        self._rnd = rnd
+
+    def __missing__(self, code: int) -> Plan:
+        plan = self._generator.plan(code, self._rnd)
+        self[code] = plan
+        return plan
 
 
 def make_successors(
     profile: Profile,
     bounds: Bounds,
     codes: LocalCodes,
-    taken_codec: TakenCodec,
-    labels: LabelTable,
+    taken: TakenCodec,
+    labels: Labels,
     *,
     one_per_local: bool = False,
 ) -> Successors:
@@ -93,25 +361,15 @@ def make_successors(
     its own (on a sorted state: one representative per local state, whose events stand for
     those of every participant in that state up to a permutation; the counting search).
     """
-    tables = LocalTables(profile, codes, taken_codec)
-    core = _make_core(profile, codes, taken_codec, tables)
-    handlers: list[_Handler] = [_ignore] * 6
-    handlers[IDLE] = _make_idle(profile, bounds, tables, core, labels)
-    handlers[PASSED] = _make_passed(profile, codes, taken_codec, tables, labels)
-    handlers[WAITING] = _make_waiting(profile, codes, core, labels)
-    handlers[FAILING] = _make_failing(codes, core, labels)
-    handlers[BLOCKED] = _make_blocked(profile, codes, core, labels)
-    handlers[DEAD] = _make_dead(tables, core, labels)
-    cancel = _make_cancel(profile, codes, tables, core, labels)
-    die = _make_die(profile, codes, tables, core, labels)
-    cancellable = tables.cancellable if bounds.cancels else [False] * codes.size
-    max_deaths = bounds.deaths if profile.policies.death is not Death.NONE else 0
-    status = codes.status
+    generator = _Generator(profile, bounds, codes, taken, labels)
+    by_round = [_Plans(generator, r) for r in range(codes.max_round + 1)]
+    facts = generator.facts
     settling_open, settling_broken, is_dead = (
-        tables.settling_open,
-        tables.settling_broken,
-        tables.is_dead,
+        facts.settling_open,
+        facts.settling_broken,
+        facts.is_dead,
     )
+    max_deaths = bounds.deaths if generator.uses_deaths else 0
 
     def successors(state: CompiledState) -> list[tuple[Label, CompiledState]]:
         locs = state[5]
@@ -119,348 +377,16 @@ def make_successors(
         add = out.append
         draining = any(map(settling_broken if state[2] else settling_open, locs))
         deaths_left = max_deaths > 0 and max_deaths > sum(map(is_dead, locs))
-        previous = -1
+        plans = by_round[state[0]]
+        if one_per_local:
+            previous = -1
+            for p, c in enumerate(locs):
+                if c != previous:
+                    plans[c](state, p, draining, deaths_left, add)
+                    previous = c
+            return out
         for p, c in enumerate(locs):
-            if c == previous:
-                continue
-            previous = c if one_per_local else -1
-            s = status[c]
-            handlers[s](state, p, c, draining, add)
-            if cancellable[c]:
-                cancel(state, p, c, s, add)
-            if deaths_left and s != DEAD:
-                die(state, p, c, s, add)
+            plans[c](state, p, draining, deaths_left, add)
         return out
 
     return successors
-
-
-def _ignore(state: CompiledState, p: int, c: int, draining: bool, add: _Add) -> None:
-    """A status without events of its own."""
-
-
-def _make_core(
-    profile: Profile, codes: LocalCodes, taken_codec: TakenCodec, tables: LocalTables
-) -> _Core:
-    pol = profile.policies
-    has_action = pol.action is ActionPolicy.LAST_ARRIVAL
-    distinct = pol.index is IndexPolicy.DISTINCT
-    status, member, idle = codes.status, codes.member, codes.idle
-    max_round = codes.max_round
-    passed_code, waiting_code = tables.passed, tables.waiting
-    broken_local, released, slot_of_passed = tables.broken, tables.released, tables.slot_of_passed
-    width, present = taken_codec.width, taken_codec.present
-
-    def prune(taken: int, locs: tuple[int, ...]) -> int:  # _step._prune
-        if not taken:
-            return 0
-        keep = 0
-        for c in locs:
-            keep |= slot_of_passed[c]
-        return taken & keep
-
-    def break_all(rnd: int, parties: int, taken: int, locs: tuple[int, ...]) -> CompiledState:
-        new = tuple(map(broken_local, locs))  # _step._break
-        return (rnd, 0, True, parties, prune(taken, new), new)
-
-    def trip(state: CompiledState, last: int, raise_: bool) -> _Post:  # _step._trip
-        rnd, _, broken, parties, taken, locs = state
-        outcome = _PLAIN
-        if has_action and last >= 0:
-            if raise_:
-                failed = locs[:last] + (idle[locs[last]],) + locs[last + 1 :]
-                return break_all(rnd, parties, taken, failed), _RAN_RAISED
-            outcome = _RAN
-        if rnd >= max_round:
-            raise CompiledRangeError(f"round {rnd + 1} is beyond the compiled bound {max_round}")
-        new = list(map(released(rnd), locs))
-        if last >= 0:
-            new[last] = passed_code[rnd][member[locs[last]]]
-        if distinct:
-            taken |= present << (rnd * width)
-        locs = tuple(new)
-        return (rnd + 1, 0, broken, parties, prune(taken, locs), locs), outcome
-
-    def arrive(state: CompiledState, p: int, t: int, x: int) -> _Post:  # _step._arrive
-        rnd, arrived, broken, parties, taken, locs = state
-        if arrived + 1 == parties:
-            return trip(state, p, bool(x))
-        w = waiting_code[rnd][t * 2 + x][member[locs[p]]]
-        return (rnd, arrived + 1, broken, parties, taken, locs[:p] + (w,) + locs[p + 1 :]), _PLAIN
-
-    def leave(state: CompiledState, p: int, new: int) -> CompiledState:  # _step._leave
-        rnd, arrived, broken, parties, taken, locs = state
-        if status[locs[p]] == WAITING:
-            arrived -= 1
-        return (rnd, arrived, broken, parties - 1, taken, locs[:p] + (new,) + locs[p + 1 :])
-
-    def recheck(state: CompiledState) -> CompiledState:  # _step._recheck
-        parties = state[3]
-        if parties > 0 and state[1] == parties:
-            return trip(state, -1, False)[0]
-        return state
-
-    return _Core(prune, break_all, trip, arrive, leave, recheck)
-
-
-def _make_idle(
-    profile: Profile, bounds: Bounds, tables: LocalTables, core: _Core, labels: LabelTable
-) -> _Handler:
-    """The events of an idle participant: Wait (``_step._on_wait``), Abort, Reset, Join."""
-    pol = profile.policies
-    dynamic = pol.membership is Membership.DYNAMIC
-    can_abort = bounds.abort_reset and profile.has_abort
-    can_reset = bounds.abort_reset and profile.has_reset
-    can_join = dynamic and bounds.joins
-    rounds = bounds.rounds
-    member, reset_local, idle_member = tables.codes.member, tables.reset, tables.idle_member
-    prune, break_all = core.prune, core.break_all
-    waits = _make_waits(profile, bounds, tables, core, labels)
-    abort_labels, reset_labels, join_labels = labels.abort, labels.reset, labels.join
-
-    def on_idle(state: CompiledState, p: int, c: int, draining: bool, add: _Add) -> None:
-        rnd, arrived, broken, parties, taken, locs = state
-        m = member[c]
-        if rnd < rounds and (m or not dynamic):
-            waits(state, p, m, draining, add)
-        if can_abort:
-            add((abort_labels[p], break_all(rnd, parties, taken, locs)))
-        if can_reset:
-            new = tuple(map(reset_local, locs))
-            add((reset_labels[p], (rnd, 0, False, parties, prune(taken, new), new)))
-        if can_join and m != _MEMBER:
-            new = locs[:p] + (idle_member,) + locs[p + 1 :]
-            add((join_labels[p], (rnd, arrived, broken, parties + 1, taken, new)))
-
-    return on_idle
-
-
-def _make_waits(
-    profile: Profile, bounds: Bounds, tables: LocalTables, core: _Core, labels: LabelTable
-) -> Callable[[CompiledState, int, int, bool, _Add], None]:
-    pol = profile.policies
-    dynamic = pol.membership is Membership.DYNAMIC
-    newcomers_block = pol.newcomer is not Newcomer.JOIN_NEXT
-    newcomers_only_block = pol.newcomer is Newcomer.BLOCK
-    wait_timeouts = (False, True) if bounds.timeouts else (False,)
-    failing_actions = bounds.action_failures and pol.action is ActionPolicy.LAST_ARRIVAL
-    plain_raises: tuple[bool, ...] = (False,)
-    both_raises: tuple[bool, ...] = (False, True)
-    blocked_code, waiting_code, trip = tables.blocked, tables.waiting, core.trip
-    wait_labels = labels.wait
-
-    def waits(
-        state: CompiledState,
-        p: int,
-        m: int,
-        draining: bool,
-        add: _Add,
-    ) -> None:
-        """The Wait events of idle participant ``p`` (member ``m``): _step._on_wait."""
-        rnd, arrived, broken, parties, taken, locs = state
-        trips = arrived + 1 == parties
-        if trips and failing_actions and not broken and not (draining and newcomers_only_block):
-            wait_raises = both_raises
-        else:
-            wait_raises = plain_raises
-        labels_p = wait_labels[p]
-        if (dynamic and m == _CANCELLED) or broken:
-            outcome = Outcome.CANCELLED_BARRIER if dynamic and m == _CANCELLED else Outcome.BROKEN
-            for t in wait_timeouts:
-                for x in wait_raises:
-                    add((labels_p[t][x][outcome], state))
-            return
-        before, after = locs[:p], locs[p + 1 :]
-        block = draining and newcomers_block
-        waiting_now = waiting_code[rnd]
-        for t in wait_timeouts:
-            for x in wait_raises:
-                labs = labels_p[t][x]
-                if block:
-                    new = before + (blocked_code[t * 2 + x][m],) + after
-                    add((labs[_PLAIN], (rnd, arrived, broken, parties, taken, new)))
-                    if newcomers_only_block:
-                        continue
-                if trips:
-                    post, outcome = trip(state, p, x)
-                    add((labs[outcome], post))
-                else:
-                    new = before + (waiting_now[t * 2 + x][m],) + after
-                    add((labs[_PLAIN], (rnd, arrived + 1, broken, parties, taken, new)))
-
-    return waits
-
-
-def _make_passed(
-    profile: Profile,
-    codes: LocalCodes,
-    taken_codec: TakenCodec,
-    tables: LocalTables,
-    labels: LabelTable,
-) -> _Handler:
-    """Resume of a released participant: ``_step._on_resume``."""
-    distinct = profile.policies.index is IndexPolicy.DISTINCT
-    idle, doomed, local_round = codes.idle, codes.doomed, codes.round
-    slot_of_passed = tables.slot_of_passed
-    width, present = taken_codec.width, taken_codec.present
-    resume_raised, resume_true, resume_index = (
-        labels.resume_raised,
-        labels.resume_true,
-        labels.resume_index,
-    )
-
-    def on_passed(state: CompiledState, p: int, c: int, draining: bool, add: _Add) -> None:
-        rnd, arrived, broken, parties, taken, locs = state
-        new = locs[:p] + (idle[c],) + locs[p + 1 :]
-        keep = 0
-        if taken:
-            for other in new:
-                keep |= slot_of_passed[other]
-        if doomed[c]:
-            add((resume_raised[p][_BROKEN], (rnd, arrived, broken, parties, taken & keep, new)))
-        if not distinct:
-            add((resume_true[p], (rnd, arrived, broken, parties, taken & keep, new)))
-            return
-        shift = local_round[c] * width
-        used = taken >> shift
-        has_entry = used & present
-        indices = resume_index[p]
-        for index in range(parties):
-            if has_entry and used >> index & 1:
-                continue
-            picked = taken | (1 << (shift + index)) if has_entry else taken
-            add((indices[index], (rnd, arrived, broken, parties, picked & keep, new)))
-
-    return on_passed
-
-
-def _make_waiting(profile: Profile, codes: LocalCodes, core: _Core, labels: LabelTable) -> _Handler:
-    """The timeout of a counted waiter: ``_step._on_timeout``."""
-    give_up = profile.policies.give_up
-    idle, timed, idle_cancelled = codes.idle, codes.timed, codes.code(IDLE, member=_CANCELLED)
-    break_all, leave, recheck = core.break_all, core.leave, core.recheck
-    timeout_raised, timeout_false = labels.timeout_raised, labels.timeout_false
-
-    def on_waiting(state: CompiledState, p: int, c: int, draining: bool, add: _Add) -> None:
-        if not timed[c]:
-            return
-        rnd, arrived, broken, parties, taken, locs = state
-        if give_up is GiveUp.BREAK_ALL:
-            new = locs[:p] + (idle[c],) + locs[p + 1 :]
-            add((timeout_raised[p][_BROKEN], break_all(rnd, parties, taken, new)))
-        elif give_up is GiveUp.WITHDRAW:
-            new = locs[:p] + (idle[c],) + locs[p + 1 :]
-            add((timeout_raised[p][_TIMEOUT], (rnd, arrived - 1, broken, parties, taken, new)))
-        else:
-            add((timeout_false[p], recheck(leave(state, p, idle_cancelled))))
-
-    return on_waiting
-
-
-def _make_failing(codes: LocalCodes, core: _Core, labels: LabelTable) -> _Handler:
-    """Resume of a woken participant that raises: ``_step._on_resume``."""
-    idle, fault, prune, resume_raised = codes.idle, codes.fault, core.prune, labels.resume_raised
-
-    def on_failing(state: CompiledState, p: int, c: int, draining: bool, add: _Add) -> None:
-        rnd, arrived, broken, parties, taken, locs = state
-        new = locs[:p] + (idle[c],) + locs[p + 1 :]
-        add((resume_raised[p][fault[c]], (rnd, arrived, broken, parties, prune(taken, new), new)))
-
-    return on_failing
-
-
-def _make_blocked(profile: Profile, codes: LocalCodes, core: _Core, labels: LabelTable) -> _Handler:
-    """A blocked newcomer enters (``_step._on_enter``) or times out (``_step._on_timeout``)."""
-    timeouts_while_blocked = profile.policies.give_up is not GiveUp.BREAK_ALL
-    idle, timed, raises, arrive = codes.idle, codes.timed, codes.raises, core.arrive
-    enter_labels, timeout_raised = labels.enter, labels.timeout_raised
-
-    def on_blocked(state: CompiledState, p: int, c: int, draining: bool, add: _Add) -> None:
-        if not draining and not state[2]:
-            post, outcome = arrive(state, p, timed[c], raises[c])
-            add((enter_labels[p][outcome], post))
-        if timed[c] and timeouts_while_blocked:
-            rnd, arrived, broken, parties, taken, locs = state
-            new = locs[:p] + (idle[c],) + locs[p + 1 :]
-            add((timeout_raised[p][_TIMEOUT], (rnd, arrived, broken, parties, taken, new)))
-
-    return on_blocked
-
-
-def _make_dead(tables: LocalTables, core: _Core, labels: LabelTable) -> _Handler:
-    """The barrier may notice a dead arrival: ``_step._on_notice``."""
-    dead_arrival, dead0, break_all = tables.dead_arrival, tables.dead, core.break_all
-    notice_labels = labels.notice
-
-    def on_dead(state: CompiledState, p: int, c: int, draining: bool, add: _Add) -> None:
-        if dead_arrival[c]:
-            rnd, arrived, broken, parties, taken, locs = state
-            new = locs[:p] + (dead0,) + locs[p + 1 :]
-            add((notice_labels[p], (rnd, arrived - 1, broken, parties, taken, new)))
-            add((notice_labels[p], break_all(rnd, parties, taken, new)))
-
-    return on_dead
-
-
-def _make_cancel(
-    profile: Profile, codes: LocalCodes, tables: LocalTables, core: _Core, labels: LabelTable
-) -> Callable[[CompiledState, int, int, int, _Add], None]:
-    member_cancel = profile.policies.cancellation is Cancellation.CANCEL_MEMBER
-    member, idle, cancelled = codes.member, codes.idle, codes.cancelled
-    failing_code, idle_cancelled = tables.failing, tables.idle_cancelled
-    failing_member_cancelled = failing_code[_CANCELLED_BARRIER][_CANCELLED]
-    prune, leave, recheck = core.prune, core.leave, core.recheck
-    cancel_labels, cancel_raised = labels.cancel, labels.cancel_raised
-
-    def cancel_member(state: CompiledState, p: int, c: int, s: int, add: _Add) -> None:
-        if member[c] == _CANCELLED:
-            add((cancel_labels[p], state))
-        elif s == WAITING:
-            post = recheck(leave(state, p, idle_cancelled))
-            add((cancel_raised[p][_CANCELLED_BARRIER], post))
-        else:
-            add((cancel_labels[p], recheck(leave(state, p, cancelled[c]))))
-            if s == PASSED:
-                left = leave(state, p, failing_member_cancelled)
-                pruned = (*left[:4], prune(left[4], left[5]), left[5])
-                add((cancel_labels[p], recheck(pruned)))
-
-    def cancel_wait(state: CompiledState, p: int, c: int, s: int, add: _Add) -> None:
-        rnd, arrived, broken, parties, taken, locs = state  # _step._on_cancel
-        new = locs[:p] + (idle[c],) + locs[p + 1 :]
-        if s == WAITING:
-            post = (rnd, arrived - 1, broken, parties, taken, new)
-            add((cancel_raised[p][_CANCELLED_FAULT], post))
-        elif s == BLOCKED:
-            post = (rnd, arrived, broken, parties, taken, new)
-            add((cancel_raised[p][_CANCELLED_FAULT], post))
-        else:
-            new = locs[:p] + (failing_code[_CANCELLED_FAULT][member[c]],) + locs[p + 1 :]
-            add((cancel_labels[p], (rnd, arrived, broken, parties, prune(taken, new), new)))
-
-    return cancel_member if member_cancel else cancel_wait
-
-
-def _make_die(
-    profile: Profile, codes: LocalCodes, tables: LocalTables, core: _Core, labels: LabelTable
-) -> Callable[[CompiledState, int, int, int, _Add], None]:
-    withdraw = profile.policies.death is Death.WITHDRAW
-    member, local_round = codes.member, codes.round
-    dead0, stands_code = tables.dead, tables.stands
-    prune, leave, recheck = core.prune, core.leave, core.recheck
-    die_labels = labels.die
-
-    def die(state: CompiledState, p: int, c: int, s: int, add: _Add) -> None:
-        rnd, arrived, broken, parties, taken, locs = state  # _step._on_die
-        if withdraw and member[c] == _MEMBER:
-            left = leave(state, p, dead0)
-            pruned = (*left[:4], prune(left[4], left[5]), left[5])
-            add((die_labels[p], recheck(pruned)))
-        elif withdraw or s != WAITING:
-            new = locs[:p] + (dead0,) + locs[p + 1 :]
-            add((die_labels[p], (rnd, arrived, broken, parties, prune(taken, new), new)))
-        else:
-            new = locs[:p] + (stands_code[local_round[c]],) + locs[p + 1 :]
-            add((die_labels[p], (rnd, arrived, broken, parties, taken, new)))
-
-    return die

@@ -4,10 +4,10 @@
 :class:`~barrierspec.spec._barrier_system.BarrierSystem` -- same states (up to encoding),
 same transitions and labels, same named invariants, same canonical forms and orbit sizes --
 with the per-state work done on plain tuples (:mod:`barrierspec.spec._compiled_codes`) by a
-hand-written successor function (:mod:`barrierspec.spec._compiled_step`) instead of attrs
-objects. The readable model remains the source of truth: ``decode`` and ``encode`` translate
-between the two, and the tests require the compiled successors to decode to exactly the
-readable ones on every reachable state at small bounds.
+successor function generated from the rules (:mod:`barrierspec.spec._compiled_step`) instead
+of attrs objects. ``decode`` and ``encode`` translate between the two, and the tests require
+the compiled successors to decode to exactly the readable ones on every reachable state at
+small bounds (a regression test of the two interpretations of one text).
 
 Labels are :class:`~barrierspec.spec._compiled_labels.Label` objects that render as the
 readable ``Transition``; ``describe`` decodes, so traces and reports read the same with
@@ -34,8 +34,7 @@ from barrierspec.spec._compiled_invariants import (
     compiled_state_invariants,
     compiled_transition_invariants,
 )
-from barrierspec.spec._compiled_labels import LabelTable
-from barrierspec.spec._compiled_step import Successors, make_successors
+from barrierspec.spec._compiled_step import Labels, Successors, make_successors
 from barrierspec.spec._enabled import Bounds
 from barrierspec.spec._policies import Profile
 from barrierspec.spec._state import State
@@ -77,7 +76,7 @@ class CompiledBarrierSystem:
         self.codes = LocalCodes(max_round)
         width = max(parties, participants) + 1  # indices 0..parties-1 plus the presence bit
         self.taken = TakenCodec(width, max_round)
-        self.labels = LabelTable(participants, width - 1)
+        self.labels = Labels(participants)
         self.successors = make_successors(profile, self.bounds, self.codes, self.taken, self.labels)
         self._initial = self.encode(initial)
         self._state_invs: list[Invariant[CompiledState]] = []

@@ -1,37 +1,27 @@
-"""Per-local tables of the compiled successor function, built from the readable rules.
+"""Per-local tables of the compiled successor function, computed by the readable rules.
 
 The per-participant rewrites of the model (the local after a break, after a reset, after a
-trip in round ``r``) are the functions :func:`~barrierspec.spec._step.broken_local`,
-:func:`~barrierspec.spec._step.reset_local` and :func:`~barrierspec.spec._step.released_local`.
-:class:`RuleTable` tabulates one of them over local codes: decode the code, apply the rule,
-encode the result, once per code and on demand (a dict with ``__missing__``, so a lookup of a
-code seen before is a C-level dict hit). Changing a rule in ``_step`` therefore changes the
-compiled search with it; nothing here restates the rule.
+trip in round ``r``) are the functions ``broken_local``, ``reset_local`` and
+``released_local`` of :mod:`barrierspec.spec._rules`. :class:`RuleTable` tabulates one of
+them over local codes: decode the code, apply the rule, encode the result, once per code and
+on demand (a dict with ``__missing__``, so a lookup of a code seen before is a C-level dict
+hit). Nothing here restates a rule.
 
-:class:`LocalTables` gathers the tables and the per-code facts the successor function reads.
+:class:`CodeFacts` holds what the compiled domain needs per code to answer the conditions
+that range over every participant (``Cond.SETTLING``, ``Cond.DEATHS_LEFT``) and to prune the
+taken indices: each is computed by the concrete domain on a state of that one participant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from barrierspec.spec import _rules as rules
-from barrierspec.spec._compiled_codes import (
-    BLOCKED,
-    DEAD,
-    FAILING,
-    IDLE,
-    PASSED,
-    WAITING,
-    LocalCodes,
-    TakenCodec,
-)
-from barrierspec.spec._policies import Cancellation, Membership, Profile
-from barrierspec.spec._state import Local, Member
+from barrierspec.spec._compiled_codes import LocalCodes, TakenCodec
+from barrierspec.spec._domain import Cond
+from barrierspec.spec._state import Local, State
+from barrierspec.spec._step import Concrete
 
-__all__ = ["LocalTables", "RuleTable"]
-
-_MEMBER = int(Member.MEMBER)
+__all__ = ["CodeFacts", "RuleTable"]
 
 
 class RuleTable(dict[int, int]):
@@ -48,67 +38,38 @@ class RuleTable(dict[int, int]):
         return result
 
 
-class LocalTables:
-    """Everything per local code that the compiled successor function looks up.
+class CodeFacts:
+    """Per-code facts, each the concrete domain's answer for a state of one participant.
 
-    ``broken``, ``reset`` and ``released(r)`` are :class:`RuleTable` s of the readable rules;
-    the others are the locals that the handlers of ``_step`` build (a waiter, a blocked
-    newcomer, a failing party, a dead arrival) and facts read from the codes.
+    ``settling_open[c]`` / ``settling_broken[c]``: the participant alone makes the barrier
+    settle (``Cond.SETTLING``) when it is not / is broken; ``is_dead[c]``: 1 if it counts
+    against the bound on deaths (``Cond.DEATHS_LEFT``); ``keep(locs)``: the bits of the taken
+    indices that :meth:`Concrete.prune` keeps for these participants.
     """
 
-    def __init__(self, profile: Profile, codes: LocalCodes, taken: TakenCodec) -> None:
-        pol = profile.policies
-        # looked up when the system is built, so a variant of a rule in _step is followed
-        broken, reset, self._released_rule = (
-            rules.broken_local,
-            rules.reset_local,
-            rules.released_local,
-        )
-        self.broken = RuleTable(codes, lambda loc: broken(pol, loc)).__getitem__
-        self.reset = RuleTable(codes, lambda loc: reset(pol, loc)).__getitem__
-        self.codes = codes
-        self._released: dict[int, Callable[[int], int]] = {}
-        rounds = range(codes.max_round + 1)
-        flags = [(t, x) for t in (0, 1) for x in (0, 1)]  # (timed, raises), index t * 2 + x
-        self.passed = [[codes.code(PASSED, r, member=m) for m in range(3)] for r in rounds]
-        self.waiting = [
-            [
-                [codes.code(WAITING, r, timed=t, raises=x, member=m) for m in range(3)]
-                for t, x in flags
-            ]
-            for r in rounds
-        ]
-        self.blocked = [
-            [codes.code(BLOCKED, timed=t, raises=x, member=m) for m in range(3)] for t, x in flags
-        ]
-        self.failing = [
-            [codes.code(FAILING, fault=f, member=m) for m in range(3)] for f in range(6)
-        ]
-        self.stands = [codes.code(DEAD, r, arrived=True) for r in rounds]
-        self.dead = codes.code(DEAD)
-        self.idle_member = codes.code(IDLE, member=_MEMBER)
-        self.idle_cancelled = codes.code(IDLE, member=int(Member.CANCELLED))
-        status = codes.status
-        self.settling_open = [s in (PASSED, FAILING) for s in status].__getitem__
-        self.settling_broken = [s == PASSED for s in status].__getitem__
-        self.is_dead = [int(s == DEAD) for s in status].__getitem__
-        self.dead_arrival = [s == DEAD and a for s, a in zip(status, codes.arrived, strict=True)]
-        self.slot_of_passed = [
-            taken.slot_mask(codes.round[c]) if status[c] == PASSED else 0 for c in range(codes.size)
-        ]
-        dynamic = pol.membership is Membership.DYNAMIC
-        can_cancel = pol.cancellation is not Cancellation.NONE
-        self.cancellable = [
-            can_cancel
-            and ((dynamic and m == _MEMBER) or (not dynamic and s in (WAITING, BLOCKED, PASSED)))
-            for s, m in zip(status, codes.member, strict=True)
-        ]
+    def __init__(self, codes: LocalCodes, taken: TakenCodec) -> None:
+        concrete = Concrete(0, deaths=1)
+        alone = [State(locals=(codes.local(c),), parties=1) for c in range(codes.size)]
+        self.settling_open = [concrete.test(s, Cond.SETTLING) for s in alone].__getitem__
+        self.settling_broken = [
+            concrete.test(State(locals=s.locals, parties=1, broken=True), Cond.SETTLING)
+            for s in alone
+        ].__getitem__
+        self.is_dead = [int(not concrete.test(s, Cond.DEATHS_LEFT)) for s in alone].__getitem__
+        every_round = tuple((r, frozenset[int]()) for r in range(codes.max_round + 1))
+        masks = []
+        for s in alone:
+            kept = concrete.prune(State(locals=s.locals, parties=1, taken=every_round)).taken
+            mask = 0
+            for r, _ in kept:
+                mask |= taken.slot_mask(r)
+            masks.append(mask)
+        self.masks = masks
 
-    def released(self, r: int) -> Callable[[int], int]:
-        """The table of :func:`~barrierspec.spec._step.released_local` for round ``r``."""
-        table = self._released.get(r)
-        if table is None:
-            rule = self._released_rule
-            table = RuleTable(self.codes, lambda loc: rule(r, loc)).__getitem__
-            self._released[r] = table
-        return table
+    def keep(self, locs: tuple[int, ...]) -> int:
+        """The taken bits that survive a prune with participants ``locs``."""
+        masks = self.masks
+        keep = 0
+        for c in locs:
+            keep |= masks[c]
+        return keep
