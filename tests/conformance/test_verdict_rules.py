@@ -45,6 +45,8 @@ def test_failures_with_the_same_violation_are_one_defect_listing_its_properties(
     assert text.count("  1. P0 wait()") == 2 and "  3. P2 wait()" not in text  # the shortest
     assert "NOT conformant (2 defects)" in text
     assert result.exit_code == 1
+    selected = CheckResult("t", "threading", 1, props, 1.0, selected=4)
+    assert "NOT conformant on 3 of 4 properties (2 defects)" in selected.format()
 
 
 def test_a_lost_wake_up_is_one_defect_stated_in_words() -> None:
@@ -55,6 +57,18 @@ def test_a_lost_wake_up_is_one_defect_stated_in_words() -> None:
     assert "P1 is still blocked after its round was released" in text
     assert "not allowed by the model" not in text and "who is blocked differs" not in text
     assert result.exit_code == 1
+
+
+def test_the_generated_tests_run_where_a_lost_wake_up_shows() -> None:
+    # at 2 parties the generated tests passed this barrier with "120/120 transitions (100%)"
+    cfg = CheckSettings(seed=1, only=("model-generated tests",), generated_tests=60)
+    result = check(LostWakeupBarrier, settings_=cfg)
+    (generated,) = result.properties
+    assert generated.status == "fail", result.format()
+    assert generated.counterexample is not None and generated.counterexample.parties >= 3
+    assert "is still blocked after its round was released" in generated.note
+    assert result.coverage is not None and result.coverage[0] < result.coverage[1]
+    assert "NOT conformant on 1 of 1 properties" in result.format()
 
 
 def test_a_search_that_never_ran_its_key_operations_is_inconclusive() -> None:

@@ -1,6 +1,7 @@
 """Model-generated tests: operation sequences that cover every transition of a profile.
 
-At small bounds (2 parties, 3 participants, 2 rounds) the model's *operation graph* is built:
+At small bounds (3 parties, 4 participants, 3 rounds: the scope where lost wake-ups and
+lapped rounds show) the model's *operation graph* is built:
 its nodes are quiescent model states, its edges ``(state, operation)`` lead to the quiescent
 states the operation can end in. For every edge, the shortest operation sequence that
 reaches its source and then takes it is a test; sequences that are prefixes of others are
@@ -10,9 +11,13 @@ how many of the graph's edges were exercised (transition coverage).
 
 from __future__ import annotations
 
+import random
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
 
 from barrierspec import adapters as ad
 from barrierspec.conformance._deviations import known_deviation
@@ -35,11 +40,11 @@ from barrierspec.spec import (
     initial_state,
 )
 
-__all__ = ["operation_graph", "run_generated"]
+__all__ = ["Limits", "operation_graph", "run_generated"]
 
 _NAME = "model-generated tests"
 _RULE = "every transition of the profile's operation graph, replayed on the real barrier"
-PARTIES, PARTICIPANTS, ROUNDS = 2, 3, 2
+PARTIES, PARTICIPANTS, ROUNDS = 3, 4, 3
 Edge = tuple[State, Event | None]  # None: advance the virtual clock
 
 
@@ -125,6 +130,27 @@ def _tests(
     return [list(t) for t in reversed(kept)]
 
 
+@attrs.frozen
+class Limits:
+    """How much of the generated tests to replay: a time, a count drawn with a seed."""
+
+    seconds: float = 10.0
+    tests: int | None = None  # None: every test
+    seed: int | None = None
+
+
+def _chosen(tests: list[list[Event | None]], cap: int | None, seed: int | None) -> list[int]:
+    """Indices of the tests to replay: all, or ``cap`` of them drawn with ``seed``.
+
+    Every kept test ends in a transition no other test ends in, so a cap always costs coverage;
+    a seeded sample spreads it over the whole graph (the first ``cap`` would keep only the
+    shortest tests), and the same seed draws the same tests on any machine.
+    """
+    if cap is None or cap >= len(tests):
+        return list(range(len(tests)))
+    return sorted(random.Random(seed).sample(range(len(tests)), cap))
+
+
 def run_generated(
     target: ad.Target,
     profile: Profile,
@@ -132,15 +158,17 @@ def run_generated(
     timing: Timing,
     real_clock: bool,
     settle: float,
-    budget: float = 10.0,
-    max_tests: int | None = None,
+    limits: Limits = Limits(),
+    emit: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[PropertyResult, tuple[int, int]]:
     """Replay the generated tests; return the verdict and (edges exercised, edges).
 
-    The replay stops after ``budget`` seconds or after the first ``max_tests`` tests (in their
-    stable order), whichever comes first; a seeded run passes an infinite budget and a count, so
-    it replays the same tests on any machine.
+    The replay stops after ``limits.seconds`` or after ``limits.tests`` tests (drawn with
+    ``limits.seed``, replayed in their stable order), whichever comes first; a seeded run
+    passes an infinite time and a count, so it replays the same tests on any machine. ``emit``
+    receives a ``program`` event per test (the supervisor's sign of progress).
     """
+    budget, max_tests, seed = limits.seconds, limits.tests, limits.seed
     caps = target.capabilities
     model = Oracle(profile, PARTIES, PARTICIPANTS, caps, real_clock)
     paths, edges = operation_graph(model, caps, target.kind)
@@ -149,10 +177,13 @@ def run_generated(
     open_driver = opener(target, action=caps.has_action, settle=settle)
     started = time.monotonic()
     ran = 0
-    for test in tests if max_tests is None else tests[:max_tests]:
+    for index in _chosen(tests, max_tests, seed):
         if time.monotonic() - started > budget:
             break
+        test = tests[index]
         ran += 1
+        if emit is not None:
+            emit({"event": "program", "property": _NAME, "program": f"generated test {index}"})
         oracle = Oracle(profile, PARTIES, PARTICIPANTS, caps, real_clock)
         driver = open_driver(PARTIES, PARTICIPANTS)
         steps: list[ad.Step] = []

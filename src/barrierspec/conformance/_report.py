@@ -98,14 +98,12 @@ class CheckResult:
 
     def verdict(self) -> str:
         """``conformant`` / ``NOT conformant (...)`` / ``INCONCLUSIVE (...)``."""
-        judged = [p for p in self.properties if p.status != "n/a"]
-        held = sum(p.status in ("pass", "warn") for p in judged)
-        scope = f" on {held} of {len(judged)} properties" if self.selected else ""
         if self.exit_code == EXIT_CONFORMANT:
-            return "conformant" + scope
+            return "conformant" + self._scope(("pass", "warn"))
         if self.exit_code == EXIT_INCONCLUSIVE:
             names = ", ".join(p.name for p in self.inconclusive)
-            return f"INCONCLUSIVE{scope} (could not exercise: {names})"
+            return f"INCONCLUSIVE{self._scope(('pass', 'warn'))} (could not exercise: {names})"
+        scope = self._scope(("fail",))
         parts = []
         explained = {name for f in self.findings for name in f.properties}
         n_defects = len(defects(self.properties)) + sum(
@@ -117,6 +115,17 @@ class CheckResult:
             n = len(self.findings)
             parts.append(f"{n} finding{'s' if n > 1 else ''}")
         return f"NOT conformant{scope} ({', '.join(parts)})"
+
+    def _scope(self, counted: tuple[str, ...]) -> str:
+        """With ``--property``: `` on N of M properties``, N those whose status is ``counted``.
+
+        A conformant or inconclusive run counts the properties that held, a failing one those
+        that failed ("NOT conformant on 1 of 2 properties").
+        """
+        if not self.selected:
+            return ""
+        judged = [p for p in self.properties if p.status != "n/a"]
+        return f" on {sum(p.status in counted for p in judged)} of {len(judged)} properties"
 
     def format(self) -> str:
         """The report: defects and findings first, then the table, then the verdict."""
