@@ -14,7 +14,7 @@ import time
 import pytest
 
 from barrierspec import adapters as ad
-from barrierspec.adapters._controlled_view import Uncontrollable
+from barrierspec.adapters._controlled_view import RunsUncontrolled, Uncontrollable
 from barrierspec.conformance._drivers import driver_choice
 
 
@@ -65,27 +65,32 @@ class RealQueueBarrier:
 _REAL_LOCK = threading.Lock
 
 
-def test_blocking_on_an_uncontrolled_primitive_is_a_hang_not_a_quiescence() -> None:
-    with ad.ControlledThreadDriver(RealQueueBarrier, 2, 1, settle=0.2) as driver:
-        step = driver.perform(ad.Wait(0))
-        assert step.hang is not None and "without reaching a controlled primitive" in (
-            step.hang.message
-        )
+def test_blocking_on_an_uncontrolled_primitive_is_reported_not_taken_for_quiescence() -> None:
+    driver = ad.ControlledThreadDriver(RealQueueBarrier, 2, 1, settle=0.2)
+    with driver, pytest.raises(RunsUncontrolled, match="without reaching a controlled primitive"):
+        driver.perform(ad.Wait(0))
 
 
-def test_targets_that_cannot_be_controlled_fall_back_to_observation(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("BARRIERSPEC_CONTROLLED", "1")
+def test_check_falls_back_to_observation_when_a_target_runs_uncontrolled() -> None:
+    from barrierspec.conformance import CheckSettings, check
+
+    cfg = CheckSettings(seed=1, generated=False, only=("release count",), settle=0.3)
+    result = check(RealQueueBarrier, settings_=cfg)
+    assert result.driver.startswith("ThreadDriver (observed, not controlled: at run time, ")
+    assert "without reaching a controlled primitive" in result.driver
+    assert "driver: ThreadDriver" in result.format()
+
+
+def test_targets_that_cannot_be_controlled_fall_back_to_observation() -> None:
 
     def factory(parties: int) -> threading.Barrier:
         return threading.Barrier(parties)
 
     with pytest.raises(Uncontrollable, match="a factory, not a class"):
         ad.ControlledThreadDriver(factory, 2, 1)
-    name, why = driver_choice(ad.resolve_target(factory))
-    assert name == "ThreadDriver" and "a factory, not a class" in why
-    assert driver_choice(ad.resolve_target("threading"))[0] == "ControlledThreadDriver"
+    choice = driver_choice(ad.resolve_target(factory))
+    assert choice.name == "ThreadDriver" and "a factory, not a class" in choice.reason
+    assert driver_choice(ad.resolve_target("threading")).controlled
 
 
 def test_the_real_primitives_stay_untouched() -> None:
@@ -96,8 +101,7 @@ def test_the_real_primitives_stay_untouched() -> None:
         assert isinstance(driver.barrier, threading.Barrier)
 
 
-def test_a_window_bug_is_rejected_with_the_schedule_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BARRIERSPEC_CONTROLLED", "1")
+def test_a_window_bug_is_rejected_with_the_schedule_named() -> None:
     from tests.broken.threading_style import NoDrainWaitBarrier
 
     from barrierspec.conformance import CheckSettings, check

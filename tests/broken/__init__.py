@@ -4,7 +4,8 @@ accept.
 ``BROKEN`` maps each broken class to the property that must catch it (the one its docstring
 names); ``CORRECT`` lists the correct designs. Modules: ``correct`` (two threading-style
 designs, one asyncio-style, a named registry), ``threading_style`` and ``asyncio_style``
-(one seeded bug per class).
+(one seeded bug per class), ``window_style`` (bugs visible only while a released party is
+held inside ``wait()``: the controlled driver's schedules reach them).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from . import asyncio_style as a
 from . import correct as c
 from . import threading_style as t
+from . import window_style as w
 
 BROKEN: dict[type, str] = {
     t.DuplicateIndexBarrier: "arrival index",
@@ -31,6 +33,8 @@ BROKEN: dict[type, str] = {
     t.NWaitingOffByOneBarrier: "n_waiting",
     t.NoValidationBarrier: "argument validation",
     t.LostWakeupBarrier: "lost wake-ups",
+    t.NoDrainWaitBarrier: "draining",
+    **w.WINDOW_BROKEN,
     a.AsyncDuplicateIndexAfterCancelBarrier: "arrival index",
     a.CancelStillCountedBarrier: "cancellation",
     a.CancelBreaksBarrier: "cancellation",

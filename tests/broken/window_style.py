@@ -1,12 +1,12 @@
 """Broken barriers whose bug lives in the window between "released" and "returned".
 
-Each bug shows only when a party released inside ``wait()`` is held there while others act;
-the observing driver, and the controlled driver sending one operation at a time, always let
-every released party return first, so neither sees them. The controlled program runner
-(``adapters._controlled_programs``) reaches them: ``tests/adapters/test_controlled_windows.py``
-rejects each under a schedule it constructs and shows minimal. They are not in ``BROKEN``
-(``check()`` does not drive such programs yet); ``WINDOW_BROKEN`` maps each to the property
-its bug breaks.
+Each bug shows only when a party released inside ``wait()`` is held there while others act,
+or when the schedule lets a woken party run first; the observing driver always lets every
+released party return first, so it never sees them. ``check()`` reaches them through the
+controlled driver's schedules (a ``hold`` instruction, drawn and enumerated schedule
+choices), and so does the controlled program runner (``adapters._controlled_programs``,
+``tests/adapters/test_controlled_windows.py``). ``WINDOW_BROKEN`` maps each to the property
+its bug breaks; ``BROKEN`` includes them.
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ trace (the runtime is deterministic given its choices).
 * :func:`enumerate_schedules` runs a program under every schedule with at most
   ``bound`` preemptions (choosing another participant while the last one could go
   on), depth first, stateless (each schedule is a fresh run of the program).
+* :class:`Schedule` is the schedule *part of a drawn program* (what the conformance search
+  draws, enumerates and shrinks): option ranks for the first decisions, then PCT or
+  non-preemptive. :class:`Ranked` is its chooser; :func:`next_schedule` steps a depth-first
+  enumeration in ranks. Ranks, not participant ids, so every drawn schedule is executable
+  and shrinks towards 0, the non-preemptive default.
 """
 
 from __future__ import annotations
@@ -23,14 +28,20 @@ from typing import TypeVar
 
 __all__ = [
     "PCT",
+    "Decision",
+    "Ranked",
     "ReplayDivergedError",
+    "Schedule",
     "Scripted",
     "enumerate_schedules",
+    "next_schedule",
     "non_preemptive",
     "preemptions",
 ]
 
 T = TypeVar("T")
+Decision = tuple[tuple[int, ...], int | None, int]
+"""One decision: the runnable participants, the one that ran last, the one chosen."""
 
 
 def non_preemptive(runnable: Sequence[int], last: int | None) -> int:
@@ -134,9 +145,6 @@ def enumerate_schedules(
     raise RuntimeError(f"more than {max_runs} schedules within {bound} preemptions")
 
 
-Decision = tuple[tuple[int, ...], "int | None", int]
-
-
 def _order(pid: int, last: int | None) -> tuple[int, int]:
     """Depth-first order of the options at one decision: the default (non-preemptive) first."""
     return (0 if pid == last else 1, pid)
@@ -153,3 +161,82 @@ def _next_prefix(made: Sequence[Decision], budget: int) -> list[int]:
             if preemptions(trial) <= budget:
                 return [c for _r, _l, c in trial]
     return []
+
+
+def options(runnable: Sequence[int], last: int | None) -> list[int]:
+    """The options of one decision by rank: 0 is the default (the participant that ran last,
+    if it can go on, else the lowest id), then the others by id."""
+    return sorted(runnable, key=lambda pid: _order(pid, last))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The schedule part of a program: how every decision of one run is made.
+
+    At its i-th decision the run takes option ``choices[i]`` (a rank, see :func:`options`,
+    modulo the number of options); after the last choice, a PCT chooser seeded with ``pct``
+    (``depth`` as in :class:`PCT`), or non-preemptive if ``pct`` is None. ``Schedule()`` is
+    the non-preemptive schedule every observing driver has anyway.
+    """
+
+    choices: tuple[int, ...] = ()
+    pct: int | None = None
+    depth: int = 2
+
+    def chooser(self, participants: int) -> Ranked:
+        """A fresh chooser making this schedule's decisions for ``participants``."""
+        return Ranked(self, participants)
+
+    def __str__(self) -> str:
+        head = ",".join(map(str, self.choices)) or "-"
+        return head + ("" if self.pct is None else f"+pct{self.pct}/{self.depth}")
+
+
+class Ranked:
+    """The chooser of a :class:`Schedule`; records its decisions and describes the ones
+    that are not the default through ``note`` (set by the driver: its log)."""
+
+    def __init__(self, schedule: Schedule, participants: int) -> None:
+        self.schedule = schedule
+        self.decisions: list[Decision] = []
+        self.note: Callable[[str], None] | None = None
+        self._pct = (
+            None if schedule.pct is None else PCT(schedule.pct, participants, depth=schedule.depth)
+        )
+        self._last: int | None = None
+
+    def __call__(self, runnable: list[int]) -> int:
+        tail = None if self._pct is None else self._pct(runnable)  # PCT counts every turn
+        last, ranked = self._last, options(runnable, self._last)
+        if len(ranked) == 1:
+            chosen = ranked[0]
+        else:
+            step = len(self.decisions)
+            if step < len(self.schedule.choices):
+                chosen = ranked[self.schedule.choices[step] % len(ranked)]
+            else:
+                chosen = ranked[0] if tail is None else tail
+            self.decisions.append((tuple(runnable), last, chosen))
+            if chosen != ranked[0] and self.note is not None:
+                self.note(
+                    f"schedule: P{chosen} runs to its next scheduling point "
+                    f"before P{ranked[0]} goes on"
+                )
+        self._last = chosen
+        return chosen
+
+
+def rank_of(decision: Decision) -> int:
+    """The rank (see :func:`options`) of the option a decision took."""
+    runnable, last, chosen = decision
+    return options(runnable, last).index(chosen)
+
+
+def next_schedule(made: Sequence[Decision], bound: int) -> Schedule | None:
+    """The next schedule after one that made ``made``, depth first, with at most ``bound``
+    preemptions (None: every such schedule was tried). Stateless: replays a prefix."""
+    prefix = _next_prefix(made, bound)
+    if not prefix:
+        return None
+    pairs = zip(made, prefix, strict=False)
+    return Schedule(tuple(rank_of((runnable, last, c)) for (runnable, last, _c), c in pairs))

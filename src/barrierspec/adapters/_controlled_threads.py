@@ -6,13 +6,19 @@ semaphore, event, clock read and sleep of the barrier is a controlled one, and r
 participant in its own thread under a :class:`~barrierspec.adapters._controlled_runtime.Scheduler`.
 After an operation is sent the scheduler runs participants until quiescence, which is exact:
 every busy participant is blocked on a controlled primitive. Timed waits time out on the
-virtual clock when nobody else can run -- instantly, with no real-clock wait.
+virtual clock when nobody else can run -- instantly, with no real-clock wait. The action the
+driver installs is a scheduling point too (it "takes time"), so a party of its round that
+returns before the action ends is seen. ``chooser`` makes every decision (a
+:class:`~barrierspec.adapters._controlled_schedules.Ranked` chooser also writes the
+decisions that are not the default into the step's log, as "schedule: ..." lines).
 
-Watchdog findings (:class:`~barrierspec.adapters.Hang`): an ``abort()``/``reset()`` blocked at
-quiescence; a participant that keeps the turn ``settle`` real seconds (it blocks on something
-the runtime does not control, or loops). A target that cannot be controlled raises
-:class:`~barrierspec.adapters._controlled_view.Uncontrollable` at construction; callers fall
-back to the observing :class:`~barrierspec.adapters.ThreadDriver`.
+Watchdog finding (:class:`~barrierspec.adapters.Hang`): an ``abort()``/``reset()`` blocked at
+quiescence. A target that cannot be controlled raises
+:class:`~barrierspec.adapters._controlled_view.Uncontrollable` at construction, and
+:class:`~barrierspec.adapters._controlled_view.RunsUncontrolled` from :meth:`perform` when a
+participant keeps the turn ``settle`` real seconds (it blocks on something the runtime does
+not control, or loops); callers fall back to the observing
+:class:`~barrierspec.adapters.ThreadDriver`.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any
 from barrierspec.adapters._base import Driver, build_barrier, describe
 from barrierspec.adapters._controlled_runtime import Chooser, Scheduler, SchedulerClosed
 from barrierspec.adapters._controlled_sync import Primitives
-from barrierspec.adapters._controlled_view import controlled_class
+from barrierspec.adapters._controlled_view import RunsUncontrolled, controlled_class
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
 from barrierspec.adapters._ops import Hang, Op, Outcome, Step, Wait
 from barrierspec.adapters._target import Target, target_from
@@ -60,7 +66,11 @@ class ControlledThreadDriver(Driver):
         )
         controlled = controlled_class(self.target.factory, Primitives(self.scheduler))
         built = target_from(controlled, name=self.target.name, kind="thread")
+        if getattr(chooser, "note", False) is None:  # a Ranked chooser: it describes choices
+            chooser.note = self.ledger.note  # type: ignore[union-attr]
         self.action = RecordingAction(self.ledger) if action else None
+        if self.action is not None:
+            self.action.pause = self._action_takes_time
         self.barrier: Any = build_barrier(
             built, parties, action=self.action, timeout=default_timeout
         )
@@ -77,6 +87,11 @@ class ControlledThreadDriver(Driver):
             )
             self._threads.append(thread)
             thread.start()
+
+    def _action_takes_time(self) -> None:
+        """The action is a scheduling point: while it runs, others may be given the turn."""
+        if self.scheduler.current() is not None:
+            self.scheduler.point(lambda: True)
 
     def _serve(self, p: int) -> None:
         PARTICIPANT.set(p)
@@ -114,9 +129,11 @@ class ControlledThreadDriver(Driver):
         hang: Hang | None = None
         late: dict[int, str] = {}
         if overdue is not None:
-            late[overdue.participant] = (
+            self.ledger.note(f"overdue: participant {overdue.participant}")
+            raise RunsUncontrolled(
                 f"participant {overdue.participant} ran {overdue.seconds:g} s without reaching "
-                "a controlled primitive (it blocks on something uncontrolled, or loops)"
+                f"a controlled primitive after {describe(op)} (it blocks on something "
+                "uncontrolled, or loops)"
             )
         busy = self.scheduler.busy()
         for q in busy - set(late):
@@ -133,7 +150,7 @@ class ControlledThreadDriver(Driver):
             hang = Hang(frozenset(late), 0.0, op, message, tuple(self.program))
         returned, actions, log = self.ledger.drain()
         self._busy = {q: self._sent[q] for q in busy}
-        snapshot = self._snapshot(self.barrier) if overdue is None else None
+        snapshot = self._snapshot(self.barrier)
         return Step(
             op, returned, frozenset(busy), frozenset(), actions, log, snapshot, hang, None, held
         )

@@ -7,7 +7,8 @@ runtime controls, however imported) refer to the controlled versions instead. No
 is patched; other code, the driver's own included, keeps the real primitives. Because
 ``threading.Barrier`` is pure Python over ``Condition`` and ``Lock``, it is controlled the
 same way. A target that is not a class, or whose methods are not Python functions (a C
-extension), cannot be controlled: :class:`Uncontrollable` says why.
+extension), cannot be controlled: :class:`Uncontrollable` says why; a target that turns out
+to block on something uncontrolled while it runs: :class:`RunsUncontrolled`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,18 @@ from typing import Any
 
 from barrierspec.adapters._controlled_sync import Primitives, _Namespace
 
-__all__ = ["Uncontrollable", "controlled_class"]
+__all__ = ["RunsUncontrolled", "Uncontrollable", "controlled_class"]
 
 _CONTROLLED = ("Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event")
 
 
 class Uncontrollable(Exception):  # noqa: N818 -- a verdict on a target, not a failure
     """The target's primitives cannot be replaced; the message says why."""
+
+
+class RunsUncontrolled(Uncontrollable):
+    """Found at run time: a participant ran code the runtime does not control (it blocked on
+    a real lock, a queue, a socket, or looped) past the bound; the message says where."""
 
 
 def _replacements(prims: Primitives) -> dict[int, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Callable
 
 from barrierspec.adapters._ops import ActionFailure, ActionRun, Outcome, Returned
 
@@ -82,6 +83,9 @@ class RecordingAction:
         self._started = 0  # action runs started so far
         self._pending = 0  # normal returns of waits sent since the last action started
         self._raises: dict[int, bool] = {}
+        self.pause: Callable[[], None] | None = None  # set by a controlled driver
+        self._ended = True  # the last action run has ended
+        self._during = 0  # normal returns of its round while a pausing action ran
 
     def wait_started(self, participant: int, action_raises: bool) -> int:
         """Note a wait being sent; returns its round tag for :meth:`wait_returned`."""
@@ -94,6 +98,12 @@ class RecordingAction:
         with self._lock:
             if isinstance(outcome, Returned) and tag == self._started:
                 self._pending += 1
+            elif isinstance(outcome, Returned) and self._running(tag):
+                self._during += 1
+
+    def _running(self, tag: int) -> bool:
+        """Whether the action of round ``tag`` is still running (a pausing action only)."""
+        return self.pause is not None and tag == self._started - 1 and not self._ended
 
     def __call__(self) -> None:
         participant = PARTICIPANT.get()
@@ -101,7 +111,12 @@ class RecordingAction:
         with self._lock:
             before, self._pending = self._pending, 0
             self._started += 1
+            self._ended = self.pause is None
             raises = self._raises.get(participant, False)
+        if self.pause is not None:  # the action "takes time": others may run meanwhile
+            self.pause()
+            with self._lock:  # waits of its round that returned while it ran count too
+                before, self._during, self._ended = before + self._during, 0, True
         self._ledger.ran(ActionRun(participant, raises, n_waiting, before))
         if raises:
             raise ActionFailure(f"the action raised on purpose in participant {participant}")

@@ -17,9 +17,16 @@ from collections.abc import Callable
 import attrs
 
 from barrierspec import adapters as ad
+from barrierspec.adapters._controlled_view import RunsUncontrolled
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._arguments import check_arguments
-from barrierspec.conformance._drivers import default_profile, driver_choice, resolve
+from barrierspec.conformance._drivers import (
+    DriverChoice,
+    default_profile,
+    driver_choice,
+    observed,
+    resolve,
+)
 from barrierspec.conformance._evidence import MIN_PROGRAMS
 from barrierspec.conformance._generated import Limits, run_generated
 from barrierspec.conformance._program import Timing
@@ -124,19 +131,42 @@ def check(
     tgt = resolve(target)
     wanted = profile or default_profile(tgt)
     prof = resolve_profile(wanted)
-    caps = tgt.capabilities
     _check_profile_fits(tgt, prof)
     _check_names(cfg.only)
     seed = cfg.seed if cfg.seed is not None else random.randrange(2**32)
+    choice = driver_choice(tgt)
+    try:
+        return _check_with(tgt, prof, cfg, seed, choice, progress, listener, command)
+    except RunsUncontrolled as exc:
+        if not choice.controlled:
+            raise
+        fallback = observed(f"at run time, {exc}")
+        if progress is not None:
+            progress(f"falling back to {fallback}")
+        return _check_with(tgt, prof, cfg, seed, fallback, progress, listener, command)
+
+
+def _check_with(
+    tgt: ad.Target,
+    prof: Profile,
+    cfg: CheckSettings,
+    seed: int,
+    choice: DriverChoice,
+    progress: Callable[[str], None] | None,
+    listener: Listener | None,
+    command: str | None,
+) -> CheckResult:
+    """One whole check of ``tgt`` under the driver ``choice`` names."""
+    caps = tgt.capabilities
     real_clock = tgt.kind != "asyncio"
-    controlled = driver_choice(tgt)[0] == "ControlledThreadDriver"
     timing = Timing(cfg.timeout if real_clock else 1.0)
     seeded = cfg.seed is not None
+    kind = "controlled" if choice.controlled else tgt.kind
     session = Session(
         tgt,
         prof,
         seed,
-        lambda prop: _kinds(prop, caps, prof, "controlled" if controlled else tgt.kind),
+        lambda prop: _kinds(prop, caps, prof, kind),
         examples=min(cfg.seeded_examples, cfg.examples) if seeded else cfg.examples,
         budget=None if seeded else cfg.budget,
         shrink_budget=cfg.shrink_budget,
@@ -144,9 +174,18 @@ def check(
         timing=timing,
         real_clock=real_clock,
         settle=cfg.settle,
+        driver=choice,
         listener=listener,
     )
-    session.emit({"event": "start", "seed": seed, "target": tgt.name, "profile": prof.name})
+    session.emit(
+        {
+            "event": "start",
+            "seed": seed,
+            "target": tgt.name,
+            "profile": prof.name,
+            "driver": str(choice),
+        }
+    )
     started = time.monotonic()
     session.probe_construction(cfg.construction_bound)
     results = _run_all(session, cfg, progress)
@@ -166,6 +205,7 @@ def check(
                     float("inf") if seeded else cfg.generated_budget, cfg.generated_tests, seed
                 ),
                 emit=session.emit,
+                choice=choice,
             )
             results.append(generated)
             session.emit({"event": "result", "result": generated.to_json()})
@@ -179,6 +219,7 @@ def check(
         findings=tuple(session.findings.values()),
         command=command or _command(tgt.name, prof.name, seed, cfg.only),
         selected=len(cfg.only) or None,
+        driver=str(choice),
     )
 
 

@@ -1,15 +1,27 @@
-"""Choosing a driver for a target, and the profile a target is checked under by default."""
+"""Choosing a driver for a target, and the profile a target is checked under by default.
+
+Thread targets run under the controlled driver (``adapters.ControlledThreadDriver``) whenever
+their class can be seen through controlled primitives; the others, and every other kind,
+under the observing drivers. A controlled run that meets a primitive the runtime does not
+control (a participant keeps the turn past the bound) raises
+:class:`~barrierspec.adapters._controlled_view.RunsUncontrolled`; ``check()`` then runs the
+whole target again under the observing driver, and the report says which driver ran and why.
+``BARRIERSPEC_CONTROLLED=0`` in the environment switches the controlled driver off.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 
+import attrs
+
 from barrierspec import adapters as ad
+from barrierspec.adapters._controlled_runtime import Chooser
 from barrierspec.adapters._controlled_view import Uncontrollable
 from barrierspec.conformance._runner import DriverLike, OpenDriver
 
-__all__ = ["default_profile", "driver_choice", "opener", "resolve"]
+__all__ = ["DriverChoice", "default_profile", "driver_choice", "observed", "opener", "resolve"]
 
 _DEFAULT_PROFILE = {
     "thread": "threading",
@@ -25,6 +37,23 @@ _DRIVER_CLASS = {
     "named": "NamedThreadDriver",
     "named-process": "NamedProcessDriver",
 }
+CONTROLLED = "ControlledThreadDriver"
+
+
+@attrs.frozen
+class DriverChoice:
+    """The driver class (a name in ``barrierspec.adapters``) that runs a target, and why."""
+
+    name: str
+    reason: str
+
+    @property
+    def controlled(self) -> bool:
+        """Whether the driver schedules the participants (schedules are part of programs)."""
+        return self.name == CONTROLLED
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.reason})"
 
 
 def resolve(target: str | ad.Target | object) -> ad.Target:
@@ -39,31 +68,28 @@ def default_profile(target: ad.Target) -> str:
     return _DEFAULT_PROFILE[target.kind]
 
 
-def driver_choice(target: ad.Target) -> tuple[str, str]:
-    """The driver class name that runs ``target``, and why.
-
-    With ``BARRIERSPEC_CONTROLLED=1`` in the environment, thread targets run under the
-    controlled driver when their primitives can be replaced (``adapters._controlled_view``);
-    otherwise, and for every other kind, the observing one. (Opt-in for now: targets that
-    block on uncontrolled primitives are reported as overdue, not as the observing driver's
-    hang findings.)
-    """
-    if target.kind == "thread" and os.environ.get("BARRIERSPEC_CONTROLLED") != "1":
-        return (
-            "ThreadDriver",
-            "observed: the controlled driver is opt-in (BARRIERSPEC_CONTROLLED=1)",
+def driver_choice(target: ad.Target) -> DriverChoice:
+    """The driver that runs ``target`` (see the module docstring), and why."""
+    if target.kind != "thread":
+        return DriverChoice(
+            _DRIVER_CLASS[target.kind], f"observed: {target.kind} targets are not controlled yet"
         )
-    if target.kind == "thread":
-        reason = controllable(target)
-        if reason is None:
-            return "ControlledThreadDriver", "every primitive the target uses is controlled"
-        return "ThreadDriver", f"observed, not controlled: {reason}"
-    return _DRIVER_CLASS[target.kind], f"observed: {target.kind} targets are not controlled yet"
+    if os.environ.get("BARRIERSPEC_CONTROLLED") == "0":
+        return observed("the controlled driver is switched off (BARRIERSPEC_CONTROLLED=0)")
+    reason = controllable(target)
+    if reason is None:
+        return DriverChoice(CONTROLLED, "controlled: every primitive the target's class uses")
+    return observed(reason)
+
+
+def observed(reason: str) -> DriverChoice:
+    """The observing thread driver, for ``reason``."""
+    return DriverChoice("ThreadDriver", f"observed, not controlled: {reason}")
 
 
 @functools.lru_cache(maxsize=64)
 def controllable(target: ad.Target) -> str | None:
-    """None if ``target`` can run under the controlled driver, else why not."""
+    """None if ``target`` can be built under the controlled driver, else why not."""
     try:
         with ad.ControlledThreadDriver(target, 2, 1):
             return None
@@ -73,11 +99,20 @@ def controllable(target: ad.Target) -> str | None:
         return None  # building fails either way: the observing driver reports nothing better
 
 
-def opener(target: ad.Target, *, action: bool, settle: float) -> OpenDriver:
-    """A function opening a fresh driver (fresh barrier, fresh workers) for ``target``."""
-    cls = getattr(ad, driver_choice(target)[0])
+def opener(
+    target: ad.Target, *, action: bool, settle: float, choice: DriverChoice | None = None
+) -> OpenDriver:
+    """A function opening a fresh driver (fresh barrier, fresh workers) for ``target``, of
+    the class ``choice`` names (default: :func:`driver_choice`)."""
+    choice = choice or driver_choice(target)
+    cls = getattr(ad, choice.name)
 
-    def open_driver(parties: int, participants: int) -> DriverLike:
+    def open_driver(parties: int, participants: int, chooser: Chooser | None = None) -> DriverLike:
+        if choice.controlled:
+            controlled: DriverLike = cls(
+                target, parties, participants, action=action, settle=settle, chooser=chooser
+            )
+            return controlled
         driver: DriverLike = cls(target, parties, participants, action=action, settle=settle)
         return driver
 

@@ -20,10 +20,11 @@ import attrs
 
 from barrierspec import adapters as ad
 from barrierspec.adapters._base import call_bounded
+from barrierspec.adapters._controlled_runtime import Chooser
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._leaks import GRACE, Leaks, leak_baseline, leaked_since
 from barrierspec.conformance._result import render_op
-from barrierspec.conformance._runner import DriverLike, OpenDriver
+from barrierspec.conformance._runner import DriverLike, OpenDriver, Run
 
 __all__ = [
     "MIN_PROGRAMS",
@@ -69,16 +70,29 @@ class Evidence:
     findings: dict[str, str] = attrs.field(factory=dict)  # finding -> the first program
     slow_cleanups: int = 0  # consecutive programs whose clean-up hung
     observer_faults: dict[str, str] = attrs.field(factory=dict)  # fault -> the operation after
+    schedules: set[int] = attrs.field(factory=set)  # distinct (program, decisions) run
+    transitions: set[int] = attrs.field(factory=set)  # distinct model transitions seen
+
+    def add_run(self, program: str, run: Run) -> None:
+        """Count the schedule a run followed (if it made decisions) and its transitions."""
+        if run.decisions:
+            self.schedules.add(hash((program, tuple(c for _r, _l, c in run.decisions))))
+        self.transitions.update(run.transitions)
 
     def add_finding(self, text: str, program: str = "") -> None:
         """Record ``text`` once, with the first program that showed it."""
         self.findings.setdefault(text, program)
 
     def summary(self) -> str:
-        """``"412 programs, 1630 waits, 211 aborts, 2210 steps"``: what was exercised."""
+        """``"412 programs, 1630 wait, 211 abort, 2210 steps, 96 schedules, 57 model
+        transitions"``: what was exercised (schedules: distinct programs-with-decisions run
+        under a controlled driver)."""
         parts = [f"{self.programs} programs"]
         parts += [f"{n} {kind}" for kind, n in sorted(self.ops.items())]
         parts.append(f"{self.steps} steps")
+        if self.schedules:
+            parts.append(f"{len(self.schedules)} schedules")
+        parts.append(f"{len(self.transitions)} model transitions")
         return ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -87,6 +101,8 @@ class Evidence:
             "programs": self.programs,
             "ops": dict(sorted(self.ops.items())),
             "steps": self.steps,
+            "schedules": len(self.schedules),
+            "model_transitions": len(self.transitions),
             "slowest_build_seconds": round(max(self.build_seconds, default=0.0), 3),
             "slowest_cleanup_seconds": round(max(self.cleanup_seconds, default=0.0), 3),
             "findings": dict(self.findings),
@@ -165,11 +181,11 @@ class Accounting:
         self._observers = observers
         self.last_program: str = ""
 
-    def open(self, parties: int, participants: int) -> DriverLike:
+    def open(self, parties: int, participants: int, chooser: Chooser | None = None) -> DriverLike:
         """Open a driver, timing its construction; leaks are checked when it closes."""
         self.evidence.programs += 1
         started = time.monotonic()
-        driver = self._opener(parties, participants)
+        driver = self._opener(parties, participants, chooser)
         self.evidence.build_seconds.append(time.monotonic() - started)
         if not hasattr(driver, "recheck"):
             return _NoRecheck(driver, self.evidence, self._observers)

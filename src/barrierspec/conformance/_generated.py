@@ -21,7 +21,7 @@ import attrs
 
 from barrierspec import adapters as ad
 from barrierspec.conformance._deviations import known_deviation
-from barrierspec.conformance._drivers import opener
+from barrierspec.conformance._drivers import DriverChoice, opener
 from barrierspec.conformance._oracle import Oracle
 from barrierspec.conformance._program import Timing
 from barrierspec.conformance._result import Counterexample, PropertyResult, render_op, render_step
@@ -160,13 +160,16 @@ def run_generated(
     settle: float,
     limits: Limits = Limits(),
     emit: Callable[[dict[str, Any]], None] | None = None,
+    choice: DriverChoice | None = None,
 ) -> tuple[PropertyResult, tuple[int, int]]:
     """Replay the generated tests; return the verdict and (edges exercised, edges).
 
     The replay stops after ``limits.seconds`` or after ``limits.tests`` tests (drawn with
     ``limits.seed``, replayed in their stable order), whichever comes first; a seeded run
     passes an infinite time and a count, so it replays the same tests on any machine. ``emit``
-    receives a ``program`` event per test (the supervisor's sign of progress).
+    receives a ``program`` event per test (the supervisor's sign of progress). ``choice``: the
+    driver (default: :func:`~._drivers.driver_choice`'s, controlled for pure-Python thread
+    targets).
     """
     budget, max_tests, seed = limits.seconds, limits.tests, limits.seed
     caps = target.capabilities
@@ -174,7 +177,7 @@ def run_generated(
     paths, edges = operation_graph(model, caps, target.kind)
     tests = _tests(paths, edges)
     covered: set[Edge] = set()
-    open_driver = opener(target, action=caps.has_action, settle=settle)
+    open_driver = opener(target, action=caps.has_action, settle=settle, choice=choice)
     started = time.monotonic()
     ran = 0
     for index in _chosen(tests, max_tests, seed):

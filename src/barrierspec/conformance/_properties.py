@@ -75,6 +75,7 @@ PROPERTIES: tuple[Property, ...] = (
         extra=3,
         max_parties=3,
         max_ops=14,
+        key_ops=(WAIT, HOLD),
     ),
     Property(
         "lost wake-ups",
@@ -131,7 +132,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "n_waiting",
         "n_waiting (or waiting(name)) counts exactly the parties waiting in the filling round",
-        (WAIT, CANCEL, TIMED, RESET, ADVANCE),
+        (WAIT, CANCEL, TIMED, RESET, ADVANCE, HOLD),
         needs=("has_n_waiting",),
         observers=True,
         key_ops=(WAIT, CANCEL),

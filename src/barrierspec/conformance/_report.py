@@ -71,6 +71,7 @@ class CheckResult:
     findings: tuple[Finding, ...] = ()
     command: str = ""  # the command line that reproduces this run
     selected: int | None = None  # with --property: how many were asked for
+    driver: str = ""  # the driver that ran the target, and why (controlled or observed)
 
     @property
     def conformant(self) -> bool:
@@ -142,6 +143,8 @@ class CheckResult:
             done, total = self.coverage
             pct = 100.0 * done / total if total else 100.0
             lines.append(f"\n  model transitions checked: {done}/{total} ({pct:.0f}%)")
+        if self.driver:
+            lines.append(f"  driver: {self.driver}")
         lines.append("")
         lines.append(
             f"{self.target}: {self.verdict()} to profile {self.profile} in {self.seconds:.1f} s"
@@ -185,6 +188,7 @@ class CheckResult:
             "properties": [p.to_json() for p in self.properties],
             "command": self.command,
             "selected": self.selected,
+            "driver": self.driver,
         }
 
     @classmethod
@@ -200,4 +204,5 @@ class CheckResult:
             tuple(Finding.from_json(f) for f in data.get("findings", ())),
             data.get("command", ""),
             data.get("selected"),
+            data.get("driver", ""),
         )

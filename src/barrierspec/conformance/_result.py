@@ -47,8 +47,10 @@ def _outcome(o: ad.Outcome) -> str:
 
 
 def render_step(step: ad.Step) -> str:
-    """What one operation led to: returns, action runs, who stays blocked."""
-    parts = [f"P{p} {_outcome(o)}" for p, o in sorted(step.returned.items())]
+    """What one operation led to: the schedule's choices that were not the default, returns,
+    action runs, who stays blocked."""
+    parts = [line for line in step.log if line.startswith("schedule: ")]
+    parts += [f"P{p} {_outcome(o)}" for p, o in sorted(step.returned.items())]
     parts += [
         f"action ran in P{a.participant}" + (" and raised" if a.raised else "")
         for a in step.actions

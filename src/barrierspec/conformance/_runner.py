@@ -10,12 +10,14 @@ is always closed, whatever happens.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 import attrs
 
 from barrierspec import adapters as ad
+from barrierspec.adapters._controlled_runtime import Chooser
+from barrierspec.adapters._controlled_schedules import Decision, Schedule
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._program import Instruction, Timing, concretise
@@ -34,7 +36,13 @@ class DriverLike(Protocol):
     def close(self) -> None: ...
 
 
-OpenDriver = Callable[[int, int], DriverLike]  # (parties, participants) -> open driver
+class OpenDriver(Protocol):
+    """Opens a fresh driver for (parties, participants); ``chooser`` makes the scheduling
+    decisions of a controlled driver (observing drivers ignore it)."""
+
+    def __call__(
+        self, parties: int, participants: int, chooser: Chooser | None = None
+    ) -> DriverLike: ...
 
 
 @attrs.frozen
@@ -53,6 +61,15 @@ class Run:
     participants: int
     steps: tuple[ad.Step, ...]
     failure: Failure | None
+    schedule: Schedule = attrs.field(factory=Schedule)
+    decisions: tuple[Decision, ...] = ()  # what the schedule decided (controlled runs)
+    transitions: frozenset[int] = frozenset()  # model transitions seen (see _transition)
+
+
+def _transition(before: frozenset[object], op: ad.Op, after: frozenset[object]) -> int:
+    """A model transition the run exercised, as a hash: the set of model states consistent
+    with what was seen before ``op``, the operation, and the set after it."""
+    return hash((before, type(op).__name__, getattr(op, "participant", None), after))
 
 
 RECHECK_GRACE = 0.5  # seconds a suspicious step gets for late returns
@@ -99,7 +116,8 @@ def run_program(
     real_clock: bool,
     observers: bool,
 ) -> Run:
-    """Execute ``program``; stop at the first violation. Always closes the driver."""
+    """Execute ``program``; stop at the first violation. Always closes the driver. (The
+    schedule of a controlled run is the chooser ``open_driver`` gives the driver.)"""
     try:
         driver = open_driver(parties, participants)
     except ad.BarrierConstructionError as exc:  # a valid barrier that cannot be built
@@ -111,6 +129,13 @@ def run_program(
         )
         return Run(parties, participants, (), Failure(refused, ()))
     steps: list[ad.Step] = []
+
+    seen_transitions: set[int] = set()
+
+    def done(steps: list[ad.Step], failure: Failure | None) -> Run:
+        transitions = frozenset(seen_transitions)
+        return Run(parties, participants, tuple(steps), failure, transitions=transitions)
+
     try:
         caps = driver.capabilities
         if not observers:
@@ -126,7 +151,7 @@ def run_program(
                         "barrier(name) did not return",
                         "creating a member returns at once",
                     )
-                    return Run(parties, participants, tuple(steps), Failure(hung, tuple(steps)))
+                    return done(steps, Failure(hung, tuple(steps)))
         for ins in program:
             if ins.kind == props.HOLD:
                 _plan_hold(driver, ins.pick)
@@ -138,13 +163,15 @@ def run_program(
             if not observers:
                 seen = dataclasses.replace(seen, snapshot=None)
             steps.append(seen)
+            before = frozenset(oracle.states)
             mismatch = oracle.observe(seen)
             if mismatch is not None and seen.hang is None and seen.blocked:
                 seen = _second_look(driver, seen, observers)
                 steps[-1] = seen
                 mismatch = oracle.observe(seen)
             if mismatch is not None:
-                return Run(parties, participants, tuple(steps), Failure(mismatch, tuple(steps)))
-        return Run(parties, participants, tuple(steps), None)
+                return done(steps, Failure(mismatch, tuple(steps)))
+            seen_transitions.add(_transition(before, op, frozenset(oracle.states)))
+        return done(steps, None)
     finally:
         driver.close()

@@ -1,12 +1,24 @@
 """Searching one property's programs for a failure, and shrinking it.
 
+A program is run by a *runner* (:data:`Runner`): ``runner(parties, program, schedule)`` runs
+the drawn instructions under a :class:`~barrierspec.adapters._controlled_schedules.Schedule`
+and returns the :class:`~._runner.Run`, whose ``decisions`` say what the schedule decided at
+each turn with more than one runnable participant. A controlled runner (threads today; any
+runner whose driver takes a chooser) makes the schedule part of the program; an observing
+one ignores it and reports no decisions. That is the whole interface between the search and
+a driver.
+
 Two phases share one time budget:
 
 1. *Small scope*: every program of up to five instructions (as time allows) over the property's key
    operations (a wait, and what the property is about: a kill, a cancel, a reset ...), with 2
-   then 3 parties, shortest first. Shallow bugs are found deterministically, already minimal.
-2. *Random*: Hypothesis draws whole programs (swarm-style, see ``_program``) and shrinks the
-   first failure to a minimal one, within a shrink budget.
+   then 3 parties, shortest first; under control, each program under every schedule with at
+   most :data:`PREEMPTIONS` preemptions (at most :data:`SCHEDULES_PER_PROGRAM` of them).
+   Shallow bugs are found deterministically, already minimal.
+2. *Random*: Hypothesis draws whole programs (swarm-style, see ``_program``) -- under control
+   with their schedule: a few decisions drawn as ranks, then a seeded PCT scheduler or the
+   non-preemptive default -- and shrinks the first failure to a minimal program and schedule,
+   within a shrink budget.
 
 A *seeded* search (``budget=None``) reads no clock: the small scope runs the first
 ``min(SEEDED_SMALL_PROGRAMS, 4 * max(examples, MIN_SMALL))`` programs of its order, the random phase
@@ -22,17 +34,20 @@ import random
 import time
 from collections.abc import Callable
 
+import attrs
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky, NoSuchExample
 
+from barrierspec.adapters._controlled_schedules import Schedule, next_schedule
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._program import Instruction, instructions
 from barrierspec.conformance._runner import Run
 
-__all__ = ["search"]
+__all__ = ["PREEMPTIONS", "SCHEDULES_PER_PROGRAM", "Runner", "schedules", "search"]
 
-Runner = Callable[[int, list[Instruction]], Run]
+Runner = Callable[[int, list[Instruction], Schedule], Run]
+"""Runs (parties, program) under a schedule (see the module docstring)."""
 
 
 class _OutOfTime(Exception):  # noqa: N818 -- a signal, not an error
@@ -44,26 +59,59 @@ SMALL_SCOPE_SHARE = 0.4  # of the budget
 SEEDED_SMALL_PROGRAMS = 130  # a seeded search's small scope: this many programs, in order
 MIN_SMALL = 12  # ... or four times the random examples (at least this many), if fewer
 SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a failure
+PREEMPTIONS = 1  # small scope: schedules with at most this many preemptions
+SCHEDULES_PER_PROGRAM = 6  # ... and at most this many schedules of one program
+DRAWN_DECISIONS = 6  # random phase: decisions drawn as ranks before PCT (or the default)
+
+
+def schedules() -> st.SearchStrategy[Schedule]:
+    """Drawn schedules: up to DRAWN_DECISIONS ranks, then PCT (seeded) or non-preemptive.
+    Shrinks towards ``Schedule()``: no choices, no PCT."""
+    ranks = st.lists(st.integers(0, 3), max_size=DRAWN_DECISIONS).map(tuple)
+    pct = st.none() | st.integers(0, 2**16)
+    return st.builds(Schedule, ranks, pct, st.sampled_from([2, 3]))
+
+
+def _scheduled(
+    runner: Runner, parties: int, program: list[Instruction], controlled: bool
+) -> tuple[int, Run | None]:
+    """Every schedule of the small scope for one program: (runs, the failing run or None)."""
+    schedule: Schedule | None = Schedule()
+    runs = 0
+    while schedule is not None and runs < (SCHEDULES_PER_PROGRAM if controlled else 1):
+        runs += 1
+        run = runner(parties, program, schedule)
+        if run.failure is not None:
+            return runs, run
+        schedule = next_schedule(run.decisions, PREEMPTIONS)
+    return runs, None
 
 
 def _small_scope(
-    prop: props.Property, runner: Runner, kinds: list[str], deadline: float, limit: int | None
+    prop: props.Property,
+    runner: Runner,
+    kinds: list[str],
+    deadline: float,
+    limit: int | None,
+    controlled: bool,
 ) -> tuple[int, Run | None]:
+    """Runs of the small scope, and the first failing one; ``limit`` counts programs."""
     keys = [k for k in prop.key_ops if k in kinds]
     if not keys:
         return 0, None
     alphabet = [Instruction(k, 0) for k in keys]
-    count = 0
+    count = programs = 0
     for size in range(1, SMALL_SCOPE_LENGTH + 1):
         for parties in (2, 3):
             if parties > prop.max_parties:
                 continue
             for program in itertools.product(alphabet, repeat=size):
-                if time.monotonic() > deadline or count == limit:
+                if time.monotonic() > deadline or programs == limit:
                     return count, None
-                count += 1
-                run = runner(parties, list(program))
-                if run.failure is not None:
+                programs += 1
+                runs, run = _scheduled(runner, parties, list(program), controlled)
+                count += runs
+                if run is not None:
                     return count, run
     return count, None
 
@@ -77,10 +125,12 @@ def search(
     examples: int,
     budget: float | None,
     shrink_budget: float,
+    controlled: bool = False,
 ) -> tuple[int, Run | None]:
-    """Look for a failing program; return (programs run, the minimal failing run or None).
+    """Look for a failing program; return (runs, the minimal failing run or None).
 
     ``budget``: seconds for the search (None: no clock, see the module docstring).
+    ``controlled``: the runner obeys schedules, so they are enumerated and drawn.
     """
     start = time.monotonic()
     if budget is None:
@@ -90,20 +140,24 @@ def search(
         budget *= prop.budget_factor
         small_deadline = start + budget * SMALL_SCOPE_SHARE
         deadline, shrink, limit = start + budget, shrink_budget, None
-    small, found = _small_scope(prop, runner, kinds, small_deadline, limit)
+    small, found = _small_scope(prop, runner, kinds, small_deadline, limit, controlled)
     if found is not None:
         return small, found
+    limits = _Limits(deadline, shrink, SEEDED_SHRINK_RUNS if budget is None else None)
     count, run = _random(
-        prop,
-        runner,
-        kinds,
-        seed=seed,
-        examples=examples,
-        deadline=deadline,
-        shrink_budget=shrink,
-        shrink_runs=SEEDED_SHRINK_RUNS if budget is None else None,
+        prop, runner, kinds, seed=seed, examples=examples, limits=limits, controlled=controlled
     )
     return small + count, run
+
+
+@attrs.frozen
+class _Limits:
+    """When the random phase stops: ``deadline`` (monotonic seconds) before a failure, then
+    ``shrink`` seconds or ``shrink_runs`` programs (a seeded search) of shrinking."""
+
+    deadline: float
+    shrink: float
+    shrink_runs: int | None
 
 
 def _random(
@@ -113,21 +167,21 @@ def _random(
     *,
     seed: int,
     examples: int,
-    deadline: float,
-    shrink_budget: float,
-    shrink_runs: int | None = None,
+    limits: _Limits,
+    controlled: bool = False,
 ) -> tuple[int, Run | None]:
-    """Hypothesis's search and shrinking, until ``deadline`` (shrinking: its own budget)."""
-    failures: dict[tuple[int, tuple[Instruction, ...]], Run] = {}
+    """Hypothesis's search and shrinking, until the deadline (shrinking: its own budget)."""
+    deadline, shrink_budget, shrink_runs = limits.deadline, limits.shrink, limits.shrink_runs
+    failures: dict[tuple[int, tuple[Instruction, ...], Schedule], Run] = {}
     count = 0
 
     errors: list[BaseException] = []
     shrink_deadline = [float("inf")]
     first_failure = [0]
 
-    def fails(example: tuple[int, list[Instruction]]) -> bool:
+    def fails(example: tuple[int, list[Instruction], Schedule]) -> bool:
         nonlocal count
-        parties, program = example
+        parties, program, schedule = example
         now = time.monotonic()
         if errors:
             return False
@@ -137,7 +191,7 @@ def _random(
             raise _OutOfTime  # a seeded search shrinks by a count of programs, not the clock
         count += 1
         try:
-            run = runner(parties, program)
+            run = runner(parties, program, schedule)
         except Exception as exc:  # a driver or usage error: not a finding; re-raised below
             errors.append(exc)
             return False
@@ -145,14 +199,15 @@ def _random(
             if not failures:
                 shrink_deadline[0] = time.monotonic() + shrink_budget
                 first_failure[0] = count
-            failures[(parties, tuple(program))] = run
+            failures[(parties, tuple(program), schedule)] = run
             return True
         return False
 
     # parties: 2 first (the smallest interesting barrier, where shrinking should land), then
     # larger ones, and 1 (a barrier that always passes) last
     parties = st.sampled_from([*range(2, prop.max_parties + 1), 1])
-    strategy = st.tuples(parties, instructions(prop, kinds))
+    drawn = schedules() if controlled else st.just(Schedule())
+    strategy = st.tuples(parties, instructions(prop, kinds), drawn)
     conf = settings(
         max_examples=examples,
         deadline=None,
@@ -171,5 +226,13 @@ def _random(
         if not failures:
             raise errors[0] if errors else RuntimeError(f"{prop.name}: flaky search") from None
     # the smallest failure seen: find's answer, unless the shrink budget cut shrinking short
-    key = min(failures, key=lambda k: (len(failures[k].steps), k[0], len(k[1])))
+    key = min(
+        failures,
+        key=lambda k: (len(failures[k].steps), k[0], len(k[1]), _weight(k[2])),
+    )
     return count, failures[key]
+
+
+def _weight(schedule: Schedule) -> tuple[int, int]:
+    """How far a schedule is from the default (smaller: closer), to pick the minimal one."""
+    return (schedule.pct is not None, sum(1 for c in schedule.choices if c))

@@ -25,13 +25,15 @@ import attrs
 
 from barrierspec import adapters as ad
 from barrierspec.adapters._base import call_bounded
+from barrierspec.adapters._controlled_runtime import Chooser
+from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.conformance import _properties as props
-from barrierspec.conformance._drivers import opener
+from barrierspec.conformance._drivers import DriverChoice, opener
 from barrierspec.conformance._evidence import Accounting, CleanupHung, Evidence, insufficient
 from barrierspec.conformance._program import Instruction, Timing
 from barrierspec.conformance._result import Finding, PropertyResult
-from barrierspec.conformance._runner import Run, run_program
-from barrierspec.conformance._search import search
+from barrierspec.conformance._runner import DriverLike, Run, run_program
+from barrierspec.conformance._search import Runner, search
 from barrierspec.spec import Profile
 
 __all__ = ["Listener", "Session", "program_text"]
@@ -40,9 +42,15 @@ Listener = Callable[[dict[str, Any]], None]
 _OBSERVED = {"n_waiting": "n_waiting", "broken stickiness": "broken"}  # property -> observer
 
 
-def program_text(parties: int, program: Sequence[Instruction]) -> str:
-    """``parties=3: wait#0 cancel#1 wait#0``: a drawn program, as findings name it."""
-    return f"parties={parties}: " + (" ".join(str(i) for i in program) or "(empty)")
+def program_text(
+    parties: int, program: Sequence[Instruction], schedule: Schedule | None = None
+) -> str:
+    """``parties=3: wait#0 cancel#1 wait#0``: a drawn program, as findings name it; with a
+    schedule other than the default, `` [schedule 0,1]``."""
+    text = f"parties={parties}: " + (" ".join(str(i) for i in program) or "(empty)")
+    if schedule is not None and schedule != Schedule():
+        text += f" [schedule {schedule}]"
+    return text
 
 
 @attrs.define
@@ -60,6 +68,7 @@ class Session:
     timing: Timing
     real_clock: bool
     settle: float
+    driver: DriverChoice
     listener: Listener | None = None
     abandoned: str | None = None  # why the remaining properties are not searched
     findings: dict[str, Finding] = attrs.field(factory=dict)
@@ -90,7 +99,12 @@ class Session:
             return self.not_searched(prop.name, prop.rule)
         evidence = Evidence()
         accounting = Accounting(
-            opener(self.target, action=self.target.capabilities.has_action, settle=self.settle),
+            opener(
+                self.target,
+                action=self.target.capabilities.has_action,
+                settle=self.settle,
+                choice=self.driver,
+            ),
             evidence,
             observers=prop.observers,
         )
@@ -105,6 +119,7 @@ class Session:
                 examples=self.examples,
                 budget=self.budget,
                 shrink_budget=self.shrink_budget,
+                controlled=self.driver.controlled,
             )
         except CleanupHung as hung:
             self.abandoned = str(hung)
@@ -117,16 +132,21 @@ class Session:
             self._judge(prop, result, evidence, kinds), exercised=evidence.summary()
         )
 
-    def _runner(
-        self, prop: props.Property, accounting: Accounting
-    ) -> Callable[[int, list[Instruction]], Run]:
-        def runner(parties: int, program: list[Instruction]) -> Run:
-            text = program_text(parties, program)
+    def _runner(self, prop: props.Property, accounting: Accounting) -> Runner:
+        def runner(parties: int, program: list[Instruction], schedule: Schedule) -> Run:
+            text = program_text(parties, program, schedule)
             self.emit({"event": "program", "property": prop.name, "program": text})
             after = accounting.leak_check(text)
+            ranked = schedule.chooser(parties + prop.extra) if self.driver.controlled else None
+
+            def open_driver(
+                parties: int, participants: int, chooser: Chooser | None = None
+            ) -> DriverLike:
+                return accounting.open(parties, participants, ranked)
+
             try:
-                return run_program(
-                    accounting.open,
+                run = run_program(
+                    open_driver,
                     self.profile,
                     parties,
                     parties + prop.extra,
@@ -137,6 +157,10 @@ class Session:
                 )
             finally:
                 after()
+            if ranked is not None:
+                run = attrs.evolve(run, schedule=schedule, decisions=tuple(ranked.decisions))
+            accounting.evidence.add_run(text, run)
+            return run
 
         return runner
 
