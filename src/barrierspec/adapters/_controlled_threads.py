@@ -29,6 +29,7 @@ from typing import Any
 
 from barrierspec.adapters._base import Driver, build_barrier, describe
 from barrierspec.adapters._controlled_runtime import Chooser, Scheduler, SchedulerClosed
+from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.adapters._controlled_sync import Primitives
 from barrierspec.adapters._controlled_view import RunsUncontrolled, controlled_class
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
@@ -155,6 +156,10 @@ class ControlledThreadDriver(Driver):
             op, returned, frozenset(busy), frozenset(), actions, log, snapshot, hang, None, held
         )
 
+    def _barrier_for_snapshot(self) -> object | None:
+        """The barrier whose observers are read (the controller may take its free locks)."""
+        return self.barrier
+
     def recheck(self, grace: float) -> Step:
         """No second look is needed: quiescence is exact, so nothing changes while idle."""
         busy = self.scheduler.busy()
@@ -162,6 +167,13 @@ class ControlledThreadDriver(Driver):
         return Step(
             self.program[-1], {}, frozenset(busy), frozenset(), (), (), snapshot, None, None
         )
+
+    def schedule_next(self, schedule: Schedule) -> None:
+        """From now on, make the scheduling decisions as ``schedule`` says (counted from
+        here; its decisions are described in the log)."""
+        chooser = schedule.chooser(self.participants)
+        chooser.note = self.ledger.note
+        self.scheduler.chooser = chooser
 
     def hold_next(self, plan: int) -> None:
         """For the next operation only: bit i of ``plan`` set holds the participant woken

@@ -75,7 +75,6 @@ PROPERTIES: tuple[Property, ...] = (
         extra=3,
         max_parties=3,
         max_ops=14,
-        key_ops=(WAIT, HOLD),
     ),
     Property(
         "lost wake-ups",

@@ -99,7 +99,9 @@ def _small_scope(
     keys = [k for k in prop.key_ops if k in kinds]
     if not keys:
         return 0, None
-    alphabet = [Instruction(k, 0) for k in keys]
+    # a controlled run's hold is part of its schedule: enumerated with the key operations
+    holds = [props.HOLD] if controlled and props.HOLD in kinds else []
+    alphabet = [Instruction(k, 0) for k in keys + holds]
     count = programs = 0
     for size in range(1, SMALL_SCOPE_LENGTH + 1):
         for parties in (2, 3):

@@ -12,7 +12,11 @@ so far. Teardown closes the driver (aborting the barrier, reaping every particip
 The draws never depend on what the barrier did. A rule draws only a *pick*; which
 participant it names is resolved at run time from the oracle's view (``wait`` picks among
 the idle participants, ``cancel`` among the waiting ones, nobody: the rule does nothing),
-exactly as the programs of :func:`~barrierspec.conformance.check` do. The rules' enabling
+exactly as the programs of :func:`~barrierspec.conformance.check` do. Thread targets run
+under the controlled driver when it can control them (as in ``check()``); the machine then
+also has the schedule rules ``hold`` (keep the next operation's woken parties released but
+not resumed) and ``choose`` (the next scheduling decisions, drawn as ranks), so Hypothesis
+draws and shrinks the schedule with the operations. The rules' enabling
 depends on the target's capabilities only, never on observations, so a real scheduler's
 nondeterminism (which timeout fired first) cannot make Hypothesis' choices flaky, and a
 failure shrinks to a minimal program: fewer rules, smaller picks.
@@ -32,9 +36,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from barrierspec import adapters as ad
+from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._check import _kinds
-from barrierspec.conformance._drivers import default_profile, opener, resolve
+from barrierspec.conformance._drivers import default_profile, driver_choice, opener, resolve
 from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._program import Instruction, Timing, concretise
 from barrierspec.conformance._result import render_op, render_step
@@ -57,6 +62,7 @@ _EVERY_KIND = props.Property(
         props.KILL,
         props.ADVANCE,
         props.JOIN,
+        props.HOLD,
     ),
 )
 _PICKS = st.integers(0, 7)
@@ -92,12 +98,14 @@ class BarrierStateMachine(RuleBasedStateMachine):
             )
         caps = target.capabilities
         real_clock = target.kind != "asyncio"
-        self.kinds = frozenset(_kinds(_EVERY_KIND, caps, profile, target.kind))
+        choice = driver_choice(target)
+        kind = "controlled" if choice.controlled else target.kind
+        self.kinds = frozenset(_kinds(_EVERY_KIND, caps, profile, kind))
         self.timing = Timing(self.timeout if real_clock else 1.0)
         self.oracle = Oracle(profile, self.parties, self.participants, caps, real_clock)
         self.steps: list[ad.Step] = []
         self.mismatch: Mismatch | None = None
-        open_driver = opener(target, action=caps.has_action, settle=self.settle)
+        open_driver = opener(target, action=caps.has_action, settle=self.settle, choice=choice)
         self.driver: DriverLike | None = open_driver(self.parties, self.participants)
         if caps.named:  # the model starts with `parties` members: create them
             for p in range(self.parties):
@@ -165,6 +173,22 @@ class BarrierStateMachine(RuleBasedStateMachine):
     def advance(self) -> None:
         """The virtual clock moves past one timeout (asyncio)."""
         self._do(props.ADVANCE)
+
+    @rule(pick=_PICKS)
+    @_allows(props.HOLD)
+    def hold(self, pick: int) -> None:
+        """Controlled threads: the next operation's woken participants (bit i of pick + 1:
+        the one woken i-th) stay released but not resumed until the step after it."""
+        if self.driver is not None:
+            self.driver.hold_next(pick + 1)  # type: ignore[attr-defined]
+
+    @rule(ranks=st.lists(st.integers(0, 3), min_size=1, max_size=4))
+    @_allows(props.HOLD)
+    def choose(self, ranks: list[int]) -> None:
+        """Controlled threads: the next scheduling decisions take these ranks (0: let the
+        running participant go on; k: the k-th other runnable one), then non-preemptive."""
+        if self.driver is not None:
+            self.driver.schedule_next(Schedule(tuple(ranks)))  # type: ignore[attr-defined]
 
     @invariant()
     def accepted(self) -> None:
