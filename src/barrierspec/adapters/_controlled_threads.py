@@ -158,7 +158,8 @@ class ControlledThreadDriver(Driver):
 
     def _barrier_for_snapshot(self) -> object | None:
         """The barrier whose observers are read (the controller may take its free locks)."""
-        return self.barrier
+        barrier: object = self.barrier
+        return barrier
 
     def recheck(self, grace: float) -> Step:
         """No second look is needed: quiescence is exact, so nothing changes while idle."""
