@@ -8,7 +8,11 @@ party released (or woken) inside ``wait()`` can be held there while others re-en
 ``n_waiting`` or call ``abort()``/``reset()``: the windows where the subtle bugs live.
 
 The action installed with ``action=True`` is a scheduling point too (it "takes time"): it
-logs ``action-start``, hands over the turn, then logs ``action-end``.
+logs ``action-start``, hands over the turn, then logs ``action-end`` -- as the driver's
+action does. Both front ends run on the one runtime: the same
+:class:`~barrierspec.adapters._controlled_runtime.Scheduler`, the same
+:class:`~barrierspec.adapters._controlled_runtime.Participants` threads, the same controlled
+view of the target (``controlled_class``) and the same choosers and schedules.
 
 The log is a tuple of events ``(kind, participant, value)`` in the order they happened
 (one participant runs at a time, so the order is exact): ``call`` (value: the operation),
@@ -18,12 +22,16 @@ The log is a tuple of events ``(kind, participant, value)`` in the order they ha
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from barrierspec.adapters._controlled_runtime import Chooser, Scheduler, SchedulerClosed
+from barrierspec.adapters._controlled_runtime import (
+    Chooser,
+    Participants,
+    Scheduler,
+    SchedulerClosed,
+)
 from barrierspec.adapters._controlled_schedules import non_preemptive, preemptions
 from barrierspec.adapters._controlled_sync import Primitives
 from barrierspec.adapters._controlled_view import controlled_class
@@ -120,15 +128,11 @@ class _Program:
         self.log.append(("return", p, value))
 
     def body(self, p: int, script: Sequence[object]) -> None:
-        self.sched.attach(p)
-        try:
-            self.sched.point(lambda: True)  # parked until the first turn
-            for op in script:
-                self.perform(p, op)
-            self.finished.add(p)
-            self.sched.finish()
-        except SchedulerClosed:
-            return
+        """Participant ``p`` runs its whole script (a SchedulerClosed unwinds it)."""
+        for op in script:
+            self.perform(p, op)
+        self.finished.add(p)
+        self.sched.finish()
 
 
 def run_program(
@@ -152,22 +156,19 @@ def run_program(
     program = _Program(
         sched, lambda act: cls(parties) if act is None else cls(parties, act), action
     )
-    threads = [
-        threading.Thread(target=program.body, args=(p, s), name=f"barrierspec-prog{p}", daemon=True)
-        for p, s in enumerate(scripts)
-    ]
-    for thread in threads:
-        thread.start()
-    if not sched.wait_parked(set(range(len(scripts))), bound):
-        raise RuntimeError(f"participants did not reach their first turn within {bound} s")
+    team = Participants(
+        sched,
+        lambda p: program.body(p, scripts[p]),
+        name="barrierspec-prog",
+        park=True,
+        bound=bound,
+    )
     try:
         overdue = sched.run(bound)
     finally:
         # the outcome is complete now (nobody runs at quiescence); then unwind everyone
         log, finished, program.closed = tuple(program.log), set(program.finished), True
-        sched.shutdown()
-        for thread in threads:
-            thread.join(_JOIN_BOUND)
+        team.close(_JOIN_BOUND)
     return ProgramRun(
         log,
         tuple(recorder.turns),

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Overdue", "Scheduler", "SchedulerClosed", "VirtualClock"]
+__all__ = ["Overdue", "Participants", "Scheduler", "SchedulerClosed", "VirtualClock"]
 
 Chooser = Callable[[list[int]], int]
 
@@ -206,3 +206,50 @@ class Scheduler:
         self.clock.now = max(self.clock.now, when)
         self._slots[p].timed_out = True
         return True
+
+
+class Participants:
+    """One daemon thread per participant of ``sched``, each running ``body(p)`` as that
+    participant until the scheduler shuts down. With ``park``, every participant is parked at
+    a first scheduling point before this returns (so the first run starts them all); else a
+    body waits for its work itself and enters a turn through :meth:`Scheduler.begin`. Both
+    controlled front ends (the driver and the program runner) run their participants here."""
+
+    def __init__(
+        self,
+        sched: Scheduler,
+        body: Callable[[int], None],
+        *,
+        name: str,
+        park: bool,
+        bound: float,
+    ) -> None:
+        self._sched = sched
+        self._body = body
+        self._park = park
+        self._threads = [
+            threading.Thread(target=self._run, args=(p,), name=f"{name}{p}", daemon=True)
+            for p in range(sched.participants)
+        ]
+        for thread in self._threads:
+            thread.start()
+        if park and not sched.wait_parked(set(range(sched.participants)), bound):
+            self.close(bound)
+            raise RuntimeError(f"participants did not reach their first turn within {bound} s")
+
+    def _run(self, p: int) -> None:
+        self._sched.attach(p)
+        try:
+            if self._park:
+                self._sched.point(lambda: True)  # parked until the first turn
+            self._body(p)
+        except SchedulerClosed:
+            return
+
+    def close(self, bound: float) -> tuple[str, ...]:
+        """Unwind every parked participant (SchedulerClosed) and join each within ``bound``
+        seconds; the names of the threads still alive (stuck in uncontrolled code)."""
+        self._sched.shutdown()
+        for thread in self._threads:
+            thread.join(bound)
+        return tuple(t.name for t in self._threads if t.is_alive())

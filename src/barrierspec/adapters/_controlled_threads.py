@@ -24,11 +24,15 @@ not control, or loops); callers fall back to the observing
 from __future__ import annotations
 
 import queue
-import threading
 from typing import Any
 
 from barrierspec.adapters._base import Driver, build_barrier, describe
-from barrierspec.adapters._controlled_runtime import Chooser, Scheduler, SchedulerClosed
+from barrierspec.adapters._controlled_runtime import (
+    Chooser,
+    Participants,
+    Scheduler,
+    SchedulerClosed,
+)
 from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.adapters._controlled_sync import Primitives
 from barrierspec.adapters._controlled_view import RunsUncontrolled, controlled_class
@@ -79,15 +83,12 @@ class ControlledThreadDriver(Driver):
             self.action.barrier = self.barrier
         self._sent: dict[int, Op] = {}
         self._hold_plan = 0
-        self._inboxes: list[queue.SimpleQueue[Op | None]] = []
-        self._threads: list[threading.Thread] = []
-        for p in range(participants):
-            self._inboxes.append(queue.SimpleQueue())
-            thread = threading.Thread(
-                target=self._serve, args=(p,), name=f"barrierspec-c{p}", daemon=True
-            )
-            self._threads.append(thread)
-            thread.start()
+        self._inboxes: list[queue.SimpleQueue[Op | None]] = [
+            queue.SimpleQueue() for _ in range(participants)
+        ]
+        self._participants = Participants(
+            self.scheduler, self._serve, name="barrierspec-c", park=False, bound=self.settle
+        )
 
     def _action_takes_time(self) -> None:
         """The action is a scheduling point: while it runs, others may be given the turn."""
@@ -95,16 +96,13 @@ class ControlledThreadDriver(Driver):
             self.scheduler.point(lambda: True)
 
     def _serve(self, p: int) -> None:
+        """Participant ``p``: perform each operation sent to it, one turn-granted run each."""
         PARTICIPANT.set(p)
-        self.scheduler.attach(p)
-        try:
-            while (op := self._inboxes[p].get()) is not None:
-                self.scheduler.point(lambda: True)  # the first turn of the operation
-                outcome = self._execute(p, op)
-                self.ledger.finished(p, outcome)
-                self.scheduler.finish()
-        except SchedulerClosed:
-            return
+        while (op := self._inboxes[p].get()) is not None:
+            self.scheduler.point(lambda: True)  # the first turn of the operation
+            outcome = self._execute(p, op)
+            self.ledger.finished(p, outcome)
+            self.scheduler.finish()
 
     def _execute(self, p: int, op: Op) -> Outcome:
         return run_thread_op(self.barrier, self.action, p, op, passthrough=(SchedulerClosed,))
@@ -187,7 +185,4 @@ class ControlledThreadDriver(Driver):
         """Unwind every participant (parked ones raise SchedulerClosed) and join them."""
         for inbox in self._inboxes:
             inbox.put(None)
-        self.scheduler.shutdown()
-        for thread in self._threads:
-            thread.join(_CLOSE_BOUND)
-        self.leaked = tuple(t.name for t in self._threads if t.is_alive())
+        self.leaked = self._participants.close(_CLOSE_BOUND)
