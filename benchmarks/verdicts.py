@@ -5,9 +5,13 @@ barrier of ``tests/broken``, runs the whole default suite (every applicable prop
 argument-validation property and the model-generated tests) with a fixed seed and records:
 the verdict (conformant, or the failing properties), the wall time of the whole check, and
 for a broken barrier the time and programs its expected property took to reject it
-(search plus shrinking). Usage, from the repository root::
+(search plus shrinking), the driver that ran it, and the programs and schedules the
+properties tried (a schedule: a distinct program-with-decisions run under the controlled
+driver). For scale, the same run times CPython's own ``test.lock_tests.BarrierTests`` (on
+``threading.Barrier``) before and after the targets, and reports each thread target's
+time as a ratio to it. Usage, from the repository root::
 
-    python benchmarks/verdicts.py [--seed 0] [--only SUBSTRING] [--out PATH]
+    python benchmarks/verdicts.py [--seed 0] [--only SUBSTRING] [--kind thread] [--out PATH]
 
 Prints a Markdown table (and writes it to ``--out`` when given). Timings are wall-clock on
 whatever else the machine is doing; the verdicts are what matter for reproducibility.
@@ -19,15 +23,18 @@ import argparse
 import os
 import pathlib
 import platform
+import re
 import subprocess
 import sys
 import time
+import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.broken is importable from the repository root
 
 from tests.broken import BROKEN, CORRECT  # noqa: E402
 
+from barrierspec.adapters import resolve_target  # noqa: E402
 from barrierspec.conformance import CheckResult, CheckSettings, check  # noqa: E402
 
 STDLIB = ["threading", "asyncio", "multiprocessing"]
@@ -70,12 +77,47 @@ def _steps(p: object) -> int:
     return len(cex.steps) if cex is not None else 0
 
 
+def _tried(result: CheckResult) -> tuple[int, int]:
+    """Programs and schedules the properties of ``result`` tried, summed."""
+    programs = sum(p.programs for p in result.properties)
+    found = (re.search(r"(\d+) schedules", p.exercised) for p in result.properties)
+    return programs, sum(int(m.group(1)) for m in found if m)
+
+
+def cpython_barrier_tests() -> float:
+    """Wall seconds of CPython's ``test.lock_tests.BarrierTests`` on threading.Barrier
+    (every test must pass, else the figure is meaningless)."""
+    import threading
+
+    from test import lock_tests
+
+    class StdlibBarrierTests(lock_tests.BarrierTests):
+        barriertype = staticmethod(threading.Barrier)
+
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(StdlibBarrierTests)
+    with open(os.devnull, "w") as sink:
+        started = time.monotonic()
+        outcome = unittest.TextTestRunner(stream=sink, verbosity=0).run(suite)
+        took = time.monotonic() - started
+    if not outcome.wasSuccessful():
+        raise RuntimeError(f"lock_tests.BarrierTests failed: {outcome}")
+    return took
+
+
+def _uptime() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default="", help="run the targets containing this text")
+    parser.add_argument("--kind", default="", help="run only targets of this kind (thread)")
     parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args()
+    stdlib_before = cpython_barrier_tests()
+    load_before = _uptime()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         cwd=ROOT,
@@ -85,29 +127,43 @@ def main() -> int:
     ).stdout.strip()
     lines = [
         f"Command: `python benchmarks/verdicts.py --seed {args.seed}`"
-        + (f" `--only {args.only}`" if args.only else ""),
+        + (f" `--only {args.only}`" if args.only else "")
+        + (f" `--kind {args.kind}`" if args.kind else ""),
         f"Machine: `nproc` = {os.cpu_count()}, Python {platform.python_version()}, "
         f"{platform.system()}; commit {commit}; default CheckSettings (seed {args.seed}).",
         "",
-        "| target | profile | verdict | check s | expected property caught in |",
-        "|---|---|---|---|---|",
+        f"CPython `test.lock_tests.BarrierTests` (threading.Barrier), same run: "
+        f"{stdlib_before:.1f} s before the targets; load average before: {load_before}.",
+        "",
+        "| target | profile | driver | verdict | check s | / lock_tests | programs | "
+        "schedules | expected property caught in |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
     started = time.monotonic()
     for spelling, expected in targets():
         if args.only and args.only not in spelling:
             continue
+        if args.kind and resolve_target(spelling).kind != args.kind:
+            continue
         t0 = time.monotonic()
         result = check(spelling, settings_=CheckSettings(seed=args.seed))
         took = time.monotonic() - t0
         name = spelling.replace("barrierspec.reference:", "reference:").replace("tests.broken.", "")
+        driver = result.driver.split(" ", 1)[0]
+        programs, schedules = _tried(result)
         row = (
-            f"| `{name}` | {result.profile} | {_verdict(result)} | {took:.1f} | "
+            f"| `{name}` | {result.profile} | {driver} | {_verdict(result)} | {took:.1f} | "
+            f"{took / stdlib_before:.2f} | {programs} | {schedules} | "
             f"{_caught(result, expected)} |"
         )
         lines.append(row)
         print(row, flush=True)
-    total = f"\nTotal: {time.monotonic() - started:.0f} s."
+    stdlib_after = cpython_barrier_tests()
+    total = (
+        f"\nTotal: {time.monotonic() - started:.0f} s. lock_tests.BarrierTests after the "
+        f"targets: {stdlib_after:.1f} s; load average after: {_uptime()}."
+    )
     lines.append(total)
     print(total)
     if args.out is not None:

@@ -16,11 +16,21 @@ does not control (a real lock, a busy loop): :meth:`Scheduler.run` reports it as
 
 from __future__ import annotations
 
+import functools
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-__all__ = ["Overdue", "Participants", "Scheduler", "SchedulerClosed", "VirtualClock"]
+__all__ = [
+    "Overdue",
+    "Participants",
+    "Scheduler",
+    "SchedulerClosed",
+    "VirtualClock",
+    "end_idle_threads",
+]
 
 Chooser = Callable[[list[int]], int]
 
@@ -87,6 +97,10 @@ class Scheduler:
     def attach(self, participant: int) -> None:
         """Declare the calling thread to be ``participant``."""
         self._local.participant = participant
+
+    def detach(self) -> None:
+        """The calling thread is no longer a participant (its pooled thread moves on)."""
+        self._local.participant = None
 
     def point(
         self, enabled: Callable[[], bool], deadline: float | None = None, *, wake: bool = False
@@ -208,12 +222,72 @@ class Scheduler:
         return True
 
 
+class _Worker:
+    """A pooled daemon thread that runs one job at a time (see :class:`Participants`)."""
+
+    _idle: ClassVar[list[_Worker]] = []
+    _pool_lock: ClassVar[threading.Lock] = threading.Lock()
+    _made: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        _Worker._made += 1
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.done = threading.Event()
+        self.name = f"barrierspec-participant-{_Worker._made}"
+        threading.Thread(target=self._loop, name=self.name, daemon=True).start()
+
+    @classmethod
+    def take(cls) -> _Worker:
+        """An idle worker from the pool, or a new one."""
+        with cls._pool_lock:
+            if cls._idle:
+                return cls._idle.pop()
+        return cls()
+
+    def run(self, job: Callable[[], None]) -> None:
+        """Start ``job`` on this worker; :attr:`done` is set when it ends."""
+        self.done.clear()
+        self._jobs.put(job)
+
+    def give_back(self) -> None:
+        """Return a worker whose job ended to the pool."""
+        with _Worker._pool_lock:
+            _Worker._idle.append(self)
+
+    def end(self) -> None:
+        """Let an idle worker's thread end."""
+        self._jobs.put(None)
+
+    def _loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            finally:
+                self.done.set()
+
+
+def end_idle_threads() -> int:
+    """End every pooled participant thread that is idle (a check calls this when it is
+    done, so nothing it started outlives it); returns how many were ended."""
+    with _Worker._pool_lock:
+        idle, _Worker._idle = _Worker._idle, []
+    for worker in idle:
+        worker.end()
+    return len(idle)
+
+
 class Participants:
-    """One daemon thread per participant of ``sched``, each running ``body(p)`` as that
-    participant until the scheduler shuts down. With ``park``, every participant is parked at
-    a first scheduling point before this returns (so the first run starts them all); else a
-    body waits for its work itself and enters a turn through :meth:`Scheduler.begin`. Both
-    controlled front ends (the driver and the program runner) run their participants here."""
+    """One thread per participant of ``sched``, each running ``body(p)`` as that participant
+    until the scheduler shuts down. With ``park``, every participant is parked at a first
+    scheduling point before this returns (so the first run starts them all); else a body
+    waits for its work itself and enters a turn through :meth:`Scheduler.begin`. Both
+    controlled front ends (the driver and the program runner) run their participants here.
+
+    The threads are pooled daemon workers: a participant whose body ended returns its
+    thread to the pool at :meth:`close`, so a search running thousands of programs does not
+    start thousands of threads. A body still running at close (stuck in uncontrolled code)
+    keeps its thread, which is reported and never reused.
+    """
 
     def __init__(
         self,
@@ -227,12 +301,10 @@ class Participants:
         self._sched = sched
         self._body = body
         self._park = park
-        self._threads = [
-            threading.Thread(target=self._run, args=(p,), name=f"{name}{p}", daemon=True)
-            for p in range(sched.participants)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._name = name
+        self._workers = [_Worker.take() for _ in range(sched.participants)]
+        for p, worker in enumerate(self._workers):
+            worker.run(functools.partial(self._run, p))
         if park and not sched.wait_parked(set(range(sched.participants)), bound):
             self.close(bound)
             raise RuntimeError(f"participants did not reach their first turn within {bound} s")
@@ -245,11 +317,18 @@ class Participants:
             self._body(p)
         except SchedulerClosed:
             return
+        finally:
+            self._sched.detach()
 
     def close(self, bound: float) -> tuple[str, ...]:
-        """Unwind every parked participant (SchedulerClosed) and join each within ``bound``
-        seconds; the names of the threads still alive (stuck in uncontrolled code)."""
+        """Unwind every parked participant (SchedulerClosed) and wait for each body to end
+        within ``bound`` seconds; the names of the participants still running (stuck in
+        uncontrolled code)."""
         self._sched.shutdown()
-        for thread in self._threads:
-            thread.join(bound)
-        return tuple(t.name for t in self._threads if t.is_alive())
+        stuck = []
+        for p, worker in enumerate(self._workers):
+            if worker.done.wait(bound):
+                worker.give_back()
+            else:
+                stuck.append(f"{self._name}{p} ({worker.name})")
+        return tuple(stuck)

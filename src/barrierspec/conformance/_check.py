@@ -17,6 +17,7 @@ from collections.abc import Callable
 import attrs
 
 from barrierspec import adapters as ad
+from barrierspec.adapters._controlled_runtime import end_idle_threads
 from barrierspec.adapters._controlled_view import RunsUncontrolled
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._arguments import check_arguments
@@ -144,6 +145,8 @@ def check(
         if progress is not None:
             progress(f"falling back to {fallback}")
         return _check_with(tgt, prof, cfg, seed, fallback, progress, listener, command)
+    finally:
+        end_idle_threads()  # the controlled participants' pooled threads
 
 
 def _check_with(

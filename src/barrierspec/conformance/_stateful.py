@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from barrierspec import adapters as ad
+from barrierspec.adapters._controlled_runtime import end_idle_threads
 from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._check import _kinds
@@ -215,6 +216,7 @@ class BarrierStateMachine(RuleBasedStateMachine):
         if self.driver is not None:
             driver, self.driver = self.driver, None
             driver.close()
+        end_idle_threads()  # pooled participant threads of a controlled driver
 
 
 def barrier_state_machine(

@@ -100,12 +100,14 @@ class _Attempt:
     usage: str | None = None
     error: str | None = None
     crash: dict[str, Any] | None = None  # the finding that ended this worker early
+    driver: str = ""  # the driver the worker ran the target with, and why
 
     def apply(self, event: dict[str, Any], progress: Any) -> None:
         """Take one worker event into account."""
         kind = event["event"]
         if kind == "start":
             self.seed, self.target, self.profile = event["seed"], event["target"], event["profile"]
+            self.driver = event.get("driver", "")
         elif kind == "property":
             self.current, self.program = event["property"], ""
             if progress is not None:
@@ -342,4 +344,5 @@ def _assemble(
         findings=tuple(findings.values()),
         command=command or _command(first.target, first.profile, seed, tuple(cfg.only)),
         selected=len(cfg.only) or None,
+        driver=next((a.driver for a in reversed(attempts) if a.driver), ""),
     )
