@@ -80,7 +80,10 @@ class Scheduler:
     choices: int = 0  # scheduling decisions with more than one enabled participant
 
     def __post_init__(self) -> None:
-        self._cv = threading.Condition(threading.Lock())
+        lock = threading.Lock()
+        self._cv = threading.Condition(lock)  # the controller waits here
+        # each participant waits on its own condition (same lock): a grant wakes one thread
+        self._grants = [threading.Condition(lock) for _ in range(self.participants)]
         self._turn: int | None = None
         self._slots = [_Slot() for _ in range(self.participants)]
         self._local = threading.local()
@@ -116,9 +119,10 @@ class Scheduler:
             slot.enabled, slot.deadline, slot.timed_out = enabled, deadline, False
             slot.wake, slot.decided = wake, False
             self._turn = None
-            self._cv.notify_all()
+            self._cv.notify()
+            grant = self._grants[p]
             while self._turn != p and not self._closed:
-                self._cv.wait()
+                grant.wait()
             if self._closed:
                 raise SchedulerClosed
             slot.enabled = None
@@ -138,7 +142,7 @@ class Scheduler:
             self._slots[p].busy = False
             self._slots[p].enabled = None
             self._turn = None
-            self._cv.notify_all()
+            self._cv.notify()
 
     # -- controller side --------------------------------------------------------------------
 
@@ -155,6 +159,8 @@ class Scheduler:
         with self._cv:
             self._closed = True
             self._cv.notify_all()
+            for grant in self._grants:
+                grant.notify_all()
 
     def busy(self) -> set[int]:
         """Participants inside an operation."""
@@ -196,7 +202,7 @@ class Scheduler:
                     self.choices += 1
                 p = self.chooser(ready)
                 self._turn = p
-                self._cv.notify_all()
+                self._grants[p].notify()
                 if not self._cv.wait_for(lambda: self._turn is None, bound):
                     self._deferred = frozenset()
                     return Overdue(p, bound), frozenset(held)
