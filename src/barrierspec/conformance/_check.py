@@ -80,10 +80,18 @@ class CheckSettings:
         return cls(examples=400, budget=40.0, seed=seed, seeded_examples=400)
 
 
-def _kinds(prop: props.Property, caps: ad.Capabilities, profile: Profile, kind: str) -> list[str]:
+def _kinds(
+    prop: props.Property,
+    caps: ad.Capabilities,
+    profile: Profile,
+    kind: str,
+    controlled: bool = False,
+) -> list[str]:
+    """The operation kinds of ``prop`` a ``kind`` target can perform (``hold``: only under
+    a controlled driver)."""
     usable = []
     for op in prop.ops:
-        if op == props.HOLD and kind != "controlled":
+        if op == props.HOLD and not controlled:
             continue
         if op == props.TIMED and not caps.has_timeout:
             continue
@@ -164,12 +172,11 @@ def _check_with(
     real_clock = tgt.kind != "asyncio"
     timing = Timing(cfg.timeout if real_clock else 1.0)
     seeded = cfg.seed is not None
-    kind = "controlled" if choice.controlled else tgt.kind
     session = Session(
         tgt,
         prof,
         seed,
-        lambda prop: _kinds(prop, caps, prof, kind),
+        lambda prop: _kinds(prop, caps, prof, tgt.kind, choice.controlled),
         examples=min(cfg.seeded_examples, cfg.examples) if seeded else cfg.examples,
         budget=None if seeded else cfg.budget,
         shrink_budget=cfg.shrink_budget,

@@ -49,8 +49,9 @@ class DriverChoice:
 
     @property
     def controlled(self) -> bool:
-        """Whether the driver schedules the participants (schedules are part of programs)."""
-        return self.name == CONTROLLED
+        """Whether the driver schedules the participants (schedules are part of programs):
+        a ``Controlled...`` driver class, which takes ``chooser=``."""
+        return self.name.startswith("Controlled")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.reason})"

@@ -100,8 +100,7 @@ class BarrierStateMachine(RuleBasedStateMachine):
         caps = target.capabilities
         real_clock = target.kind != "asyncio"
         choice = driver_choice(target)
-        kind = "controlled" if choice.controlled else target.kind
-        self.kinds = frozenset(_kinds(_EVERY_KIND, caps, profile, kind))
+        self.kinds = frozenset(_kinds(_EVERY_KIND, caps, profile, target.kind, choice.controlled))
         self.timing = Timing(self.timeout if real_clock else 1.0)
         self.oracle = Oracle(profile, self.parties, self.participants, caps, real_clock)
         self.steps: list[ad.Step] = []
