@@ -233,6 +233,10 @@ class Driver(abc.ABC):
                 f"only an idle participant can perform {op!r}"
             )
 
+    def call_bounded(self, func: Callable[[], Any], timeout: float) -> Outcome | None:
+        """:func:`call_bounded` as this driver makes it (a controlled driver reuses threads)."""
+        return call_bounded(func, timeout)
+
     def _snapshot(self, barrier: object) -> Snapshot | None:
         """n_waiting, broken and parties read in a bounded call (None if that call hangs)."""
         caps = self.capabilities
@@ -247,7 +251,7 @@ class Driver(abc.ABC):
                 parties if isinstance(parties, int) else None,
             )
 
-        outcome = call_bounded(read, min(self.settle, 1.0))
+        outcome = self.call_bounded(read, min(self.settle, 1.0))
         if isinstance(outcome, Returned) and isinstance(outcome.value, Snapshot):
             return outcome.value
         return None

@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 __all__ = [
+    "Failed",
     "Overdue",
     "Participants",
     "Scheduler",
     "SchedulerClosed",
     "VirtualClock",
     "end_idle_threads",
+    "pooled_call",
 ]
 
 Chooser = Callable[[list[int]], int]
@@ -270,6 +272,33 @@ class _Worker:
                 job()
             finally:
                 self.done.set()
+
+
+def pooled_call(func: Callable[[], object], timeout: float) -> tuple[bool, object]:
+    """Call ``func`` on a pooled worker thread: (True, its result, or the exception it
+    raised), or (False, None) if it did not finish within ``timeout`` seconds (the worker is
+    then abandoned where it blocks, never reused)."""
+    box: list[object] = []
+
+    def job() -> None:
+        try:
+            box.append(func())
+        except BaseException as exc:  # handed back to the caller, who classifies it
+            box.append(Failed(exc))
+
+    worker = _Worker.take()
+    worker.run(job)
+    if not worker.done.wait(timeout):
+        return False, None
+    worker.give_back()
+    return True, box[0]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """An exception a pooled call raised."""
+
+    exc: BaseException
 
 
 def end_idle_threads() -> int:

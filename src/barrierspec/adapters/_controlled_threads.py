@@ -24,20 +24,23 @@ not control, or loops); callers fall back to the observing
 from __future__ import annotations
 
 import queue
+from collections.abc import Callable
 from typing import Any
 
 from barrierspec.adapters._base import Driver, build_barrier, describe
 from barrierspec.adapters._controlled_runtime import (
     Chooser,
+    Failed,
     Participants,
     Scheduler,
     SchedulerClosed,
+    pooled_call,
 )
 from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.adapters._controlled_sync import Primitives
 from barrierspec.adapters._controlled_view import RunsUncontrolled, controlled_class
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
-from barrierspec.adapters._ops import Hang, Op, Outcome, Step, Wait
+from barrierspec.adapters._ops import Hang, Op, Outcome, Returned, Step, Wait, outcome_of
 from barrierspec.adapters._target import Target, target_from
 from barrierspec.adapters._threads import run_thread_op
 
@@ -153,6 +156,15 @@ class ControlledThreadDriver(Driver):
         return Step(
             op, returned, frozenset(busy), frozenset(), actions, log, snapshot, hang, None, held
         )
+
+    def call_bounded(self, func: Callable[[], Any], timeout: float) -> Outcome | None:
+        """A bounded call on a pooled thread (snapshots and observer reads, every step)."""
+        done, value = pooled_call(func, timeout)
+        if not done:
+            return None
+        if isinstance(value, Failed):
+            return outcome_of(value.exc)
+        return Returned(value)
 
     def _barrier_for_snapshot(self) -> object | None:
         """The barrier whose observers are read (the controller may take its free locks)."""

@@ -243,11 +243,12 @@ def observer_faults(driver: object) -> list[str]:
     barrier = get()
     if barrier is None:
         return []
+    bounded = getattr(driver, "call_bounded", call_bounded)
     faults = []
     if caps.has_n_waiting:
-        faults += _read_fault(barrier, "n_waiting", "an int >= 0", _is_count)
+        faults += _read_fault(barrier, "n_waiting", "an int >= 0", _is_count, bounded)
     if caps.has_broken:
-        faults += _read_fault(barrier, "broken", "a bool", lambda v: isinstance(v, bool))
+        faults += _read_fault(barrier, "broken", "a bool", lambda v: isinstance(v, bool), bounded)
     return faults
 
 
@@ -255,8 +256,14 @@ def _is_count(value: object) -> bool:
     return type(value) is int and value >= 0
 
 
-def _read_fault(barrier: object, name: str, wanted: str, ok: Callable[[object], bool]) -> list[str]:
-    got = call_bounded(lambda: getattr(barrier, name), 1.0)
+def _read_fault(
+    barrier: object,
+    name: str,
+    wanted: str,
+    ok: Callable[[object], bool],
+    bounded: Callable[[Callable[[], Any], float], ad.Outcome | None] = call_bounded,
+) -> list[str]:
+    got = bounded(lambda: getattr(barrier, name), 1.0)
     if got is None:
         return [f"reading {name} hangs"]
     if isinstance(got, ad.Raised):

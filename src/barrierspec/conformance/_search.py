@@ -60,7 +60,7 @@ SEEDED_SMALL_PROGRAMS = 130  # a seeded search's small scope: this many programs
 MIN_SMALL = 12  # ... or four times the random examples (at least this many), if fewer
 SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a failure
 PREEMPTIONS = 1  # small scope: schedules with at most this many preemptions
-SCHEDULES_PER_PROGRAM = 6  # ... and at most this many schedules of one program
+SCHEDULES_PER_PROGRAM = 4  # ... and at most this many schedules of one program
 DRAWN_DECISIONS = 6  # random phase: decisions drawn as ranks before PCT (or the default)
 
 
