@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from barrierspec.adapters import AsyncioDriver, ProcessDriver, ThreadDriver, Wait
+from barrierspec.adapters import AsyncioDriver, ProcessDriver, ThreadDriver, WaitOp
 
 
 def measure(label: str, driver: Any, rounds: int) -> None:
@@ -22,7 +22,7 @@ def measure(label: str, driver: Any, rounds: int) -> None:
         for _ in range(rounds):
             for p in range(3):
                 start = time.perf_counter()
-                driver.perform(Wait(p))
+                driver.perform(WaitOp(p))
                 samples.append(time.perf_counter() - start)
     blocked, releasing = samples[0::3] + samples[1::3], samples[2::3]
     print(

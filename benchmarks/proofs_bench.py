@@ -23,7 +23,8 @@ import time
 
 import z3
 
-from barrierspec.proofs import check_agreement, proof_model, prove
+from barrierspec.proofs import check_agreement, prove
+from barrierspec.proofs._model import proof_model
 from barrierspec.spec import PROFILES, get_profile
 
 

@@ -100,10 +100,10 @@ def program_cost(url: str, repeats: int = 10) -> None:
         marks = [time.perf_counter()]
         driver = NamedProcessDriver(tgt, 0, 3, settle=3.0)
         marks.append(time.perf_counter())
-        driver.perform(ad.Join(0))
-        driver.perform(ad.Join(1))
+        driver.perform(ad.JoinOp(0))
+        driver.perform(ad.JoinOp(1))
         marks.append(time.perf_counter())
-        for op in (ad.Wait(0), ad.Cancel(1), ad.Join(1), ad.Wait(1), ad.Wait(0)):
+        for op in (ad.WaitOp(0), ad.CancelOp(1), ad.JoinOp(1), ad.WaitOp(1), ad.WaitOp(0)):
             driver.perform(op)
         marks.append(time.perf_counter())
         driver.close()

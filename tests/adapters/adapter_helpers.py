@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from barrierspec.adapters import Returned, Step
+from barrierspec.adapters import OpReturned, StepReport
 
 
-def view(step: Step) -> dict[int, object]:
+def view(step: StepReport) -> dict[int, object]:
     """Each finished participant's index/value, or the kind of exception it raised."""
-    return {p: (o.value if isinstance(o, Returned) else o.kind) for p, o in step.returned.items()}
+    return {p: (o.value if isinstance(o, OpReturned) else o.kind) for p, o in step.returned.items()}
 
 
 def driver_threads() -> set[threading.Thread]:

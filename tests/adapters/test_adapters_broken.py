@@ -12,23 +12,23 @@ from tests.broken import BROKEN, asyncio_style, correct, threading_style
 from tests.broken.window_style import WINDOW_BROKEN
 
 from barrierspec.adapters import (
-    Abort,
-    Advance,
+    AbortOp,
+    AdvanceOp,
     AsyncioDriver,
     BarrierConstructionError,
-    Cancel,
+    CancelOp,
     Op,
-    Reset,
-    Returned,
-    Step,
+    OpReturned,
+    ResetOp,
+    StepReport,
     ThreadDriver,
-    Wait,
+    WaitOp,
 )
 
-W = Wait
+W = WaitOp
 
 
-def signature(step: Step) -> tuple[Any, ...]:
+def signature(step: StepReport) -> tuple[Any, ...]:
     """What a checker compares: outcomes, blocked set, action runs, observers, hang or not."""
     snap = step.snapshot
     return (
@@ -57,19 +57,19 @@ THREAD_CASES = [
     (threading_style.ActionFailureNotBreakingBarrier, [W(0), W(1), W(2, action_raises=True)], 2),
     (threading_style.TimeoutNoBreakBarrier, [W(0), W(1, timeout=0.05)], 1),
     (threading_style.TimeoutIgnoredBarrier, [W(0, timeout=0.05)], 0),
-    (threading_style.ResetNoWakeBarrier, [W(0), Reset(3)], 1),
-    (threading_style.ResetStaysBrokenBarrier, [Abort(3), Reset(3)], 1),
-    (threading_style.AbortOnlyCurrentBarrier, [Abort(3)], 0),
+    (threading_style.ResetNoWakeBarrier, [W(0), ResetOp(3)], 1),
+    (threading_style.ResetStaysBrokenBarrier, [AbortOp(3), ResetOp(3)], 1),
+    (threading_style.AbortOnlyCurrentBarrier, [AbortOp(3)], 0),
     (threading_style.BrokenClearsBarrier, [W(0), W(1, timeout=0.05)], 1),
     (threading_style.NWaitingOffByOneBarrier, [W(0)], 0),
     (threading_style.LateActionBarrier, ROUND, 2),
 ]
 ASYNC_CASES = [
-    (asyncio_style.AsyncDuplicateIndexAfterCancelBarrier, [W(0), W(1), Cancel(0), W(2), W(3)], 4),
-    (asyncio_style.CancelBreaksBarrier, [W(0), W(1), Cancel(0)], 2),
-    (asyncio_style.CancelStillCountedBarrier, [W(0), W(1), Cancel(0), W(2)], 2),
+    (asyncio_style.AsyncDuplicateIndexAfterCancelBarrier, [W(0), W(1), CancelOp(0), W(2), W(3)], 4),
+    (asyncio_style.CancelBreaksBarrier, [W(0), W(1), CancelOp(0)], 2),
+    (asyncio_style.CancelStillCountedBarrier, [W(0), W(1), CancelOp(0), W(2)], 2),
     (asyncio_style.AsyncLostWakeupBarrier, ROUND, 2),
-    (asyncio_style.AsyncResetNoWakeBarrier, [W(0), Reset(3)], 1),
+    (asyncio_style.AsyncResetNoWakeBarrier, [W(0), ResetOp(3)], 1),
 ]
 
 
@@ -106,7 +106,7 @@ def test_every_broken_class_is_covered_here_or_by_construction() -> None:
 
 def test_off_by_one_validation_refuses_where_a_correct_barrier_constructs() -> None:
     with ThreadDriver(correct.DrainingBarrier, 1, 1) as driver:
-        assert driver.perform(W(0)).returned == {0: Returned(0)}
+        assert driver.perform(W(0)).returned == {0: OpReturned(0)}
     with pytest.raises(BarrierConstructionError, match="parties must be >= 2, got 1"):
         ThreadDriver(threading_style.NoValidationBarrier, 1, 1)
 
@@ -118,17 +118,17 @@ LONG = [
     W(3),
     W(1),
     W(2, action_raises=True),
-    Reset(3),
+    ResetOp(3),
     W(0, timeout=0.05),
     W(1),
     W(2),
-    Reset(3),
+    ResetOp(3),
     W(0),
     W(1),
     W(2, timeout=0.05),
-    Abort(3),
+    AbortOp(3),
     W(0),
-    Reset(3),
+    ResetOp(3),
     W(0),
     W(1),
     W(2),
@@ -142,7 +142,7 @@ def test_correct_threading_designs_report_identical_steps() -> None:
 
 
 def test_correct_asyncio_design_matches_stdlib_without_cancellation() -> None:
-    program = [W(0), W(1), W(2), W(0, timeout=5), Advance(5), W(1), Reset(2), Abort(3), W(0)]
+    program = [W(0), W(1), W(2), W(0, timeout=5), AdvanceOp(5), W(1), ResetOp(2), AbortOp(3), W(0)]
     assert run(correct.AsyncDrainingBarrier, program, AsyncioDriver) == run(
         "asyncio", program, AsyncioDriver
     )

@@ -20,11 +20,11 @@ from barrierspec.conformance._drivers import driver_choice
 
 def test_a_round_releases_everyone_and_quiescence_is_exact() -> None:
     with ad.ControlledThreadDriver("threading", 2, 3, action=True) as driver:
-        first = driver.perform(ad.Wait(0))
+        first = driver.perform(ad.WaitOp(0))
         assert first.returned == {} and first.blocked == {0}
         assert first.snapshot is not None and first.snapshot.n_waiting == 1
-        second = driver.perform(ad.Wait(1))
-        assert second.returned == {0: ad.Returned(0), 1: ad.Returned(1)}
+        second = driver.perform(ad.WaitOp(1))
+        assert second.returned == {0: ad.OpReturned(0), 1: ad.OpReturned(1)}
         assert second.blocked == frozenset()
         assert [a.participant for a in second.actions] == [1]
     assert driver.leaked == ()
@@ -32,19 +32,19 @@ def test_a_round_releases_everyone_and_quiescence_is_exact() -> None:
 
 def test_a_timed_wait_times_out_on_the_virtual_clock() -> None:
     with ad.ControlledThreadDriver("threading", 2, 2) as driver:
-        step = driver.perform(ad.Wait(0, timeout=3600.0))
-        assert step.returned[0] == ad.Raised("timeout", "TimeoutError", "") or (
-            isinstance(step.returned[0], ad.Raised) and step.returned[0].kind == "broken"
+        step = driver.perform(ad.WaitOp(0, timeout=3600.0))
+        assert step.returned[0] == ad.OpRaised("timeout", "TimeoutError", "") or (
+            isinstance(step.returned[0], ad.OpRaised) and step.returned[0].kind == "broken"
         )
         assert driver.scheduler.clock.now == 3600.0  # the hour passed virtually
-        after = driver.perform(ad.Wait(1))
-        assert isinstance(after.returned[1], ad.Raised) and after.returned[1].kind == "broken"
+        after = driver.perform(ad.WaitOp(1))
+        assert isinstance(after.returned[1], ad.OpRaised) and after.returned[1].kind == "broken"
 
 
 def test_close_unwinds_participants_blocked_forever() -> None:
     driver = ad.ControlledThreadDriver("threading", 3, 2)
-    assert driver.perform(ad.Wait(0)).blocked == {0}
-    assert driver.perform(ad.Wait(1)).blocked == {0, 1}
+    assert driver.perform(ad.WaitOp(0)).blocked == {0}
+    assert driver.perform(ad.WaitOp(1)).blocked == {0, 1}
     driver.close()
     assert driver.leaked == ()
 
@@ -68,7 +68,7 @@ _REAL_LOCK = threading.Lock
 def test_blocking_on_an_uncontrolled_primitive_is_reported_not_taken_for_quiescence() -> None:
     driver = ad.ControlledThreadDriver(RealQueueBarrier, 2, 1, settle=0.2)
     with driver, pytest.raises(RunsUncontrolled, match="without reaching a controlled primitive"):
-        driver.perform(ad.Wait(0))
+        driver.perform(ad.WaitOp(0))
 
 
 def test_check_falls_back_to_observation_when_a_target_runs_uncontrolled() -> None:
@@ -95,7 +95,7 @@ def test_targets_that_cannot_be_controlled_fall_back_to_observation() -> None:
 
 def test_the_real_primitives_stay_untouched() -> None:
     with ad.ControlledThreadDriver("threading", 2, 1) as driver:
-        driver.perform(ad.Wait(0))
+        driver.perform(ad.WaitOp(0))
         assert threading.Lock is _REAL_LOCK and time.monotonic() > 0
         assert type(driver.barrier) is not threading.Barrier
         assert isinstance(driver.barrier, threading.Barrier)
@@ -116,9 +116,9 @@ def test_a_window_bug_is_rejected_with_the_schedule_named() -> None:
 
 def test_holding_a_released_party_keeps_it_inside_until_the_next_step() -> None:
     with ad.ControlledThreadDriver("threading", 2, 3) as driver:
-        driver.perform(ad.Wait(0))
+        driver.perform(ad.WaitOp(0))
         driver.hold_next(1)
-        released = driver.perform(ad.Wait(1))
-        assert released.returned == {1: ad.Returned(1)} and released.held == {0}
-        again = driver.perform(ad.Wait(1))  # CPython: a newcomer waits while P0 drains
-        assert again.returned == {0: ad.Returned(0)} and again.blocked == {1}
+        released = driver.perform(ad.WaitOp(1))
+        assert released.returned == {1: ad.OpReturned(1)} and released.held == {0}
+        again = driver.perform(ad.WaitOp(1))  # CPython: a newcomer waits while P0 drains
+        assert again.returned == {0: ad.OpReturned(0)} and again.blocked == {1}

@@ -10,27 +10,27 @@ from tests.broken.correct import DrainingBarrier
 from tests.broken.threading_style import TimeoutIgnoredBarrier
 
 from barrierspec.adapters import (
-    Abort,
+    AbortOp,
     ActionRun,
-    Advance,
-    Kill,
-    Reset,
+    AdvanceOp,
+    KillOp,
+    ResetOp,
     Snapshot,
     ThreadDriver,
-    Wait,
+    WaitOp,
 )
 from barrierspec.errors import UsageError
 
 
 def test_a_waiting_participant_is_blocked_and_the_last_arrival_releases_everyone() -> None:
     with ThreadDriver("threading", 3, 3, action=True) as driver:
-        first = driver.perform(Wait(0))
+        first = driver.perform(WaitOp(0))
         assert first.returned == {} and first.blocked == {0}
         assert first.snapshot == Snapshot(n_waiting=1, broken=False, parties=3)
-        second = driver.perform(Wait(1))
+        second = driver.perform(WaitOp(1))
         assert second.blocked == {0, 1} and second.snapshot is not None
         assert second.snapshot.n_waiting == 2
-        last = driver.perform(Wait(2))
+        last = driver.perform(WaitOp(2))
         assert view(last) == {0: 0, 1: 1, 2: 2}
         assert last.blocked == frozenset()
         # the action ran once, in the last arrival, before anyone returned
@@ -43,75 +43,75 @@ def test_a_waiting_participant_is_blocked_and_the_last_arrival_releases_everyone
 def test_rounds_repeat_with_fresh_indices() -> None:
     with ThreadDriver("threading", 2, 2) as driver:
         for _ in range(3):
-            driver.perform(Wait(1))
-            assert view(driver.perform(Wait(0))) == {0: 1, 1: 0}
+            driver.perform(WaitOp(1))
+            assert view(driver.perform(WaitOp(0))) == {0: 1, 1: 0}
 
 
 def test_a_timed_wait_is_waited_out_and_breaks_a_threading_barrier() -> None:
     with ThreadDriver("threading", 3, 3) as driver:
-        driver.perform(Wait(0))
-        step = driver.perform(Wait(1, timeout=0.05))
+        driver.perform(WaitOp(0))
+        step = driver.perform(WaitOp(1, timeout=0.05))
         assert view(step) == {0: "broken", 1: "broken"}
         assert step.snapshot is not None and step.snapshot.broken is True
-        assert view(driver.perform(Reset(2))) == {2: None}
-        assert view(driver.perform(Wait(2, timeout=0.01))) == {2: "broken"}
+        assert view(driver.perform(ResetOp(2))) == {2: None}
+        assert view(driver.perform(WaitOp(2, timeout=0.01))) == {2: "broken"}
 
 
 def test_the_default_timeout_bounds_an_untimed_wait() -> None:
     with ThreadDriver("threading", 2, 2, default_timeout=0.05) as driver:
-        assert view(driver.perform(Wait(0))) == {0: "broken"}
+        assert view(driver.perform(WaitOp(0))) == {0: "broken"}
 
 
 def test_an_action_that_raises_breaks_the_round() -> None:
     with ThreadDriver("threading", 2, 2, action=True) as driver:
-        driver.perform(Wait(0))
-        step = driver.perform(Wait(1, action_raises=True))
+        driver.perform(WaitOp(0))
+        step = driver.perform(WaitOp(1, action_raises=True))
         assert view(step) == {0: "broken", 1: "action"}
         assert step.actions == (ActionRun(1, True, 2, 0),)
 
 
 def test_abort_breaks_waiters() -> None:
     with ThreadDriver(DrainingBarrier, 3, 3) as driver:
-        driver.perform(Wait(0))
-        step = driver.perform(Abort(1))
+        driver.perform(WaitOp(0))
+        step = driver.perform(AbortOp(1))
         assert view(step) == {0: "broken", 1: None}
         assert step.snapshot == Snapshot(0, True, 3)
 
 
 def test_operations_the_driver_cannot_perform_are_usage_errors() -> None:
     with ThreadDriver("threading", 2, 2) as driver:
-        driver.perform(Wait(0))
+        driver.perform(WaitOp(0))
         with pytest.raises(UsageError, match="participant 0 is still inside wait"):
-            driver.perform(Wait(0))
+            driver.perform(WaitOp(0))
         with pytest.raises(UsageError, match=r"participant must be in 0\.\.1, got 5"):
-            driver.perform(Wait(5))
+            driver.perform(WaitOp(5))
         with pytest.raises(UsageError, match="does not support killing"):
-            driver.perform(Kill(1))
-        with pytest.raises(UsageError, match="Advance"):
-            driver.perform(Advance(1.0))
+            driver.perform(KillOp(1))
+        with pytest.raises(UsageError, match="AdvanceOp"):
+            driver.perform(AdvanceOp(1.0))
         with pytest.raises(UsageError, match="action_raises needs a driver built with action"):
-            driver.perform(Wait(1, action_raises=True))
+            driver.perform(WaitOp(1, action_raises=True))
     with pytest.raises(UsageError, match="is closed"):
-        driver.perform(Wait(1))
+        driver.perform(WaitOp(1))
 
 
 def test_a_timeout_that_never_fires_is_a_hang_finding_and_close_frees_it() -> None:
     before = driver_threads()
     driver = ThreadDriver(TimeoutIgnoredBarrier, 2, 2, settle=0.3)
     try:
-        step = driver.perform(Wait(0, timeout=0.05))
+        step = driver.perform(WaitOp(0, timeout=0.05))
         assert step.hang is not None
         assert step.hang.participants == {0}
         assert step.hang.message.startswith("participant 0 still blocked")
         assert "after its 0.05 s timeout" in step.hang.message
-        assert step.hang.program == (Wait(0, timeout=0.05),)
+        assert step.hang.program == (WaitOp(0, timeout=0.05),)
         assert step.blocked == {0}
         with pytest.raises(UsageError, match="stuck after a hang"):
-            driver.perform(Wait(0))
+            driver.perform(WaitOp(0))
         # the other participant can still be driven; a reset frees the stuck one
-        step = driver.perform(Reset(1))
+        step = driver.perform(ResetOp(1))
         assert view(step) == {0: "broken", 1: None} and step.blocked == frozenset()
-        driver.perform(Wait(0, timeout=0.05))  # usable again (and hangs again)
+        driver.perform(WaitOp(0, timeout=0.05))  # usable again (and hangs again)
     finally:
         driver.close()
     assert driver.leaked == ()
@@ -128,7 +128,7 @@ def test_an_abort_that_blocks_is_a_hang_finding() -> None:
 
     driver = ThreadDriver(StuckAbortBarrier, 2, 2, settle=0.3)
     try:
-        step = driver.perform(Abort(1))
+        step = driver.perform(AbortOp(1))
         assert step.hang is not None and step.hang.participants == {1}
         assert "blocked in abort()" in step.hang.message
     finally:
@@ -141,7 +141,7 @@ def test_close_ends_every_thread_even_with_waiters_inside() -> None:
     before = driver_threads()
     with ThreadDriver("threading", 4, 3) as driver:
         for p in range(3):
-            driver.perform(Wait(p))
+            driver.perform(WaitOp(p))
         assert len(driver_threads() - before) == 3
     assert driver.leaked == ()
     assert driver_threads() <= before

@@ -140,12 +140,12 @@ def test_the_drivers_wait_for_an_executor_job_and_report_one_that_never_hands_ov
 ) -> None:
     ArrivesThroughAThread.gate.set()
     with driver(ArrivesThroughAThread, 1, 1) as open_driver:
-        step = open_driver.perform(ad.Wait(0))
-        assert step.returned == {0: ad.Returned(0)} and step.hang is None
+        step = open_driver.perform(ad.WaitOp(0))
+        assert step.returned == {0: ad.OpReturned(0)} and step.hang is None
     ArrivesThroughAThread.gate.clear()
     try:
         with driver(ArrivesThroughAThread, 1, 1, settle=0.3) as open_driver:
-            step = open_driver.perform(ad.Wait(0))
+            step = open_driver.perform(ad.WaitOp(0))
             assert step.hang is not None and "executor job" in step.hang.message
     finally:
         ArrivesThroughAThread.gate.set()
@@ -155,18 +155,18 @@ def test_the_controlled_driver_holds_a_released_task_and_a_cancel_lands_on_it() 
     """hold_next keeps the released P0 from resuming; the Cancel lands after its release and
     before it resumes: asyncio.Barrier gives P0 CancelledError and keeps P1's index."""
     with ad.ControlledAsyncioDriver("asyncio", 2, 2) as driver:
-        assert driver.perform(ad.Wait(0)).blocked == {0}
+        assert driver.perform(ad.WaitOp(0)).blocked == {0}
         driver.hold_next(1)
-        released = driver.perform(ad.Wait(1))
-        assert released.held == {0} and released.returned == {1: ad.Returned(1)}
-        cancelled = driver.perform(ad.Cancel(0))
+        released = driver.perform(ad.WaitOp(1))
+        assert released.held == {0} and released.returned == {1: ad.OpReturned(1)}
+        cancelled = driver.perform(ad.CancelOp(0))
         assert cancelled.returned[0].type_name.endswith("CancelledError")  # type: ignore[union-attr]
         assert cancelled.held == frozenset() and cancelled.blocked == frozenset()
         assert cancelled.snapshot is not None and cancelled.snapshot.n_waiting == 0
 
 
 def test_the_controlled_driver_exposes_the_withdrawal_bug_the_fifo_driver_misses() -> None:
-    ops = [ad.Wait(0), ad.Wait(1), ad.Cancel(0), ad.Wait(1)]
+    ops = [ad.WaitOp(0), ad.WaitOp(1), ad.CancelOp(0), ad.WaitOp(1)]
     with ad.AsyncioDriver(CancelAfterReleaseWithdrawsBarrier, 2, 2) as fifo:
         fifo.perform(ops[0])
         fifo.perform(ops[1])  # both return: the Cancel has nothing left to cancel
@@ -181,9 +181,9 @@ def test_the_controlled_driver_exposes_the_withdrawal_bug_the_fifo_driver_misses
 def test_the_controlled_driver_records_its_decisions_through_the_chooser() -> None:
     chooser = Scripted(())
     with ad.ControlledAsyncioDriver("asyncio", 3, 3, chooser=chooser) as driver:
-        driver.perform(ad.Wait(0))
-        driver.perform(ad.Wait(1))
-        step = driver.perform(ad.Wait(2))
+        driver.perform(ad.WaitOp(0))
+        driver.perform(ad.WaitOp(1))
+        step = driver.perform(ad.WaitOp(2))
     assert sorted(step.returned) == [0, 1, 2]
     assert chooser.decisions and all(len(r) > 1 for r, _l, _c in chooser.decisions)
 
@@ -196,17 +196,17 @@ def test_a_held_task_stays_held_through_a_newcomers_step_and_advance_releases_it
 
     for cls, p0_returns in (("asyncio", True), (EntryCancelCountedBarrier, False)):
         with ad.ControlledAsyncioDriver(cls, 2, 2) as driver:
-            driver.perform(ad.Wait(0))
+            driver.perform(ad.WaitOp(0))
             driver.hold_next(1)
-            assert driver.perform(ad.Wait(1)).held == {0}
-            newcomer = driver.perform(ad.Wait(1))
+            assert driver.perform(ad.WaitOp(1)).held == {0}
+            newcomer = driver.perform(ad.WaitOp(1))
             assert newcomer.held == {0} and newcomer.blocked == {0, 1}, cls
-            cancelled = driver.perform(ad.Cancel(1))
+            cancelled = driver.perform(ad.CancelOp(1))
             assert cancelled.returned[1].kind == "cancelled"  # type: ignore[union-attr]
-            assert (cancelled.returned.get(0) == ad.Returned(0)) is p0_returns, cls
+            assert (cancelled.returned.get(0) == ad.OpReturned(0)) is p0_returns, cls
     with ad.ControlledAsyncioDriver("asyncio", 2, 2) as driver:
-        driver.perform(ad.Wait(0))
+        driver.perform(ad.WaitOp(0))
         driver.hold_next(1)
-        driver.perform(ad.Wait(1))
-        released = driver.perform(ad.Advance(0.0))
-        assert released.returned == {0: ad.Returned(0)} and released.held == frozenset()
+        driver.perform(ad.WaitOp(1))
+        released = driver.perform(ad.AdvanceOp(0.0))
+        assert released.returned == {0: ad.OpReturned(0)} and released.held == frozenset()

@@ -98,7 +98,7 @@ def test_the_schedule_is_minimal_and_needed(cls: type) -> None:
     assert any(violations(run, parties) != [] for run in runs)
 
 
-def _fifo(cls: type, program: str) -> list[ad.Step]:
+def _fifo(cls: type, program: str) -> list[ad.StepReport]:
     """The program's operations sent one at a time, rank by rank, to the FIFO driver (a
     cancel of an idle participant is not sendable there and is skipped)."""
     parties, scripts = PROGRAMS[program]
@@ -112,9 +112,9 @@ def _fifo(cls: type, program: str) -> list[ad.Step]:
                 if isinstance(op, tuple) and op[0] == "cancel":
                     if op[1] not in driver._busy:
                         continue
-                    steps.append(driver.perform(ad.Cancel(op[1])))  # type: ignore[arg-type]
+                    steps.append(driver.perform(ad.CancelOp(op[1])))  # type: ignore[arg-type]
                 else:
-                    steps.append(driver.perform(ad.Reset(p) if op == "reset" else ad.Wait(p)))
+                    steps.append(driver.perform(ad.ResetOp(p) if op == "reset" else ad.WaitOp(p)))
     return steps
 
 
@@ -126,11 +126,11 @@ def test_the_fifo_driver_misses_the_bug(cls: type) -> None:
     assert all(step.hang is None for step in steps)
     for step in steps:
         for outcome in step.returned.values():
-            if isinstance(outcome, ad.Returned) and outcome.value is not None:
+            if isinstance(outcome, ad.OpReturned) and outcome.value is not None:
                 assert outcome.value in range(parties)
     assert len(steps[-1].blocked) < parties
     # and the FIFO order is one of the controlled loop's schedules, where the bug is absent
-    assert any(ad.Returned(0) in s.returned.values() for s in steps)
+    assert any(ad.OpReturned(0) in s.returned.values() for s in steps)
 
 
 @pytest.mark.parametrize("program", list(PROGRAMS))

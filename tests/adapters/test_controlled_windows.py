@@ -90,10 +90,10 @@ def test_the_schedule_is_minimal_in_preemptions(cls: type) -> None:
     assert fewer and all(oracle(run, 2) == [] for run in fewer)
 
 
-def _one_op_at_a_time(cls: type, prop: str) -> list[ad.Step]:
+def _one_op_at_a_time(cls: type, prop: str) -> list[ad.StepReport]:
     """The program's operations sent one at a time (each runs to quiescence first)."""
     scripts, _oracle, action = PROGRAMS[prop]
-    ops: list[ad.Op] = [ad.Wait(p) for rank in range(2) for p in (0, 1) if rank < len(scripts[p])]
+    ops: list[ad.Op] = [ad.WaitOp(p) for rank in range(2) for p in (0, 1) if rank < len(scripts[p])]
     with ad.ControlledThreadDriver(cls, 2, len(scripts), action=action) as driver:
         return [driver.perform(op) for op in ops]
 
@@ -158,4 +158,4 @@ def test_abort_can_land_on_a_released_party_that_has_not_resumed() -> None:
         assert {("return", "raise"), ("raise", "return")} <= _outcomes(cls, scripts)
     assert _outcomes(RoundBarrier, scripts) == {("return", "return"), ("raise", "raise")}
     steps = _one_op_at_a_time(threading.Barrier, "draining")
-    assert all(not isinstance(o, ad.Raised) for s in steps for o in s.returned.values())
+    assert all(not isinstance(o, ad.OpRaised) for s in steps for o in s.returned.values())

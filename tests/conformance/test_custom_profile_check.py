@@ -120,7 +120,7 @@ def test_the_pytest_plugin_holds_a_class_to_a_named_profile(
     pytester.makepyfile(
         test_user="""
 import asyncio
-from barrierspec.conformance._testing import BarrierConformanceTests
+from barrierspec.conformance import BarrierConformanceTests
 
 class TestAsync(BarrierConformanceTests):
     barriertype = asyncio.Barrier

@@ -8,7 +8,7 @@ import json
 import attrs
 import pytest
 
-from barrierspec.conformance._history import (
+from barrierspec.conformance import (
     Kind,
     Operation,
     Outcome,

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from barrierspec._cli import main
-from barrierspec.conformance._history_model import Kind, Operation, Outcome, dump_history
+from barrierspec.conformance import Kind, Operation, Outcome, dump_history
 
 
 def wait(worker, start, end, rnd=None, parties=2):

@@ -9,7 +9,7 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from barrierspec.conformance._history import Kind, Operation, Outcome, check_history
+from barrierspec.conformance import Kind, Operation, Outcome, check_history
 
 
 @st.composite

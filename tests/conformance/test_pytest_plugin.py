@@ -20,8 +20,8 @@ import pytest
 from tests.broken.correct import RoundBarrier
 from tests.broken.threading_style import EarlyReleaseBarrier
 
-from barrierspec.conformance import PROPERTIES, CheckSettings
-from barrierspec.conformance._testing import BarrierConformanceTests, method_for
+from barrierspec.conformance import PROPERTIES, BarrierConformanceTests, CheckSettings
+from barrierspec.conformance._testing import method_for
 
 pytest_plugins = ("pytester",)
 
@@ -33,7 +33,7 @@ FIND = ("--barrierspec-examples", "30", "--barrierspec-budget", "60", "-p", "no:
 
 HEADER = """\
 import threading
-from barrierspec.conformance._testing import BarrierConformanceTests
+from barrierspec.conformance import BarrierConformanceTests
 from tests.broken.correct import AsyncDrainingBarrier, RoundBarrier
 from tests.broken.threading_style import EarlyReleaseBarrier, TimeoutNoBreakBarrier
 """

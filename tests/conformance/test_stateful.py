@@ -14,8 +14,8 @@ from tests.broken.correct import AsyncDrainingBarrier, NamedBarriers, RoundBarri
 from tests.broken.threading_style import EarlyReleaseBarrier, TimeoutNoBreakBarrier
 
 from barrierspec.adapters import resolve_target
+from barrierspec.conformance import BarrierStateMachine, barrier_state_machine
 from barrierspec.conformance import _properties as props
-from barrierspec.conformance._stateful import BarrierStateMachine, barrier_state_machine
 
 
 def _settings(examples: int) -> settings:

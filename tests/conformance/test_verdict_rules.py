@@ -12,20 +12,27 @@ from tests.broken import hostile
 from tests.broken.threading_style import LostWakeupBarrier
 
 from barrierspec import adapters as ad
-from barrierspec.conformance import CheckSettings, check
+from barrierspec.conformance import (
+    CheckResult,
+    CheckSettings,
+    ProgramCounterexample,
+    PropertyResult,
+    check,
+)
 from barrierspec.conformance._arguments import check_arguments
 from barrierspec.conformance._deviations import applies_to, known_deviation
 from barrierspec.conformance._evidence import Evidence, insufficient
-from barrierspec.conformance._report import CheckResult
-from barrierspec.conformance._result import Counterexample, Finding, PropertyResult
+from barrierspec.conformance._result import Finding
 from barrierspec.spec import get_profile
 
 
-def _cex(reason: str, steps: int = 2) -> Counterexample:
-    return Counterexample(3, 4, tuple((f"P{i} wait()", "...") for i in range(steps)), reason, "x")
+def _cex(reason: str, steps: int = 2) -> ProgramCounterexample:
+    return ProgramCounterexample(
+        3, 4, tuple((f"P{i} wait()", "...") for i in range(steps)), reason, "x"
+    )
 
 
-def _fail(name: str, cex: Counterexample) -> PropertyResult:
+def _fail(name: str, cex: ProgramCounterexample) -> PropertyResult:
     return PropertyResult(name, "rule", "fail", cex.reason, cex, 10)
 
 
@@ -94,7 +101,7 @@ def test_deviation_labels_need_the_shape_and_the_target() -> None:
     assert not applies_to(gh121474, ad.resolve_target("threading"), (3, 13))
     assert not applies_to(gh121474, ad.resolve_target(hostile.ZeroPartiesBarrier), (3, 12))
     asyncio_profile = get_profile("asyncio")
-    ops = [ad.Wait(0), ad.Cancel(0), ad.Wait(1)]
+    ops = [ad.WaitOp(0), ad.CancelOp(0), ad.WaitOp(1)]
     reason = "duplicate arrival index 0 (P1 and P2 in one round)"
     stdlib = ad.resolve_target("asyncio")
     assert known_deviation(asyncio_profile, ops, reason, target=stdlib) is not None

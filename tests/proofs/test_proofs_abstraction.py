@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from barrierspec.proofs import (
+from barrierspec.proofs import AbstractState
+from barrierspec.proofs._abstraction import (
     AbstractionError,
-    AbstractState,
     LocalClass,
     abstract,
+    abstract_local,
     concretise,
-    proof_model,
-    reachable_states,
 )
-from barrierspec.proofs._abstraction import abstract_local
+from barrierspec.proofs._agreement import reachable_states
+from barrierspec.proofs._model import proof_model
 from barrierspec.spec import (
     BarrierSystem,
     Bounds,

@@ -6,8 +6,9 @@ import functools
 
 import pytest
 
-from barrierspec.proofs import Agreement, check_agreement, early_trip, proof_model, timeout_gives_up
+from barrierspec.proofs import Agreement, check_agreement, early_trip, timeout_gives_up
 from barrierspec.proofs._clauses import state_clauses
+from barrierspec.proofs._model import proof_model
 from barrierspec.proofs._z3 import Outcome, Solver, all_of
 from barrierspec.spec import (
     PROFILES,

@@ -9,13 +9,13 @@ import pytest
 from barrierspec.proofs import (
     Obligation,
     ProofReport,
-    Verdict,
+    ProofVerdict,
     early_trip,
-    proof_model,
     prove,
     timeout_gives_up,
 )
 from barrierspec.proofs._clauses import state_clauses
+from barrierspec.proofs._model import proof_model
 from barrierspec.proofs._z3 import Check, Outcome, Solver
 from barrierspec.spec import (
     GiveUp,
@@ -46,7 +46,7 @@ def failures(report: ProofReport) -> list[str]:
     return [
         f"{o.invariant} / {o.transition}: {o.verdict.value} {o.reason}"
         for o in report.obligations
-        if o.verdict is not Verdict.PROVED
+        if o.verdict is not ProofVerdict.PROVED
     ]
 
 
@@ -77,7 +77,7 @@ def test_the_invariant_is_not_vacuous(name: str) -> None:
     sanity = [o for o in proved(name).obligations if o.role == "sanity"]
     kinds = {m.label.kind for m in proof_model(get_profile(name)).moves}
     assert {o.transition for o in sanity} == kinds | {"init"}
-    assert all(o.verdict is Verdict.PROVED for o in sanity)
+    assert all(o.verdict is ProofVerdict.PROVED for o in sanity)
 
 
 # ----------------------------------------------------------------- weakened invariants
@@ -98,7 +98,7 @@ def test_a_weakened_invariant_gives_a_counterexample_the_model_confirms(
     report = prove(profile, drop=[dropped])
     assert not report.proved
     o = only(report, broken, transition)
-    assert o.verdict is Verdict.COUNTEREXAMPLE
+    assert o.verdict is ProofVerdict.COUNTEREXAMPLE
     cex = o.counterexample
     assert cex is not None and cex.confirmed, cex and cex.lines()
     assert cex.pre is not None and cex.transition is not None and cex.post is not None
@@ -122,7 +122,7 @@ def test_a_weakened_invariant_gives_a_counterexample_the_model_confirms(
 def test_every_strengthening_clause_is_needed(name: str, clause: str) -> None:
     report = prove(get_profile(name), drop=[clause])
     assert not report.proved
-    assert any(o.verdict is Verdict.COUNTEREXAMPLE for o in report.obligations)
+    assert any(o.verdict is ProofVerdict.COUNTEREXAMPLE for o in report.obligations)
 
 
 def test_a_counterexample_without_a_concrete_state_is_not_confirmed() -> None:
@@ -146,7 +146,7 @@ def test_an_early_trip_is_caught_and_confirmed(name: str) -> None:
     assert not report.proved
     o = only(report, "release_needs_all_parties", "Wait")
     cex = o.counterexample
-    assert o.verdict is Verdict.COUNTEREXAMPLE and cex is not None and cex.confirmed
+    assert o.verdict is ProofVerdict.COUNTEREXAMPLE and cex is not None and cex.confirmed
     assert cex.pre is not None and cex.transition is not None and cex.post is not None
     check = {t.name: t.check for t in transition_invariants(profile)}
     assert check["release_needs_all_parties"](cex.pre, cex.transition, cex.post) is not None
@@ -166,7 +166,7 @@ def test_a_timeout_against_the_profile_policy_is_caught(name: str, give_up: Give
     report = prove(profile, variant=variant, step_function=broken_step)
     o = only(report, "timeout_follows_policy", "Timeout")
     cex = o.counterexample
-    assert o.verdict is Verdict.COUNTEREXAMPLE and cex is not None and cex.confirmed
+    assert o.verdict is ProofVerdict.COUNTEREXAMPLE and cex is not None and cex.confirmed
     assert cex.transition is not None and "timeout fires" in str(cex.transition)
     assert "timeout" in cex.violation
 
@@ -198,7 +198,7 @@ def test_an_unknown_answer_is_reported_as_unknown_never_as_proved(
     monkeypatch.setattr(Solver, "check", give_up)
     report = prove(get_profile("threading"))
     assert not report.proved
-    assert {o.verdict for o in report.obligations} == {Verdict.UNKNOWN}
+    assert {o.verdict for o in report.obligations} == {ProofVerdict.UNKNOWN}
     assert all(o.reason == "timeout" for o in report.obligations)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 
-from barrierspec.reference._redis_barrier import RedisNamedBarriers
+from barrierspec.reference import RedisNamedBarriers
 
 
 def main() -> None:

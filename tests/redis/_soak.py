@@ -21,7 +21,7 @@ import redis
 
 from barrierspec.conformance import Recorder
 from barrierspec.errors import CancelledBarrierError
-from barrierspec.reference._redis_barrier import RedisNamedBarriers
+from barrierspec.reference import RedisNamedBarriers
 from barrierspec.reference._redis_keys import BarrierKeys
 
 NAMES = ("alpha", "beta:{γ}", "delta*")

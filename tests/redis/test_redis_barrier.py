@@ -10,11 +10,7 @@ from _server import RedisServer
 from _util import Threads, eventually, outcome
 
 from barrierspec.errors import CancelledBarrierError, InvalidOperationError, UsageError
-from barrierspec.reference._redis_barrier import (
-    BarrierStateLostError,
-    MemberExpiredError,
-    RedisNamedBarriers,
-)
+from barrierspec.reference import BarrierStateLostError, MemberExpiredError, RedisNamedBarriers
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from _procs import MemberProcess
 from _server import RedisServer
 from _util import eventually
 
-from barrierspec.reference._redis_barrier import RedisNamedBarriers
+from barrierspec.reference import RedisNamedBarriers
 
 LEASE = 1.0
 

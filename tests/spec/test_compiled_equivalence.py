@@ -13,8 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from barrierspec.spec import PROFILES, BarrierSystem, Bounds, State
-from barrierspec.spec._compiled_system import CompiledBarrierSystem
+from barrierspec.spec import PROFILES, BarrierSystem, Bounds, CompiledBarrierSystem, State
 
 # (parties, participants, bounds); rounds=1 keeps the larger ones quick
 CONFIGS = [

@@ -17,21 +17,23 @@ from barrierspec.spec import (
     PROFILES,
     BarrierSystem,
     Bounds,
+    CompiledBarrierSystem,
     Enter,
     Event,
+    ExplorationResult,
+    ExplorationStatus,
     Profile,
     State,
     Successor,
     Timeout,
     Wait,
+    compiled_system,
+    explore,
+    format_result,
     step,
 )
 from barrierspec.spec._compiled_codes import CompiledState
 from barrierspec.spec._compiled_labels import ENTER, TIMEOUT, WAIT, Label
-from barrierspec.spec._compiled_system import CompiledBarrierSystem, compiled_system
-from barrierspec.spec._explorer import explore
-from barrierspec.spec._report import format_result
-from barrierspec.spec._result import ExplorationResult, ExplorationStatus
 
 
 @pytest.mark.parametrize(("profile", "parties", "participants"), sorted(PINNED))

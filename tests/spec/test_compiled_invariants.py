@@ -14,7 +14,15 @@ import random
 
 import pytest
 
-from barrierspec.spec import PROFILES, Bounds, Local, Status
+from barrierspec.spec import (
+    PROFILES,
+    Bounds,
+    CompiledBarrierSystem,
+    Local,
+    Status,
+    state_invariants,
+    transition_invariants,
+)
 from barrierspec.spec._compiled_codes import (
     CompiledRangeError,
     CompiledState,
@@ -22,8 +30,6 @@ from barrierspec.spec._compiled_codes import (
     TakenCodec,
 )
 from barrierspec.spec._compiled_labels import Label
-from barrierspec.spec._compiled_system import CompiledBarrierSystem
-from barrierspec.spec._invariants import state_invariants, transition_invariants
 
 SAMPLES = 1000
 

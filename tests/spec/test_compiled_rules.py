@@ -13,17 +13,23 @@ from collections import Counter
 import attrs
 import pytest
 
-from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Profile, State
-from barrierspec.spec import _rules as rules
-from barrierspec.spec._compiled_system import CompiledBarrierSystem
-from barrierspec.spec._policies import (
+from barrierspec.spec import (
+    PROFILES,
     AbortDrainers,
+    BarrierSystem,
+    Bounds,
+    CompiledBarrierSystem,
     Death,
+    Fault,
     GiveUp,
+    Local,
     Newcomer,
+    Profile,
     ResetPolicy,
+    State,
+    Status,
 )
-from barrierspec.spec._state import Fault, Local, Status
+from barrierspec.spec import _rules as rules
 
 # threading's shape with other choices on five axes: no built-in profile has this bundle
 CUSTOM = Profile(

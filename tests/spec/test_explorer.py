@@ -6,8 +6,7 @@ import pytest
 from tests.spec.models.graphs import GraphSystem, OrbitGraph, philosophers
 
 from barrierspec.errors import UsageError
-from barrierspec.spec._explorer import explore
-from barrierspec.spec._result import ExplorationStatus, ExplorerError, ViolationKind
+from barrierspec.spec import ExplorationStatus, ExplorerError, ViolationKind, explore
 
 # s0 -> a, b ; a -> c ; b -> c, d ; c -> s0 (a cycle) ; d has no successor (a normal end)
 DIAMOND = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from tests.spec.models.barriers_tla import BarriersTLA
 
-from barrierspec.spec._explorer import explore
+from barrierspec.spec import explore
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,7 @@ import itertools
 import pytest
 from tests.spec.models.one_chamber import OneChamberBarrier, State
 
-from barrierspec.spec._explorer import explore
-from barrierspec.spec._result import TraceStep, ViolationKind
+from barrierspec.spec import TraceStep, ViolationKind, explore
 
 # Shortest counterexample lengths, measured and confirmed by _brute_force_distance: one round
 # for everybody (the last arrival opens the gate), then the fast process passes, runs round

@@ -9,9 +9,8 @@ from tests.spec.models.barriers_tla import BarriersTLA
 from tests.spec.models.graphs import GraphSystem, philosophers
 from tests.spec.models.one_chamber import OneChamberBarrier
 
-from barrierspec.spec._explorer import explore
-from barrierspec.spec._progress import StderrProgress, progress_line
-from barrierspec.spec._report import format_result, result_to_json
+from barrierspec.spec import StderrProgress, explore, format_result, result_to_json
+from barrierspec.spec._progress import progress_line
 
 JSON_KEYS = {
     "system",

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from barrierspec.spec import PROFILES, BarrierSystem, Bounds
-from barrierspec.spec._explorer import explore
-from barrierspec.spec._result import ExplorationStatus
+from barrierspec.spec import PROFILES, BarrierSystem, Bounds, ExplorationStatus, explore
 
 # profile, parties, participants -> (distinct states, transitions, depth) at rounds=2
 PINNED = {

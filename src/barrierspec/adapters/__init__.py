@@ -2,12 +2,19 @@
 
 A driver owns one barrier and a set of participants (threads, asyncio tasks, processes, or
 threads holding named-barrier members). The checker sends operations one at a time
-(:class:`Wait`, :class:`Abort`, :class:`Reset`, :class:`Cancel`, :class:`Kill`,
-:class:`Advance`, :class:`Join`); after each the driver waits for quiescence by observation
-and reports a :class:`Step`. Hangs are findings (:class:`Hang`), never hangs of the suite.
+(:class:`WaitOp`, :class:`AbortOp`, :class:`ResetOp`, :class:`CancelOp`, :class:`KillOp`,
+:class:`AdvanceOp`, :class:`JoinOp`); after each the driver waits for quiescence by observation
+and reports a :class:`StepReport`. Hangs are findings (:class:`Hang`), never hangs of the suite.
+
+Vocabulary: an operation (:data:`Op`, every class named ``...Op``) is what a driver performs on
+a real barrier; its outcome (:data:`OpOutcome`) is :class:`OpReturned` or :class:`OpRaised`,
+whose ``kind`` (:data:`OutcomeKind`) classifies the exception. The model's events with the
+same verbs (``Wait``, ``Abort``, ...) live in :mod:`barrierspec.spec`. Targets
+(:class:`Target`, of a :data:`TargetKind`) come from :func:`resolve_target` or
+:func:`target_from`; :func:`make_driver` builds the driver a target needs.
 """
 
-from barrierspec.adapters._asyncio import AsyncioDriver, VirtualClockLoop
+from barrierspec.adapters._asyncio import AsyncioDriver
 from barrierspec.adapters._base import (
     BarrierConstructionError,
     Driver,
@@ -20,65 +27,62 @@ from barrierspec.adapters._make import make_driver
 from barrierspec.adapters._named import NamedThreadDriver
 from barrierspec.adapters._named_processes import NamedProcessDriver
 from barrierspec.adapters._ops import (
-    Abort,
+    AbortOp,
     ActionFailure,
     ActionRun,
-    Advance,
-    Cancel,
+    AdvanceOp,
+    CancelOp,
     Capabilities,
     Hang,
-    Join,
-    Kill,
+    JoinOp,
+    KillOp,
     Op,
-    Outcome,
+    OpOutcome,
+    OpRaised,
+    OpReturned,
     OutcomeKind,
-    Raised,
-    Reset,
-    Returned,
+    ResetOp,
     Snapshot,
-    Step,
-    Wait,
-    outcome_of,
+    StepReport,
+    WaitOp,
 )
 from barrierspec.adapters._processes import ProcessDriver
 from barrierspec.adapters._target import Target, TargetKind, resolve_target, target_from
 from barrierspec.adapters._threads import ThreadDriver
 
 __all__ = [
-    "Abort",
+    "AbortOp",
     "ActionFailure",
     "ActionRun",
-    "Advance",
+    "AdvanceOp",
     "AsyncioDriver",
     "BarrierConstructionError",
-    "Cancel",
+    "CancelOp",
     "Capabilities",
     "ControlledAsyncioDriver",
     "ControlledThreadDriver",
     "Driver",
     "DriverError",
     "Hang",
-    "Join",
-    "Kill",
+    "JoinOp",
+    "KillOp",
     "NamedProcessDriver",
     "NamedThreadDriver",
     "Op",
-    "Outcome",
+    "OpOutcome",
+    "OpRaised",
+    "OpReturned",
     "OutcomeKind",
     "ProcessDriver",
-    "Raised",
-    "Reset",
-    "Returned",
+    "ResetOp",
     "Snapshot",
-    "Step",
+    "StepReport",
     "Target",
     "TargetKind",
     "ThreadDriver",
-    "VirtualClockLoop",
-    "Wait",
+    "WaitOp",
     "describe",
     "make_driver",
-    "outcome_of",
     "resolve_target",
     "target_from",
 ]

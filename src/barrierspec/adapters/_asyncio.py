@@ -2,7 +2,7 @@
 
 All participants' tasks run on one :class:`VirtualClockLoop`, served by a daemon thread the
 driver owns (so the caller may itself be inside an event loop). The loop's ``time()`` returns
-a virtual time that only :class:`~barrierspec.adapters.Advance` moves, so ``asyncio.timeout``
+a virtual time that only :class:`~barrierspec.adapters.AdvanceOp` moves, so ``asyncio.timeout``
 and ``wait_for`` deadlines are exact and fire instantly when the clock passes them; the loop
 may block in its selector in real time, but no timer ever becomes due by itself.
 
@@ -12,7 +12,7 @@ to hand its result over (the driver sleeps on the loop's selector until it does,
 ``settle`` seconds). Every pending task is then *blocked*: it awaits a future that only
 another task, the barrier, or the clock can resolve. (A future resolved by a thread the loop
 does not know -- the target's own thread calling ``call_soon_threadsafe`` -- is not tracked:
-a task awaiting it is taken for blocked.) ``Advance(s)`` moves the clock to each timer due within
+a task awaiting it is taken for blocked.) ``AdvanceOp(s)`` moves the clock to each timer due within
 ``s`` in turn, settling after each, then to ``now + s``.
 
 Watchdog findings (:class:`~barrierspec.adapters.Hang`): an ``abort()``/``reset()`` still
@@ -40,15 +40,15 @@ from typing import Any, TypeVar, TypeVarTuple
 from barrierspec.adapters._base import Driver, DriverError, build_barrier, describe
 from barrierspec.adapters._ledger import PARTICIPANT, Ledger, RecordingAction
 from barrierspec.adapters._ops import (
-    Abort,
-    Advance,
-    Cancel,
+    AbortOp,
+    AdvanceOp,
+    CancelOp,
     Hang,
     Op,
-    Outcome,
-    Returned,
-    Step,
-    Wait,
+    OpOutcome,
+    OpReturned,
+    StepReport,
+    WaitOp,
     outcome_of,
 )
 from barrierspec.adapters._target import Target
@@ -177,15 +177,15 @@ class AsyncioDriver(Driver):
         if self._loop_stuck:
             raise DriverError("the event loop is stuck since an earlier hang; close the driver")
         super()._validate(op)
-        if isinstance(op, Cancel) and op.participant not in self._busy:
+        if isinstance(op, CancelOp) and op.participant not in self._busy:
             raise UsageError(
                 f"participant {op.participant} has no pending operation to cancel: {op!r}"
             )
 
-    def _perform(self, op: Op) -> Step:
+    def _perform(self, op: Op) -> StepReport:
         start = time.monotonic()
         try:
-            step: Step = self._in_loop(self._step(op, start), self.settle + 1.0)
+            step: StepReport = self._in_loop(self._step(op, start), self.settle + 1.0)
         except DriverError as exc:
             stuck = frozenset(self._busy) | {getattr(op, "participant", -1)} - {-1}
             self._stuck.update(stuck)
@@ -196,22 +196,24 @@ class AsyncioDriver(Driver):
                 f"the event loop stopped answering after {describe(op)}: {exc}",
                 tuple(self.program),
             )
-            return Step(op, {}, frozenset(stuck), frozenset(), (), (f"hang: {exc}",), None, hang)
+            return StepReport(
+                op, {}, frozenset(stuck), frozenset(), (), (f"hang: {exc}",), None, hang
+            )
         self._busy = dict(self._pending_ops())
         return step
 
     def _pending_ops(self) -> dict[int, Op]:
         return {p: op for p, op in self._ops.items() if not self._tasks[p].done()}
 
-    async def _step(self, op: Op, start: float) -> Step:
-        control: Outcome | None = None
-        if isinstance(op, Advance):
+    async def _step(self, op: Op, start: float) -> StepReport:
+        control: OpOutcome | None = None
+        if isinstance(op, AdvanceOp):
             self.ledger.note(f"advance {op.seconds:g} s")
             hang = await self._advance(op, start)
         else:
-            if isinstance(op, Cancel):
+            if isinstance(op, CancelOp):
                 self.ledger.note(f"control cancel p{op.participant}")
-                control = Returned(self._tasks[op.participant].cancel())
+                control = OpReturned(self._tasks[op.participant].cancel())
                 self._cancelled.add(op.participant)
             else:
                 self._launch(op)
@@ -220,7 +222,7 @@ class AsyncioDriver(Driver):
         returned, actions, log = self.ledger.drain()
         self._stuck.difference_update(returned)
         pending = self._pending_ops()
-        return Step(
+        return StepReport(
             op,
             returned,
             frozenset(pending),
@@ -268,7 +270,7 @@ class AsyncioDriver(Driver):
             await asyncio.sleep(0)
         return None
 
-    async def _advance(self, op: Advance, start: float) -> Hang | None:
+    async def _advance(self, op: AdvanceOp, start: float) -> Hang | None:
         target = self.loop.time() + op.seconds
         while (when := self.loop.next_timer()) is not None and when <= target:
             self.loop.set_time(when)
@@ -342,23 +344,23 @@ async def run_async_op(
     """
     PARTICIPANT.set(p)
     tag = 0
-    if isinstance(op, Wait) and action is not None:
+    if isinstance(op, WaitOp) and action is not None:
         tag = action.wait_started(p, op.action_raises)
     try:
-        if isinstance(op, Wait):
+        if isinstance(op, WaitOp):
             if timeout is None:
                 value = await barrier.wait()
             else:
                 async with asyncio.timeout(timeout):
                     value = await barrier.wait()
         else:
-            value = (barrier.abort if isinstance(op, Abort) else barrier.reset)()
+            value = (barrier.abort if isinstance(op, AbortOp) else barrier.reset)()
             if inspect.isawaitable(value):
                 value = await value
-        outcome: Outcome = Returned(value)
+        outcome: OpOutcome = OpReturned(value)
     except BaseException as exc:  # CancelledError included: it is an outcome here
         outcome = outcome_of(exc)
-    if isinstance(op, Wait) and action is not None:
+    if isinstance(op, WaitOp) and action is not None:
         action.wait_returned(tag, outcome)
     ledger.finished(p, outcome)
 
@@ -376,7 +378,7 @@ def late_operations(
     now = loop.time()
     late: dict[int, str] = {}
     for p, op in pending.items():
-        if not isinstance(op, Wait):
+        if not isinstance(op, WaitOp):
             late[p] = (
                 f"participant {p} blocked in {describe(op)}, which must "
                 "return without waiting for other participants"

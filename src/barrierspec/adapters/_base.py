@@ -3,12 +3,12 @@
 A driver owns one barrier and ``participants`` workers (threads, tasks or processes). The
 checker calls :meth:`Driver.perform` with one operation at a time; the driver sends it, waits
 for quiescence (every participant idle, or blocked inside the barrier) by observation, and
-returns a :class:`~barrierspec.adapters.Step`. :meth:`Driver.close` aborts the barrier and
+returns a :class:`~barrierspec.adapters.StepReport`. :meth:`Driver.close` aborts the barrier and
 ends every worker; it never blocks longer than its bounds and can be called any number of
 times (also after a hang).
 
 Rules of use, checked here and reported as :class:`~barrierspec.errors.UsageError`: the
-participant exists and is alive; Wait/Abort/Reset/Join go to an idle participant; the
+participant exists and is alive; WaitOp/AbortOp/ResetOp/JoinOp go to an idle participant; the
 operation is one the target supports (its :class:`~barrierspec.adapters.Capabilities`).
 """
 
@@ -23,20 +23,20 @@ from typing import Any, ClassVar
 
 from barrierspec.adapters._ledger import Ledger
 from barrierspec.adapters._ops import (
-    Abort,
-    Advance,
-    Cancel,
+    AbortOp,
+    AdvanceOp,
+    CancelOp,
     Capabilities,
-    Join,
-    Kill,
+    JoinOp,
+    KillOp,
     Op,
-    Outcome,
-    Raised,
-    Reset,
-    Returned,
+    OpOutcome,
+    OpRaised,
+    OpReturned,
+    ResetOp,
     Snapshot,
-    Step,
-    Wait,
+    StepReport,
+    WaitOp,
     outcome_of,
 )
 from barrierspec.adapters._target import Target, TargetKind, resolve_target
@@ -58,34 +58,34 @@ class DriverError(BarrierSpecError, RuntimeError):
 
 def describe(op: Op) -> str:
     """A short readable form of an operation, as used in logs and messages."""
-    if isinstance(op, Wait):
+    if isinstance(op, WaitOp):
         args = "" if op.timeout is None else repr(op.timeout)
         return f"wait({args})" + (" [action raises]" if op.action_raises else "")
     return {
-        Abort: "abort()",
-        Reset: "reset()",
-        Cancel: "cancel",
-        Kill: "SIGKILL",
-        Join: "join",
+        AbortOp: "abort()",
+        ResetOp: "reset()",
+        CancelOp: "cancel",
+        KillOp: "SIGKILL",
+        JoinOp: "join",
     }.get(type(op), repr(op))
 
 
 class BarrierConstructionError(DriverError):
     """Building the barrier raised; ``outcome`` classifies the exception (e.g. ``invalid``)."""
 
-    def __init__(self, message: str, outcome: Raised) -> None:
+    def __init__(self, message: str, outcome: OpRaised) -> None:
         super().__init__(message)
         self.outcome = outcome
 
 
-def call_bounded(func: Callable[[], Any], timeout: float) -> Outcome | None:
+def call_bounded(func: Callable[[], Any], timeout: float) -> OpOutcome | None:
     """Call ``func`` in a daemon thread: its outcome, or None if it did not finish within
     ``timeout`` seconds (the thread is then abandoned, blocked where it is)."""
-    box: list[Outcome] = []
+    box: list[OpOutcome] = []
 
     def run() -> None:
         try:
-            box.append(Returned(func()))
+            box.append(OpReturned(func()))
         except BaseException as exc:
             box.append(outcome_of(exc))
 
@@ -159,8 +159,8 @@ class Driver(abc.ABC):
 
     # -- protocol ---------------------------------------------------------------------------
 
-    def perform(self, op: Op) -> Step:
-        """Send ``op``, wait for quiescence, and report what happened as a Step."""
+    def perform(self, op: Op) -> StepReport:
+        """Send ``op``, wait for quiescence, and report what happened as a StepReport."""
         if self._closed:
             raise UsageError(f"{type(self).__name__} is closed; cannot perform {op!r}")
         self._validate(op)
@@ -187,38 +187,38 @@ class Driver(abc.ABC):
     # -- for subclasses -----------------------------------------------------------------------
 
     @abc.abstractmethod
-    def _perform(self, op: Op) -> Step: ...
+    def _perform(self, op: Op) -> StepReport: ...
 
     @abc.abstractmethod
     def _close(self) -> None: ...
 
     def effective_timeout(self, op: Op) -> float | None:
-        """The real-clock bound of ``op``: a Wait's timeout, else the default timeout."""
-        if not isinstance(op, Wait):
+        """The real-clock bound of ``op``: a WaitOp's timeout, else the default timeout."""
+        if not isinstance(op, WaitOp):
             return None
         return op.timeout if op.timeout is not None else self.default_timeout
 
     def _validate(self, op: Op) -> None:
         caps = self.capabilities
         needs: dict[type, tuple[bool, str]] = {
-            Abort: (caps.has_abort, "abort()"),
-            Reset: (caps.has_reset, "reset()"),
-            Cancel: (caps.has_cancel, "cancellation"),
-            Kill: (caps.has_kill, "killing a participant"),
-            Join: (caps.named, "Join (named barriers only)"),
-            Advance: (self.kind == "asyncio", "Advance (asyncio's virtual clock only)"),
+            AbortOp: (caps.has_abort, "abort()"),
+            ResetOp: (caps.has_reset, "reset()"),
+            CancelOp: (caps.has_cancel, "cancellation"),
+            KillOp: (caps.has_kill, "killing a participant"),
+            JoinOp: (caps.named, "JoinOp (named barriers only)"),
+            AdvanceOp: (self.kind == "asyncio", "AdvanceOp (asyncio's virtual clock only)"),
         }
         supported, what = needs.get(type(op), (True, ""))
         if not supported:
             raise UsageError(f"target {self.target.name!r} does not support {what}: {op!r}")
-        if isinstance(op, Wait):
+        if isinstance(op, WaitOp):
             if op.timeout is not None and not caps.has_timeout:
                 raise UsageError(f"target {self.target.name!r} takes no timeout: {op!r}")
             if op.action_raises and not caps.has_action:
                 raise UsageError(f"action_raises needs a driver built with action=True: {op!r}")
-        if isinstance(op, Advance):
+        if isinstance(op, AdvanceOp):
             if op.seconds < 0:
-                raise UsageError(f"Advance needs seconds >= 0, got {op.seconds!r}")
+                raise UsageError(f"AdvanceOp needs seconds >= 0, got {op.seconds!r}")
             return
         p = op.participant
         if not 0 <= p < self.participants:
@@ -227,13 +227,13 @@ class Driver(abc.ABC):
             raise UsageError(f"participant {p} is dead (killed); cannot perform {op!r}")
         if p in self._stuck:
             raise UsageError(f"participant {p} is stuck after a hang; cannot perform {op!r}")
-        if isinstance(op, Wait | Abort | Reset | Join) and p in self._busy:
+        if isinstance(op, WaitOp | AbortOp | ResetOp | JoinOp) and p in self._busy:
             raise UsageError(
                 f"participant {p} is still inside {describe(self._busy[p])}; "
                 f"only an idle participant can perform {op!r}"
             )
 
-    def call_bounded(self, func: Callable[[], Any], timeout: float) -> Outcome | None:
+    def call_bounded(self, func: Callable[[], Any], timeout: float) -> OpOutcome | None:
         """:func:`call_bounded` as this driver makes it (a controlled driver reuses threads)."""
         return call_bounded(func, timeout)
 
@@ -252,6 +252,6 @@ class Driver(abc.ABC):
             )
 
         outcome = self.call_bounded(read, min(self.settle, 1.0))
-        if isinstance(outcome, Returned) and isinstance(outcome.value, Snapshot):
+        if isinstance(outcome, OpReturned) and isinstance(outcome.value, Snapshot):
             return outcome.value
         return None

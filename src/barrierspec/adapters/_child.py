@@ -20,13 +20,13 @@ from typing import Any
 
 from barrierspec.adapters._ledger import read_n_waiting
 from barrierspec.adapters._ops import (
-    Abort,
+    AbortOp,
     ActionFailure,
     ActionRun,
     Op,
-    Outcome,
-    Returned,
-    Wait,
+    OpOutcome,
+    OpReturned,
+    WaitOp,
     outcome_of,
 )
 from barrierspec.adapters._probe import Probe
@@ -63,10 +63,10 @@ class ProcessAction:
         with self._lock:
             return int(self._counters[0])
 
-    def wait_returned(self, tag: int, outcome: Outcome) -> None:
+    def wait_returned(self, tag: int, outcome: OpOutcome) -> None:
         """Count a normal return of a wait whose round's action has not started yet."""
         with self._lock:
-            if isinstance(outcome, Returned) and tag == self._counters[0]:
+            if isinstance(outcome, OpReturned) and tag == self._counters[0]:
                 self._counters[1] += 1
 
     def __call__(self) -> None:
@@ -82,31 +82,31 @@ class ProcessAction:
             raise ActionFailure(f"the action raised on purpose in participant {_CHILD.index}")
 
 
-def _picklable(outcome: Outcome) -> Outcome:
+def _picklable(outcome: OpOutcome) -> OpOutcome:
     try:
         pickle.dumps(outcome)
     except Exception:
-        return Returned(repr(outcome.value)) if isinstance(outcome, Returned) else outcome
+        return OpReturned(repr(outcome.value)) if isinstance(outcome, OpReturned) else outcome
     return outcome
 
 
-def _execute(op: Op, barrier: Any, action: ProcessAction | None) -> Outcome:
+def _execute(op: Op, barrier: Any, action: ProcessAction | None) -> OpOutcome:
     tag = 0
-    if isinstance(op, Wait):
+    if isinstance(op, WaitOp):
         _CHILD.raises = op.action_raises
         if action is not None:
             tag = action.wait_started()
     try:
-        if isinstance(op, Wait):
+        if isinstance(op, WaitOp):
             value = barrier.wait() if op.timeout is None else barrier.wait(op.timeout)
-        elif isinstance(op, Abort):
+        elif isinstance(op, AbortOp):
             value = barrier.abort()
         else:
             value = barrier.reset()
-        outcome: Outcome = Returned(value)
+        outcome: OpOutcome = OpReturned(value)
     except BaseException as exc:
         outcome = outcome_of(exc)
-    if isinstance(op, Wait) and action is not None:
+    if isinstance(op, WaitOp) and action is not None:
         action.wait_returned(tag, outcome)
     return _picklable(outcome)
 

@@ -1,17 +1,17 @@
 """Driving an asyncio barrier on the controlled loop, one operation at a time, with a schedule.
 
 :class:`ControlledAsyncioDriver` has the protocol of :class:`~barrierspec.adapters.AsyncioDriver`
-(one task per operation, a virtual clock moved only by ``Advance``), but its loop is a
+(one task per operation, a virtual clock moved only by ``AdvanceOp``), but its loop is a
 :class:`~barrierspec.adapters._controlled_loop.ControlledLoop`: after an operation is sent,
 the ``chooser`` decides at every turn whose ready callback runs (default: non-preemptive),
 until quiescence. And, as the controlled thread driver does, it can *hold* woken tasks:
 ``hold_next(plan)`` makes the next step leave the tasks it wakes (bit i of ``plan``: the
-one woken i-th) with their wake-up ready but not run, reported in ``Step.held``. A held task
+one woken i-th) with their wake-up ready but not run, reported in ``StepReport.held``. A held task
 stays held through the following step too, and resumes in the one after only when nobody
 else can run; so the next operations -- a newcomer's ``wait()`` (which may block on entry
-behind the held one), ``reset()``, ``abort()``, a ``Cancel`` of it or of the newcomer -- land
+behind the held one), ``reset()``, ``abort()``, a ``CancelOp`` of it or of the newcomer -- land
 while it is released but not resumed. The participant of the operation itself is never
-held, so a ``Cancel`` lands at once (the model's cancellation is one event); an ``Advance``
+held, so a ``CancelOp`` lands at once (the model's cancellation is one event); an ``AdvanceOp``
 lets every held task resume.
 
 The loop runs on a worker thread the driver owns, which executes one step at a time; a step
@@ -40,7 +40,15 @@ from barrierspec.adapters._base import Driver, DriverError, build_barrier, descr
 from barrierspec.adapters._controlled_loop import ControlledLoop, LoopEnd
 from barrierspec.adapters._controlled_schedules import non_preemptive
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
-from barrierspec.adapters._ops import Advance, Cancel, Hang, Op, Outcome, Returned, Step
+from barrierspec.adapters._ops import (
+    AdvanceOp,
+    CancelOp,
+    Hang,
+    Op,
+    OpOutcome,
+    OpReturned,
+    StepReport,
+)
 from barrierspec.adapters._target import Target
 from barrierspec.errors import UsageError
 
@@ -151,7 +159,7 @@ class ControlledAsyncioDriver(Driver):
         if self._loop_stuck:
             raise DriverError("the event loop is stuck since an earlier hang; close the driver")
         super()._validate(op)
-        if isinstance(op, Cancel) and op.participant not in self._busy:
+        if isinstance(op, CancelOp) and op.participant not in self._busy:
             raise UsageError(
                 f"participant {op.participant} has no pending operation to cancel: {op!r}"
             )
@@ -161,10 +169,10 @@ class ControlledAsyncioDriver(Driver):
         i-th until a later step (see the module docstring)."""
         self._plan = plan
 
-    def _perform(self, op: Op) -> Step:
+    def _perform(self, op: Op) -> StepReport:
         plan, self._plan = self._plan, 0
         try:
-            step: Step = self._call(lambda: self._step(op, plan), self.settle + 1.0)
+            step: StepReport = self._call(lambda: self._step(op, plan), self.settle + 1.0)
         except DriverError as exc:
             stuck = frozenset(self._busy) | {getattr(op, "participant", -1)} - {-1}
             self._stuck.update(stuck)
@@ -175,22 +183,24 @@ class ControlledAsyncioDriver(Driver):
                 f"the event loop stopped answering after {describe(op)}: {exc}",
                 tuple(self.program),
             )
-            return Step(op, {}, frozenset(stuck), frozenset(), (), (f"hang: {exc}",), None, hang)
+            return StepReport(
+                op, {}, frozenset(stuck), frozenset(), (), (f"hang: {exc}",), None, hang
+            )
         self._busy = self._pending_ops()
         return step
 
     def _pending_ops(self) -> dict[int, Op]:
         return {p: op for p, op in self._ops.items() if not self._tasks[p].done()}
 
-    def _step(self, op: Op, plan: int) -> Step:
-        control: Outcome | None = None
-        if isinstance(op, Advance):
+    def _step(self, op: Op, plan: int) -> StepReport:
+        control: OpOutcome | None = None
+        if isinstance(op, AdvanceOp):
             self.ledger.note(f"advance {op.seconds:g} s")
             end = self._advance(op.seconds, plan, self._begin_holds(op))
         else:
-            if isinstance(op, Cancel):
+            if isinstance(op, CancelOp):
                 self.ledger.note(f"control cancel p{op.participant}")
-                control = Returned(self._tasks[op.participant].cancel())
+                control = OpReturned(self._tasks[op.participant].cancel())
                 self._cancelled.add(op.participant)
             else:
                 self._launch(op)
@@ -200,7 +210,7 @@ class ControlledAsyncioDriver(Driver):
         self._stuck.difference_update(returned)
         pending = self._pending_ops()
         held = frozenset(self._held & set(pending))
-        return Step(
+        return StepReport(
             op,
             returned,
             frozenset(pending),
@@ -230,12 +240,12 @@ class ControlledAsyncioDriver(Driver):
 
     def _begin_holds(self, op: Op) -> _Holds:
         """The holds of a new step: a task held in the previous step stays held through this
-        one (unless this step's operation is its own, a Cancel, or moves the clock); one held
+        one (unless this step's operation is its own, a CancelOp, or moves the clock); one held
         through a whole step resumes only when nobody else can run. So a newcomer can
         block, a reset or a cancel can land, while a released task has still not resumed;
-        ``Advance(0)`` lets every held task resume."""
+        ``AdvanceOp(0)`` lets every held task resume."""
         mover = getattr(op, "participant", -1)
-        stay = set() if isinstance(op, Advance) else self._fresh - {mover}
+        stay = set() if isinstance(op, AdvanceOp) else self._fresh - {mover}
         holds = _Holds(mover, self._held - stay)
         self._held, self._fresh = set(stay), set()
         return holds
@@ -303,10 +313,10 @@ class ControlledAsyncioDriver(Driver):
         self.ledger.note(f"hang: {message}")
         return Hang(frozenset(fresh), 0.0, op, message, tuple(self.program))
 
-    def recheck(self, grace: float) -> Step:
+    def recheck(self, grace: float) -> StepReport:
         """No second look is needed: quiescence is exact, so nothing changes while idle."""
         pending = self._pending_ops()
-        return Step(
+        return StepReport(
             self.program[-1],
             {},
             frozenset(pending),

@@ -40,7 +40,15 @@ from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.adapters._controlled_sync import Primitives
 from barrierspec.adapters._controlled_view import RunsUncontrolled, controlled_class
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
-from barrierspec.adapters._ops import Hang, Op, Outcome, Returned, Step, Wait, outcome_of
+from barrierspec.adapters._ops import (
+    Hang,
+    Op,
+    OpOutcome,
+    OpReturned,
+    StepReport,
+    WaitOp,
+    outcome_of,
+)
 from barrierspec.adapters._target import Target, target_from
 from barrierspec.adapters._threads import run_thread_op
 
@@ -107,12 +115,12 @@ class ControlledThreadDriver(Driver):
             self.ledger.finished(p, outcome)
             self.scheduler.finish()
 
-    def _execute(self, p: int, op: Op) -> Outcome:
+    def _execute(self, p: int, op: Op) -> OpOutcome:
         return run_thread_op(self.barrier, self.action, p, op, passthrough=(SchedulerClosed,))
 
     # -- one step -----------------------------------------------------------------------------
 
-    def _perform(self, op: Op) -> Step:
+    def _perform(self, op: Op) -> StepReport:
         p = op.participant  # type: ignore[union-attr]
         self.ledger.note(f"send p{p} {describe(op)}")
         self._sent[p] = op
@@ -140,7 +148,7 @@ class ControlledThreadDriver(Driver):
         busy = self.scheduler.busy()
         for q in busy - set(late):
             pending = self._sent[q]
-            if not isinstance(pending, Wait) and q not in self._stuck:
+            if not isinstance(pending, WaitOp) and q not in self._stuck:
                 late[q] = (
                     f"participant {q} blocked in {describe(pending)}, which must return "
                     "without waiting for other participants"
@@ -153,29 +161,29 @@ class ControlledThreadDriver(Driver):
         returned, actions, log = self.ledger.drain()
         self._busy = {q: self._sent[q] for q in busy}
         snapshot = self._snapshot(self.barrier)
-        return Step(
+        return StepReport(
             op, returned, frozenset(busy), frozenset(), actions, log, snapshot, hang, None, held
         )
 
-    def call_bounded(self, func: Callable[[], Any], timeout: float) -> Outcome | None:
+    def call_bounded(self, func: Callable[[], Any], timeout: float) -> OpOutcome | None:
         """A bounded call on a pooled thread (snapshots and observer reads, every step)."""
         done, value = pooled_call(func, timeout)
         if not done:
             return None
         if isinstance(value, Failed):
             return outcome_of(value.exc)
-        return Returned(value)
+        return OpReturned(value)
 
     def _barrier_for_snapshot(self) -> object | None:
         """The barrier whose observers are read (the controller may take its free locks)."""
         barrier: object = self.barrier
         return barrier
 
-    def recheck(self, grace: float) -> Step:
+    def recheck(self, grace: float) -> StepReport:
         """No second look is needed: quiescence is exact, so nothing changes while idle."""
         busy = self.scheduler.busy()
         snapshot = self._snapshot(self.barrier)
-        return Step(
+        return StepReport(
             self.program[-1], {}, frozenset(busy), frozenset(), (), (), snapshot, None, None
         )
 

@@ -2,7 +2,7 @@
 
 The :class:`Ledger` collects, in the order they happen, the outcomes of finished operations,
 the runs of the barrier's action and a readable log; the controller drains it into a
-:class:`~barrierspec.adapters.Step` once the system is quiescent.
+:class:`~barrierspec.adapters.StepReport` once the system is quiescent.
 
 The :class:`RecordingAction` is the callable a driver passes as the barrier's ``action``. It
 finds out who runs it (the participant id is a context variable, so it works in threads and
@@ -18,7 +18,7 @@ import contextvars
 import threading
 from collections.abc import Callable
 
-from barrierspec.adapters._ops import ActionFailure, ActionRun, Outcome, Returned
+from barrierspec.adapters._ops import ActionFailure, ActionRun, OpOutcome, OpReturned
 
 __all__ = ["PARTICIPANT", "Ledger", "RecordingAction", "read_n_waiting"]
 
@@ -41,7 +41,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._outcomes: dict[int, Outcome] = {}
+        self._outcomes: dict[int, OpOutcome] = {}
         self._actions: list[ActionRun] = []
         self._log: list[str] = []
         self.changed = threading.Event()  # set whenever an operation finishes
@@ -51,7 +51,7 @@ class Ledger:
         with self._lock:
             self._log.append(line)
 
-    def finished(self, participant: int, outcome: Outcome) -> None:
+    def finished(self, participant: int, outcome: OpOutcome) -> None:
         """Record that ``participant``'s operation finished with ``outcome``."""
         with self._lock:
             self._outcomes[participant] = outcome
@@ -64,7 +64,7 @@ class Ledger:
             self._actions.append(run)
             self._log.append(f"action p{run.participant}" + (" raises" if run.raised else ""))
 
-    def drain(self) -> tuple[dict[int, Outcome], tuple[ActionRun, ...], tuple[str, ...]]:
+    def drain(self) -> tuple[dict[int, OpOutcome], tuple[ActionRun, ...], tuple[str, ...]]:
         """Everything recorded since the previous drain, and forget it."""
         with self._lock:
             outcomes, self._outcomes = self._outcomes, {}
@@ -93,12 +93,12 @@ class RecordingAction:
             self._raises[participant] = action_raises
             return self._started
 
-    def wait_returned(self, tag: int, outcome: Outcome) -> None:
+    def wait_returned(self, tag: int, outcome: OpOutcome) -> None:
         """Note a wait finishing; a normal return before its round's action counts."""
         with self._lock:
-            if isinstance(outcome, Returned) and tag == self._started:
+            if isinstance(outcome, OpReturned) and tag == self._started:
                 self._pending += 1
-            elif isinstance(outcome, Returned) and self._running(tag):
+            elif isinstance(outcome, OpReturned) and self._running(tag):
                 self._during += 1
 
     def _running(self, tag: int) -> bool:

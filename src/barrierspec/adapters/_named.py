@@ -5,9 +5,9 @@ party count of a name is the number of live members), ``member.wait(timeout=None
 waits until every live member of the name waits (False when the timeout elapsed, which
 cancels the member), and ``member.cancel()`` withdraws the member, from any thread.
 
-Each participant thread holds at most one live member: :class:`~barrierspec.adapters.Join`
-creates it, :class:`~barrierspec.adapters.Wait` waits on it, and
-:class:`~barrierspec.adapters.Cancel` is called by the controller (in a bounded call, so a
+Each participant thread holds at most one live member: :class:`~barrierspec.adapters.JoinOp`
+creates it, :class:`~barrierspec.adapters.WaitOp` waits on it, and
+:class:`~barrierspec.adapters.CancelOp` is called by the controller (in a bounded call, so a
 cancel that blocks is reported, not waited on forever); its outcome is the step's
 ``control``. Quiescence and the watchdog are the thread driver's.
 """
@@ -18,14 +18,14 @@ from typing import Any
 
 from barrierspec.adapters._base import build_barrier, call_bounded
 from barrierspec.adapters._ops import (
-    Cancel,
-    Join,
+    CancelOp,
+    JoinOp,
     Op,
-    Outcome,
-    Raised,
-    Returned,
+    OpOutcome,
+    OpRaised,
+    OpReturned,
     Snapshot,
-    Wait,
+    WaitOp,
     outcome_of,
 )
 from barrierspec.adapters._target import Target
@@ -58,21 +58,23 @@ class NamedThreadDriver(ThreadEngine):
 
     def _validate(self, op: Op) -> None:
         super()._validate(op)
-        if isinstance(op, Wait | Cancel) and op.participant not in self._members:
-            raise UsageError(f"participant {op.participant} has no member yet: Join first ({op!r})")
-        # A Join replaces the participant's member: the checker joins only participants whose
+        if isinstance(op, WaitOp | CancelOp) and op.participant not in self._members:
+            raise UsageError(
+                f"participant {op.participant} has no member yet: JoinOp first ({op!r})"
+            )
+        # A JoinOp replaces the participant's member: the checker joins only participants whose
         # member it believes cancelled (by cancel(), or by a timed-out wait); whether the
         # barrier agrees is for the checker to judge, not for the driver.
 
-    def execute(self, participant: int, op: Op) -> Outcome:
+    def execute(self, participant: int, op: Op) -> OpOutcome:
         try:
-            if isinstance(op, Join):
+            if isinstance(op, JoinOp):
                 self._members[participant] = self.registry.barrier(self.name)
                 self._cancelled.discard(participant)
-                return Returned(None)
+                return OpReturned(None)
             member = self._members[participant]
-            timeout = op.timeout if isinstance(op, Wait) else None
-            return Returned(member.wait() if timeout is None else member.wait(timeout))
+            timeout = op.timeout if isinstance(op, WaitOp) else None
+            return OpReturned(member.wait() if timeout is None else member.wait(timeout))
         except BaseException as exc:
             return outcome_of(exc)
 
@@ -92,16 +94,16 @@ class NamedThreadDriver(ThreadEngine):
             )
 
         outcome = call_bounded(read, min(self.settle, 1.0))
-        if isinstance(outcome, Returned) and isinstance(outcome.value, Snapshot):
+        if isinstance(outcome, OpReturned) and isinstance(outcome.value, Snapshot):
             return outcome.value
         return None
 
-    def _control(self, op: Op) -> Outcome | None:
+    def _control(self, op: Op) -> OpOutcome | None:
         p = op.participant  # type: ignore[union-attr]
         self._cancelled.add(p)
         outcome = call_bounded(self._members[p].cancel, self.settle)
         if outcome is None:
-            return Raised(
+            return OpRaised(
                 "other", "TimeoutError", f"member.cancel() did not return within {self.settle:g} s"
             )
         return outcome

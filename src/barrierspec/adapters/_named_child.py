@@ -7,13 +7,13 @@ Redis server), exactly like the worker processes of The Grinder on different hos
 
 Two pipes connect it to the controller:
 
-* the *operation* pipe, read by the main thread: ``Join`` creates the member with
-  ``registry.barrier(name)``, ``Wait`` calls ``member.wait(timeout)``; each is answered with
+* the *operation* pipe, read by the main thread: ``JoinOp`` creates the member with
+  ``registry.barrier(name)``, ``WaitOp`` calls ``member.wait(timeout)``; each is answered with
   ``("done", outcome, live)`` where ``live`` says whether the member is still counted
   (``not member.cancelled``; None when the member has no such attribute). ``None`` or a
   closed pipe ends the process, after ``registry.close()``. Before answering "ready" the
   process reads ``waiting(name)`` once when the registry has it, so connecting to the backend
-  happens while all participants start rather than inside the first Join.
+  happens while all participants start rather than inside the first JoinOp.
 * the *control* pipe, read by a daemon thread: ``("probe", seq)`` is answered with an
   observation of the main thread (:func:`~barrierspec.adapters._blocking_reads.
   observe_participant`: a wait blocked in a server-side read is "blocked"), and
@@ -32,7 +32,7 @@ from typing import Any
 
 from barrierspec.adapters._blocking_reads import observe_participant
 from barrierspec.adapters._child import _picklable
-from barrierspec.adapters._ops import Join, Op, Outcome, Returned, Wait, outcome_of
+from barrierspec.adapters._ops import JoinOp, Op, OpOutcome, OpReturned, WaitOp, outcome_of
 from barrierspec.adapters._probe import Probe
 
 __all__ = ["member_live", "named_participant_main"]
@@ -55,26 +55,26 @@ class _Participant:
         self.member: Any = None
         self.started = 0  # operations received so far (read by the control thread)
 
-    def execute(self, op: Op) -> Outcome:
+    def execute(self, op: Op) -> OpOutcome:
         """Run ``op`` in the main thread; never raises."""
         try:
-            if isinstance(op, Join):
+            if isinstance(op, JoinOp):
                 self.member = self.registry.barrier(self.name)
-                return Returned(None)
-            if isinstance(op, Wait):
+                return OpReturned(None)
+            if isinstance(op, WaitOp):
                 member, timeout = self.member, op.timeout
-                return Returned(member.wait() if timeout is None else member.wait(timeout))
+                return OpReturned(member.wait() if timeout is None else member.wait(timeout))
             raise TypeError(f"a named participant process cannot perform {op!r}")
         except BaseException as exc:
             return _picklable(outcome_of(exc))
 
-    def cancel(self) -> tuple[Outcome, bool | None]:
+    def cancel(self) -> tuple[OpOutcome, bool | None]:
         """``member.cancel()`` from the calling (control) thread: its outcome and liveness."""
         member = self.member
         try:
             if member is None:
                 raise LookupError("no member to cancel: the participant never joined")
-            outcome: Outcome = Returned(member.cancel())
+            outcome: OpOutcome = OpReturned(member.cancel())
         except BaseException as exc:
             outcome = outcome_of(exc)
         return _picklable(outcome), member_live(member)
@@ -112,7 +112,7 @@ def _close_registry(registry: Any) -> None:
 
 def _warm_up(registry: Any, name: str) -> None:
     """One observer read (``waiting(name)``), if the registry has one: connecting to the
-    backend then happens while every participant starts, not inside the first Join."""
+    backend then happens while every participant starts, not inside the first JoinOp."""
     waiting = getattr(registry, "waiting", None)
     if callable(waiting):
         try:

@@ -8,13 +8,13 @@ controller builds one more registry of its own, used only to read the observers.
 
 Operations, one at a time:
 
-* ``Join(p)``, ``Wait(p, timeout)``: sent to the participant's main thread (``barrier(name)``,
+* ``JoinOp(p)``, ``WaitOp(p, timeout)``: sent to the participant's main thread (``barrier(name)``,
   ``member.wait(timeout) -> bool``);
-* ``Cancel(p)``: ``member.cancel()`` called *in p's process from its control thread*, so a
+* ``CancelOp(p)``: ``member.cancel()`` called *in p's process from its control thread*, so a
   cancel reaches a member blocked in ``wait`` through the public API ("cancel from any
   thread"), whatever the backend; its outcome is the step's ``control`` (a cancel that does
   not return within ``settle`` seconds is reported as a TimeoutError there);
-* ``Kill(p)``: a real SIGKILL, then the controller waits, by reading ``members(name)`` from
+* ``KillOp(p)``: a real SIGKILL, then the controller waits, by reading ``members(name)`` from
   the server, until the dead member is withdrawn (its lease expired) -- the model withdraws
   a dead member at once, a lease-based backend within one lease -- bounded by
   ``withdraw_bound`` seconds (default: ``settle`` plus the registry's ``lease``).
@@ -51,16 +51,16 @@ from typing import Any, Literal
 from barrierspec.adapters._base import DriverError, build_barrier, call_bounded
 from barrierspec.adapters._named_child import named_participant_main
 from barrierspec.adapters._ops import (
-    Cancel,
-    Join,
-    Kill,
+    CancelOp,
+    JoinOp,
+    KillOp,
     Op,
-    Outcome,
-    Raised,
-    Returned,
+    OpOutcome,
+    OpRaised,
+    OpReturned,
     Snapshot,
-    Step,
-    Wait,
+    StepReport,
+    WaitOp,
 )
 from barrierspec.adapters._pipes import PipeDriver
 from barrierspec.adapters._probe import Observation
@@ -185,9 +185,11 @@ class NamedProcessDriver(PipeDriver):
 
     def _validate(self, op: Op) -> None:
         super()._validate(op)
-        if isinstance(op, Wait | Cancel) and op.participant not in self._live:
-            raise UsageError(f"participant {op.participant} has no member yet: Join first ({op!r})")
-        if isinstance(op, Join) and self._live.get(op.participant, False):
+        if isinstance(op, WaitOp | CancelOp) and op.participant not in self._live:
+            raise UsageError(
+                f"participant {op.participant} has no member yet: JoinOp first ({op!r})"
+            )
+        if isinstance(op, JoinOp) and self._live.get(op.participant, False):
             raise UsageError(
                 f"participant {op.participant} already holds a live member; cancel it first"
             )
@@ -216,7 +218,7 @@ class NamedProcessDriver(PipeDriver):
     def _observe(self, participant: int) -> Observation:
         """One probe of a busy participant, with two refinements for processes:
 
-        * a Join is never taken as blocked (a registry must not make it wait for others): if
+        * a JoinOp is never taken as blocked (a registry must not make it wait for others): if
           it does not return, the watchdog reports it ``settle`` seconds after it was sent;
         * a wait blocked anywhere but in a server-side read (a local lock, a pipe) counts only
           once the same observation has lasted ``_LOCAL_QUIET`` seconds: on a loaded machine
@@ -233,7 +235,7 @@ class NamedProcessDriver(PipeDriver):
         if not blocked or where.startswith(_SERVER_SIDE):
             self._first_seen.pop(participant, None)
             return Observation(events, blocked, where)
-        if isinstance(self._busy.get(participant), Join):
+        if isinstance(self._busy.get(participant), JoinOp):
             return Observation(events, False, f"joining ({where})")
         now = time.monotonic()
         seen_events, since = self._first_seen.get(participant, (events, now))
@@ -250,7 +252,9 @@ class NamedProcessDriver(PipeDriver):
         _, outcome, live = message
         op = self._busy.pop(p, None)
         if live is None:  # the member cannot say: infer from the operation's outcome
-            live = isinstance(outcome, Returned) and (isinstance(op, Join) or outcome.value is True)
+            live = isinstance(outcome, OpReturned) and (
+                isinstance(op, JoinOp) or outcome.value is True
+            )
         self._live[p] = bool(live)
         self.ledger.finished(p, outcome)
 
@@ -269,7 +273,7 @@ class NamedProcessDriver(PipeDriver):
         if not self.capabilities.has_n_waiting:
             return None
         outcome = call_bounded(lambda: int(self.registry.members(self.name)), 2.0)
-        return outcome.value if isinstance(outcome, Returned) else None  # type: ignore[return-value]
+        return outcome.value if isinstance(outcome, OpReturned) else None  # type: ignore[return-value]
 
     def _read_snapshot(self) -> Snapshot | None:
         if not self.capabilities.has_n_waiting:
@@ -280,28 +284,28 @@ class NamedProcessDriver(PipeDriver):
             return Snapshot(waiting, None, int(self.registry.members(self.name)))
 
         outcome = call_bounded(read, min(self.settle, 2.0))
-        if isinstance(outcome, Returned) and isinstance(outcome.value, Snapshot):
+        if isinstance(outcome, OpReturned) and isinstance(outcome.value, Snapshot):
             return outcome.value
         return None
 
     # -- one step -----------------------------------------------------------------------------
 
-    def _perform(self, op: Op) -> Step:
+    def _perform(self, op: Op) -> StepReport:
         p: int = op.participant  # type: ignore[union-attr]
-        control: Outcome | None = None
-        if isinstance(op, Kill):
+        control: OpOutcome | None = None
+        if isinstance(op, KillOp):
             self._kill(p)
-        elif isinstance(op, Cancel):
+        elif isinstance(op, CancelOp):
             control = self._cancel(p)
         else:
             self._send(p, op)
         return self._report(op, self._settle(op), control)
 
-    def _cancel(self, p: int) -> Outcome:
+    def _cancel(self, p: int) -> OpOutcome:
         self.ledger.note(f"control cancel p{p}")
         answer = self._ask(p, "cancel", self.settle)
         if answer is None:
-            return Raised(
+            return OpRaised(
                 "other",
                 "TimeoutError",
                 f"member.cancel() in participant {p}'s process did not return "
@@ -309,7 +313,7 @@ class NamedProcessDriver(PipeDriver):
             )
         outcome, live = answer
         self._live[p] = bool(live)  # None: a cancelled member is not counted any more
-        result: Outcome = outcome
+        result: OpOutcome = outcome
         return result
 
     def _kill(self, p: int) -> None:

@@ -2,9 +2,9 @@
 
 A checker talks to a real barrier through a driver, one operation at a time. Each operation
 names the participant (a thread, task or process owned by the driver) that performs it, or is
-performed by the controller itself (``Cancel``, ``Kill``, ``Advance``). After each operation
-the driver waits until the system is quiescent and answers with a :class:`Step`: which
-participants finished an operation and how (:class:`Returned` or :class:`Raised`), which are
+performed by the controller itself (``CancelOp``, ``KillOp``, ``AdvanceOp``). After each operation
+the driver waits until the system is quiescent and answers with a :class:`StepReport`: which
+participants finished an operation and how (:class:`OpReturned` or :class:`OpRaised`), which are
 blocked inside the barrier, which are dead, which runs of the barrier's action it saw, and a
 watchdog finding (:class:`Hang`) when something stayed blocked longer than its bound allows.
 
@@ -22,34 +22,34 @@ from typing import Literal, TypeAlias
 from barrierspec.errors import CancelledBarrierError, InvalidOperationError
 
 __all__ = [
-    "Abort",
+    "AbortOp",
     "ActionFailure",
     "ActionRun",
-    "Advance",
-    "Cancel",
+    "AdvanceOp",
+    "CancelOp",
     "Capabilities",
     "Hang",
-    "Join",
-    "Kill",
+    "JoinOp",
+    "KillOp",
     "Op",
-    "Outcome",
+    "OpOutcome",
+    "OpRaised",
+    "OpReturned",
     "OutcomeKind",
-    "Raised",
-    "Reset",
-    "Returned",
+    "ResetOp",
     "Snapshot",
-    "Step",
-    "Wait",
+    "StepReport",
+    "WaitOp",
     "outcome_of",
 ]
 
 
 class ActionFailure(Exception):  # noqa: N818 -- the name the issue fixes
-    """Raised by the driver's barrier action when the last arrival's Wait asked for it."""
+    """Raised by the driver's barrier action when the last arrival's WaitOp asked for it."""
 
 
 @dataclass(frozen=True)
-class Wait:
+class WaitOp:
     """The participant waits at the barrier.
 
     threads/processes: ``barrier.wait(timeout)`` (``wait()`` when ``timeout`` is None);
@@ -64,48 +64,48 @@ class Wait:
 
 
 @dataclass(frozen=True)
-class Abort:
+class AbortOp:
     """An idle participant calls ``barrier.abort()`` (awaited for asyncio)."""
 
     participant: int
 
 
 @dataclass(frozen=True)
-class Reset:
+class ResetOp:
     """An idle participant calls ``barrier.reset()`` (awaited for asyncio)."""
 
     participant: int
 
 
 @dataclass(frozen=True)
-class Cancel:
+class CancelOp:
     """The controller cancels the participant: its pending asyncio task, or ``member.cancel()``."""
 
     participant: int
 
 
 @dataclass(frozen=True)
-class Kill:
+class KillOp:
     """The controller sends SIGKILL to the participant's process and reaps it."""
 
     participant: int
 
 
 @dataclass(frozen=True)
-class Advance:
+class AdvanceOp:
     """The controller moves the asyncio virtual clock forward, firing every timer due."""
 
     seconds: float
 
 
 @dataclass(frozen=True)
-class Join:
+class JoinOp:
     """Named barriers: the participant creates its member with ``registry.barrier(name)``."""
 
     participant: int
 
 
-Op: TypeAlias = Wait | Abort | Reset | Cancel | Kill | Advance | Join
+Op: TypeAlias = WaitOp | AbortOp | ResetOp | CancelOp | KillOp | AdvanceOp | JoinOp
 
 OutcomeKind: TypeAlias = Literal[
     "broken", "action", "timeout", "cancelled", "cancelled_barrier", "invalid", "other"
@@ -113,14 +113,14 @@ OutcomeKind: TypeAlias = Literal[
 
 
 @dataclass(frozen=True)
-class Returned:
+class OpReturned:
     """The operation returned ``value`` (an arrival index, a bool, or None)."""
 
     value: object
 
 
 @dataclass(frozen=True)
-class Raised:
+class OpRaised:
     """The operation raised; ``kind`` classifies the exception (see :func:`outcome_of`)."""
 
     kind: OutcomeKind
@@ -128,7 +128,7 @@ class Raised:
     message: str
 
 
-Outcome: TypeAlias = Returned | Raised
+OpOutcome: TypeAlias = OpReturned | OpRaised
 
 
 def _kind_of(exc: BaseException) -> OutcomeKind:
@@ -149,7 +149,7 @@ def _kind_of(exc: BaseException) -> OutcomeKind:
     return "other"
 
 
-def outcome_of(exc: BaseException) -> Raised:
+def outcome_of(exc: BaseException) -> OpRaised:
     """Classify an exception raised by a barrier operation.
 
     ``broken``: any BrokenBarrierError (threading, asyncio, barrierspec, or a class of that
@@ -158,7 +158,7 @@ def outcome_of(exc: BaseException) -> Raised:
     ``invalid``: InvalidOperationError, ValueError, TypeError, OverflowError; else ``other``.
     """
     cls = type(exc)
-    return Raised(_kind_of(exc), f"{cls.__module__}.{cls.__qualname__}", str(exc))
+    return OpRaised(_kind_of(exc), f"{cls.__module__}.{cls.__qualname__}", str(exc))
 
 
 @dataclass(frozen=True)
@@ -201,24 +201,24 @@ class Hang:
 
 
 @dataclass(frozen=True)
-class Step:
+class StepReport:
     """What the driver saw between sending ``op`` and quiescence.
 
     ``returned`` maps each participant whose operation finished during this step to its
     outcome; ``blocked`` holds the participants still inside an operation (including any a
     hang left stuck), ``dead`` the participants whose process is gone. ``control`` is the
-    outcome of a controller-side call (``Cancel`` of a named member), else None.
+    outcome of a controller-side call (``CancelOp`` of a named member), else None.
     """
 
     op: Op
-    returned: dict[int, Outcome]
+    returned: dict[int, OpOutcome]
     blocked: frozenset[int]
     dead: frozenset[int]
     actions: tuple[ActionRun, ...]
     log: tuple[str, ...]
     snapshot: Snapshot | None
     hang: Hang | None
-    control: Outcome | None = field(default=None)
+    control: OpOutcome | None = field(default=None)
     held: frozenset[int] = field(default=frozenset())  # woken, not resumed (controlled runs)
 
 

@@ -8,7 +8,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from barrierspec.adapters._base import describe
-from barrierspec.adapters._ops import Hang, Op, Outcome, Snapshot, Step
+from barrierspec.adapters._ops import Hang, Op, OpOutcome, Snapshot, StepReport
 from barrierspec.adapters._quiesce import PollingDriver
 
 __all__ = ["PipeDriver"]
@@ -47,12 +47,12 @@ class PipeDriver(PollingDriver):
         except OSError:
             self._died(p, "died")
 
-    def _report(self, op: Op, hang: Hang | None, control: Outcome | None = None) -> Step:
-        """Everything that happened since the last report, as the Step of ``op``."""
+    def _report(self, op: Op, hang: Hang | None, control: OpOutcome | None = None) -> StepReport:
+        """Everything that happened since the last report, as the StepReport of ``op``."""
         self._collect(0.0)
         returned, actions, log = self.ledger.drain()
         self._stuck.difference_update(returned)
-        return Step(
+        return StepReport(
             op,
             returned,
             frozenset(self._busy),

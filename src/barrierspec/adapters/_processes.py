@@ -9,7 +9,7 @@ action runs and deaths arrive on pipes and process sentinels, waited on with a b
 The step log orders events as the controller received them; events of different processes
 that happen close together may appear in either order (each process's own events keep theirs).
 
-``Kill(p)`` sends a real SIGKILL and reaps the process; the participant is then dead for the
+``KillOp(p)`` sends a real SIGKILL and reaps the process; the participant is then dead for the
 rest of the run (a killed waiter of ``multiprocessing.Barrier`` stays counted, gh-123899).
 
 :meth:`ProcessDriver.close` asks an idle live participant to abort the barrier (bounded: the
@@ -30,7 +30,15 @@ from typing import Any, Literal
 
 from barrierspec.adapters._base import DriverError, build_barrier
 from barrierspec.adapters._child import ProcessAction, participant_main
-from barrierspec.adapters._ops import Abort, ActionRun, Kill, Op, Outcome, Snapshot, Step
+from barrierspec.adapters._ops import (
+    AbortOp,
+    ActionRun,
+    KillOp,
+    Op,
+    OpOutcome,
+    Snapshot,
+    StepReport,
+)
 from barrierspec.adapters._pipes import PipeDriver
 from barrierspec.adapters._probe import Observation
 from barrierspec.adapters._target import Target
@@ -154,7 +162,7 @@ class ProcessDriver(PipeDriver):
             run: ActionRun = payload
             self.ledger.ran(run)
         elif kind == "done":
-            outcome: Outcome = payload
+            outcome: OpOutcome = payload
             self.ledger.finished(p, outcome)
             self._busy.pop(p, None)
 
@@ -170,9 +178,9 @@ class ProcessDriver(PipeDriver):
 
     # -- one step -----------------------------------------------------------------------------
 
-    def _perform(self, op: Op) -> Step:
+    def _perform(self, op: Op) -> StepReport:
         p: int = op.participant  # type: ignore[union-attr]
-        if isinstance(op, Kill):
+        if isinstance(op, KillOp):
             self.ledger.note(f"control kill p{p}")
             os.kill(self._procs[p].pid, signal.SIGKILL)
             self._died(p, "killed")
@@ -183,7 +191,7 @@ class ProcessDriver(PipeDriver):
     def _read_snapshot(self) -> Snapshot | None:
         return self._snapshot(self.barrier)
 
-    def recheck(self, grace: float) -> Step:
+    def recheck(self, grace: float) -> StepReport:
         """A second look after a suspicious step: wait up to ``grace`` seconds for the busy
         participants to return (one that only *looked* blocked, e.g. a notifier waiting for a
         sleeper process the OS has not scheduled yet), and report what happened since."""
@@ -217,10 +225,10 @@ class ProcessDriver(PipeDriver):
     def _abort_through(self, p: int) -> bool:
         """Have participant ``p`` abort the barrier; whether it returned within the bound."""
         try:
-            self._conns[p].send(Abort(p))
+            self._conns[p].send(AbortOp(p))
         except OSError:
             return False
-        self._busy[p] = Abort(p)
+        self._busy[p] = AbortOp(p)
         self._sent[p] += 1
         deadline = time.monotonic() + _CLOSE_BOUND
         while p in self._busy and time.monotonic() < deadline:

@@ -21,7 +21,7 @@ import abc
 import time
 
 from barrierspec.adapters._base import Driver, describe
-from barrierspec.adapters._ops import Hang, Op, Wait
+from barrierspec.adapters._ops import Hang, Op, WaitOp
 from barrierspec.adapters._probe import Observation
 
 __all__ = ["PollingDriver"]
@@ -97,7 +97,7 @@ class PollingDriver(Driver):
                 "which must return without waiting for other participants"
             )
             for p, o in busy.items()
-            if not isinstance(o, Wait)
+            if not isinstance(o, WaitOp)
         }
         return self._hang(op, late, time.monotonic() - start) if late else None
 

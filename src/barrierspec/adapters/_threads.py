@@ -20,14 +20,14 @@ from barrierspec.adapters._base import build_barrier, call_bounded, describe
 from barrierspec.adapters._blocking_reads import observe_participant
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
 from barrierspec.adapters._ops import (
-    Abort,
-    Cancel,
+    AbortOp,
+    CancelOp,
     Hang,
     Op,
-    Outcome,
-    Returned,
-    Step,
-    Wait,
+    OpOutcome,
+    OpReturned,
+    StepReport,
+    WaitOp,
     outcome_of,
 )
 from barrierspec.adapters._probe import Observation, Probe
@@ -80,11 +80,11 @@ class ThreadEngine(PollingDriver):
             worker.thread.start()
 
     @abc.abstractmethod
-    def execute(self, participant: int, op: Op) -> Outcome:
+    def execute(self, participant: int, op: Op) -> OpOutcome:
         """Run ``op`` in the calling participant thread; never raises."""
 
-    def _control(self, op: Op) -> Outcome | None:
-        """Run a controller-side operation (Cancel); None if it did not finish in time."""
+    def _control(self, op: Op) -> OpOutcome | None:
+        """Run a controller-side operation (CancelOp); None if it did not finish in time."""
         raise AssertionError(f"no controller-side operations here: {op!r}")  # pragma: no cover
 
     def _barrier_for_snapshot(self) -> object | None:
@@ -92,9 +92,9 @@ class ThreadEngine(PollingDriver):
 
     # -- one step -----------------------------------------------------------------------------
 
-    def _perform(self, op: Op) -> Step:
-        control: Outcome | None = None
-        if isinstance(op, Cancel):
+    def _perform(self, op: Op) -> StepReport:
+        control: OpOutcome | None = None
+        if isinstance(op, CancelOp):
             self.ledger.note(f"control cancel p{op.participant}")
             control = self._control(op)
         else:
@@ -119,7 +119,7 @@ class ThreadEngine(PollingDriver):
         self.ledger.changed.wait(timeout)
         self.ledger.changed.clear()
 
-    def recheck(self, grace: float) -> Step:
+    def recheck(self, grace: float) -> StepReport:
         """A second look after a suspicious step: wait up to ``grace`` seconds for the busy
         participants to return (a participant that only *looked* blocked, e.g. one not
         scheduled yet on a loaded machine), and report what happened since the last step."""
@@ -129,13 +129,13 @@ class ThreadEngine(PollingDriver):
             self._await_change(min(left, 0.05))
         return self._step(op, None, None)
 
-    def _step(self, op: Op, hang: Hang | None, control: Outcome | None) -> Step:
+    def _step(self, op: Op, hang: Hang | None, control: OpOutcome | None) -> StepReport:
         returned, actions, log = self.ledger.drain()
         self._stuck.difference_update(returned)
         busy = self._busy_now()
         self._busy = busy
         barrier = self._barrier_for_snapshot()
-        return Step(
+        return StepReport(
             op=op,
             returned=returned,
             blocked=frozenset(busy),
@@ -189,7 +189,7 @@ class ThreadDriver(ThreadEngine):
             self.action.barrier = self.barrier
         self._start_workers()
 
-    def execute(self, participant: int, op: Op) -> Outcome:
+    def execute(self, participant: int, op: Op) -> OpOutcome:
         return run_thread_op(self.barrier, self.action, participant, op)
 
     def _barrier_for_snapshot(self) -> object | None:
@@ -207,7 +207,7 @@ def run_thread_op(
     participant: int,
     op: Op,
     passthrough: tuple[type[BaseException], ...] = (),
-) -> Outcome:
+) -> OpOutcome:
     """Perform ``op`` on a threading-style barrier and return its outcome.
 
     A wait is bracketed by the recording action's start and return, so the ledger knows who
@@ -215,20 +215,20 @@ def run_thread_op(
     ``passthrough`` classes (a driver's own shutdown signal), which propagate.
     """
     tag = 0
-    if isinstance(op, Wait) and action is not None:
+    if isinstance(op, WaitOp) and action is not None:
         tag = action.wait_started(participant, op.action_raises)
     try:
-        if isinstance(op, Wait):
+        if isinstance(op, WaitOp):
             value = barrier.wait() if op.timeout is None else barrier.wait(op.timeout)
-        elif isinstance(op, Abort):
+        elif isinstance(op, AbortOp):
             value = barrier.abort()
         else:
             value = barrier.reset()
-        outcome: Outcome = Returned(value)
+        outcome: OpOutcome = OpReturned(value)
     except passthrough:
         raise
     except BaseException as exc:
         outcome = outcome_of(exc)
-    if isinstance(op, Wait) and action is not None:
+    if isinstance(op, WaitOp) and action is not None:
         action.wait_returned(tag, outcome)
     return outcome

@@ -19,12 +19,12 @@
 
 from barrierspec.conformance._check import CheckSettings, check
 from barrierspec.conformance._history import (
+    HistoryVerdict,
+    HistoryViolation,
     Kind,
     Operation,
     Outcome,
     Recorder,
-    Verdict,
-    Violation,
     check_history,
     dump_history,
     explain,
@@ -36,7 +36,7 @@ from barrierspec.conformance._history import (
 from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._properties import PROPERTIES, Property
 from barrierspec.conformance._report import CheckResult
-from barrierspec.conformance._result import Counterexample, PropertyResult
+from barrierspec.conformance._result import ProgramCounterexample, PropertyResult
 from barrierspec.conformance._stateful import BarrierStateMachine, barrier_state_machine
 from barrierspec.conformance._testing import BarrierConformanceTests, ConformanceWarning
 
@@ -47,17 +47,17 @@ __all__ = [
     "CheckResult",
     "CheckSettings",
     "ConformanceWarning",
-    "Counterexample",
+    "HistoryVerdict",
+    "HistoryViolation",
     "Kind",
     "Mismatch",
     "Operation",
     "Oracle",
     "Outcome",
+    "ProgramCounterexample",
     "Property",
     "PropertyResult",
     "Recorder",
-    "Verdict",
-    "Violation",
     "barrier_state_machine",
     "check",
     "check_history",

@@ -31,11 +31,11 @@ _RULE = "valid parties are accepted; nonsense parties are rejected at constructi
 _BOUND = 3.0  # seconds any single probing call may take
 
 
-def _build(target: ad.Target, parties: object) -> ad.Outcome | None:
+def _build(target: ad.Target, parties: object) -> ad.OpOutcome | None:
     return call_bounded(lambda: target.build(parties), _BOUND)  # type: ignore[arg-type]
 
 
-def _timed_wait(target: ad.Target, barrier: Any) -> ad.Outcome | None:
+def _timed_wait(target: ad.Target, barrier: Any) -> ad.OpOutcome | None:
     if target.kind == "asyncio":
 
         async def attempt() -> object:
@@ -59,7 +59,7 @@ def check_arguments(target: ad.Target, profile: Profile) -> PropertyResult:
     warnings: list[str] = []
     for parties in (1, 2, 3):
         got = _build(target, parties)
-        if not isinstance(got, ad.Returned):
+        if not isinstance(got, ad.OpReturned):
             what = "hangs" if got is None else f"raises {got.type_name}: {got.message}"
             problems.append(f"parties={parties} is valid but construction {what}")
             continue
@@ -74,7 +74,7 @@ def check_arguments(target: ad.Target, profile: Profile) -> PropertyResult:
         if got is None:
             problems.append(f"construction with parties={bad!r} hangs")
             continue
-        if isinstance(got, ad.Raised):
+        if isinstance(got, ad.OpRaised):
             if got.kind != "invalid":
                 problems.append(f"parties={bad!r} raises {got.type_name}, not ValueError/TypeError")
             continue
@@ -86,7 +86,7 @@ def check_arguments(target: ad.Target, profile: Profile) -> PropertyResult:
         _abort(got.value)
         if waited is None:
             problems.append(f"accepts parties={bad!r}, then a wait outlives its 0.05 s timeout")
-        elif isinstance(waited, ad.Returned):
+        elif isinstance(waited, ad.OpReturned):
             problems.append(f"accepts parties={bad!r}, then a lone wait passes ({waited.value!r})")
         elif excused and lenient_parties(bad):
             labelled.append(f"accepts parties={bad!r} (a timed wait then breaks)")

@@ -65,14 +65,14 @@ def lenient_parties(value: object) -> bool:
 
 def _cancel_then_duplicate(ops: Sequence[ad.Op], reason: str) -> bool:
     gave_up = any(
-        isinstance(op, ad.Cancel) or (isinstance(op, ad.Wait) and op.timeout is not None)
+        isinstance(op, ad.CancelOp) or (isinstance(op, ad.WaitOp) and op.timeout is not None)
         for op in ops
     )
     return gave_up and reason.startswith("duplicate arrival index")
 
 
 def _kill_then_stuck(ops: Sequence[ad.Op], reason: str) -> bool:
-    killed = any(isinstance(op, ad.Kill) for op in ops)
+    killed = any(isinstance(op, ad.KillOp) for op in ops)
     stuck = ("hang", "who is blocked", "stayed blocked", "still blocked")
     return killed and any(word in reason for word in stuck)
 

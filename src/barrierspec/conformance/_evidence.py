@@ -43,17 +43,17 @@ SLOW_BUILD = 2.0  # seconds: a construction taking longer is reported with the e
 
 def kind_of_op(op: ad.Op) -> str:
     """The program kind (``props.WAIT`` ...) an adapter operation belongs to."""
-    if isinstance(op, ad.Wait):
+    if isinstance(op, ad.WaitOp):
         if op.action_raises:
             return props.RAISE
         return props.WAIT if op.timeout is None else props.TIMED
     table: dict[type, str] = {
-        ad.Abort: props.ABORT,
-        ad.Reset: props.RESET,
-        ad.Cancel: props.CANCEL,
-        ad.Kill: props.KILL,
-        ad.Advance: props.ADVANCE,
-        ad.Join: props.JOIN,
+        ad.AbortOp: props.ABORT,
+        ad.ResetOp: props.RESET,
+        ad.CancelOp: props.CANCEL,
+        ad.KillOp: props.KILL,
+        ad.AdvanceOp: props.ADVANCE,
+        ad.JoinOp: props.JOIN,
     }
     return table.get(type(op), type(op).__name__.lower())
 
@@ -139,7 +139,7 @@ class _Counted:
         self._observers = observers
         self.capabilities = inner.capabilities
 
-    def perform(self, op: ad.Op) -> ad.Step:
+    def perform(self, op: ad.Op) -> ad.StepReport:
         step = self._inner.perform(op)
         self._evidence.ops[kind_of_op(op)] += 1
         if step.held:
@@ -156,9 +156,9 @@ class _Counted:
         if hold_next is not None:
             hold_next(plan)
 
-    def recheck(self, grace: float) -> ad.Step:
+    def recheck(self, grace: float) -> ad.StepReport:
         """The wrapped driver's second look (the runner uses it when present)."""
-        step: ad.Step = self._inner.recheck(grace)  # type: ignore[attr-defined]
+        step: ad.StepReport = self._inner.recheck(grace)  # type: ignore[attr-defined]
         return step
 
     def close(self) -> None:
@@ -261,12 +261,12 @@ def _read_fault(
     name: str,
     wanted: str,
     ok: Callable[[object], bool],
-    bounded: Callable[[Callable[[], Any], float], ad.Outcome | None] = call_bounded,
+    bounded: Callable[[Callable[[], Any], float], ad.OpOutcome | None] = call_bounded,
 ) -> list[str]:
     got = bounded(lambda: getattr(barrier, name), 1.0)
     if got is None:
         return [f"reading {name} hangs"]
-    if isinstance(got, ad.Raised):
+    if isinstance(got, ad.OpRaised):
         kind = got.type_name.removeprefix("builtins.")
         return [f"reading {name} raised {kind}: {got.message}"]
     if not ok(got.value):

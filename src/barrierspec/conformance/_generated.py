@@ -24,7 +24,12 @@ from barrierspec.conformance._deviations import known_deviation
 from barrierspec.conformance._drivers import DriverChoice, opener
 from barrierspec.conformance._oracle import Oracle
 from barrierspec.conformance._program import Timing
-from barrierspec.conformance._result import Counterexample, PropertyResult, render_op, render_step
+from barrierspec.conformance._result import (
+    ProgramCounterexample,
+    PropertyResult,
+    render_op,
+    render_step,
+)
 from barrierspec.spec import (
     Abort,
     Cancel,
@@ -100,15 +105,15 @@ def operation_graph(
 
 def _to_op(event: Event | None, timing: Timing) -> ad.Op:
     if event is None:
-        return ad.Advance(timing.timeout)
+        return ad.AdvanceOp(timing.timeout)
     if isinstance(event, Wait):
-        return ad.Wait(event.p, timing.timeout if event.timeout else None, event.raises)
+        return ad.WaitOp(event.p, timing.timeout if event.timeout else None, event.raises)
     table: dict[type, type] = {
-        Abort: ad.Abort,
-        Reset: ad.Reset,
-        Cancel: ad.Cancel,
-        Die: ad.Kill,
-        Join: ad.Join,
+        Abort: ad.AbortOp,
+        Reset: ad.ResetOp,
+        Cancel: ad.CancelOp,
+        Die: ad.KillOp,
+        Join: ad.JoinOp,
     }
     op: ad.Op = table[type(event)](event.p)
     return op
@@ -189,18 +194,18 @@ def run_generated(
             emit({"event": "program", "property": _NAME, "program": f"generated test {index}"})
         oracle = Oracle(profile, PARTIES, PARTICIPANTS, caps, real_clock)
         driver = open_driver(PARTIES, PARTICIPANTS)
-        steps: list[ad.Step] = []
+        steps: list[ad.StepReport] = []
         try:
             if caps.named:  # the model starts with PARTIES members: create them
                 for p in range(PARTIES):
-                    driver.perform(ad.Join(p))
+                    driver.perform(ad.JoinOp(p))
             for event in test:
                 before = set(oracle.states)
                 seen = driver.perform(_to_op(event, timing))
                 steps.append(seen)
                 mismatch = oracle.observe(seen)
                 if mismatch is not None:
-                    cex = Counterexample(
+                    cex = ProgramCounterexample(
                         PARTIES,
                         PARTICIPANTS,
                         tuple((render_op(s.op), render_step(s)) for s in steps),

@@ -25,11 +25,11 @@ from barrierspec.conformance._history_explain import explain
 from barrierspec.conformance._history_files import load_files
 from barrierspec.conformance._history_html import render_timeline, write_report
 from barrierspec.conformance._history_model import (
+    HistoryVerdict,
+    HistoryViolation,
     Kind,
     Operation,
     Outcome,
-    Verdict,
-    Violation,
     dump_history,
     load_history,
     operation_from_dict,
@@ -38,12 +38,12 @@ from barrierspec.conformance._history_model import (
 from barrierspec.conformance._recorder import Recorder
 
 __all__ = [
+    "HistoryVerdict",
+    "HistoryViolation",
     "Kind",
     "Operation",
     "Outcome",
     "Recorder",
-    "Verdict",
-    "Violation",
     "check_history",
     "dump_history",
     "explain",

@@ -26,11 +26,11 @@ from math import isfinite
 from typing import Any, cast
 
 from barrierspec.conformance._history_model import (
+    HistoryVerdict,
+    HistoryViolation,
     Kind,
     Operation,
     Outcome,
-    Verdict,
-    Violation,
 )
 from barrierspec.conformance._history_rules import PresenceSweep, Window, presence_windows
 from barrierspec.conformance._history_search import SearchBudgetError, search_rounds
@@ -54,9 +54,9 @@ class _Columns:
 class _Collector:
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.found: list[Violation] = []
+        self.found: list[HistoryViolation] = []
 
-    def add(self, violation: Violation) -> None:
+    def add(self, violation: HistoryViolation) -> None:
         if len(self.found) < self.limit:
             self.found.append(violation)
 
@@ -72,14 +72,14 @@ def check_history(
     max_search_nodes: int = 200_000,
     max_violations: int = 20,
     progress: Callable[[str], None] | None = None,
-) -> Verdict:
+) -> HistoryVerdict:
     """Decide whether ``history`` is consistent with set-linearizable barrier semantics.
 
     ``parties`` fixes the number of waits per round (fixed-parties barriers; an int for every
     name, or a mapping name -> parties, names it omits get the Grinder rule); without it the
     Grinder rule applies where ``join`` records exist (every certainly present member is in the
     round). ``progress``, if given, is called with a line of text before each barrier name.
-    Returns a Verdict: ``valid`` True, False with the violations (rule, reason, witness
+    Returns a HistoryVerdict: ``valid`` True, False with the violations (rule, reason, witness
     operation indices; at most ``max_violations``), or None when a search hit its budget.
     """
     found = _Collector(max_violations)
@@ -104,7 +104,9 @@ def check_history(
     for i in suspects:
         op = history[i]
         if not _well_formed(op):
-            found.add(Violation("malformed", op.barrier, f"operation {i} is malformed: {op}", (i,)))
+            found.add(
+                HistoryViolation("malformed", op.barrier, f"operation {i} is malformed: {op}", (i,))
+            )
     for worker, ops in by_worker.items():
         _check_worker(history, inv, worker, ops, found)
     rounds: dict[int, int] = {}
@@ -121,7 +123,7 @@ def check_history(
         labelled = len(released) - [cols.rnd[i] for i in released].count(None)
         if labelled and labelled != len(released):
             found.add(
-                Violation(
+                HistoryViolation(
                     "malformed",
                     barrier,
                     f"barrier {barrier!r}: {labelled} of {len(released)} released waits carry a "
@@ -155,14 +157,14 @@ def check_history(
             unknown = True
             notes.append(f"barrier {barrier!r}: {exc}")
             continue
-        if isinstance(assignment, Violation):
+        if isinstance(assignment, HistoryViolation):
             found.add(assignment)
             continue
         for number, (group, trip) in enumerate(assignment, start=1):
             trips[(barrier, number)] = trip
             rounds.update((i, number) for i in group)
     valid: bool | None = False if found.found else (None if unknown else True)
-    return Verdict(valid, tuple(found.found), rounds, trips, methods, tuple(notes))
+    return HistoryVerdict(valid, tuple(found.found), rounds, trips, methods, tuple(notes))
 
 
 def _well_formed(op: Operation) -> bool:
@@ -185,7 +187,7 @@ def _check_worker(
         if end is None or end > inv[nxt]:
             shown = "never returned" if end is None else f"returned at {end}"
             found.add(
-                Violation(
+                HistoryViolation(
                     "worker-order",
                     history[nxt].barrier,
                     f"worker {worker!r} invoked operation {nxt} at {inv[nxt]} while its "
@@ -245,7 +247,7 @@ def _member_violations(
     op, member = history[i], history[i].member
     if prev is not None and prev[0] > op.invoke:
         found.add(
-            Violation(
+            HistoryViolation(
                 "member-in-two-rounds",
                 barrier,
                 f"member {member!r} was in two waits at once: operation {prev[1]} (round "
@@ -257,7 +259,7 @@ def _member_violations(
         )
     if gone is not None and op.invoke > gone[0]:
         found.add(
-            Violation(
+            HistoryViolation(
                 "released-after-withdrawal",
                 barrier,
                 f"member {member!r} was released by operation {i} (invoked at "
@@ -294,7 +296,7 @@ def _sweep_rounds(
         lo, hi = inv[last_in], resp[first_back]
         if parties is not None and len(group) != parties:
             found.add(
-                Violation(
+                HistoryViolation(
                     "round-size",
                     barrier,
                     f"round {r} of {barrier!r} released {len(group)} waits, the barrier has "
@@ -311,7 +313,7 @@ def _sweep_rounds(
         if len(member_set) != len(members):
             twice = sorted(m for m in member_set if members.count(m) > 1)
             found.add(
-                Violation(
+                HistoryViolation(
                     "member-twice-in-round",
                     barrier,
                     f"member(s) {twice} released twice in round {r} of {barrier!r}",
@@ -321,7 +323,7 @@ def _sweep_rounds(
             )
         if lo > hi:
             found.add(
-                Violation(
+                HistoryViolation(
                     "early-release",
                     barrier,
                     f"round {r} of {barrier!r}: operation {first_back} returned at {hi} before "
@@ -337,7 +339,7 @@ def _sweep_rounds(
         a = max(lo, t_prev)
         if a > hi:
             found.add(
-                Violation(
+                HistoryViolation(
                     "round-order",
                     barrier,
                     f"round {r} of {barrier!r} must trip by {hi} (operation {first_back} "
@@ -354,7 +356,7 @@ def _sweep_rounds(
             assert blocker is not None
             until = "the end" if blocker.end == math.inf else f"{blocker.end}"
             found.add(
-                Violation(
+                HistoryViolation(
                     "missing-member",
                     barrier,
                     f"round {r} of {barrier!r} released {len(group)} member(s) while member "

@@ -26,7 +26,7 @@ from barrierspec.conformance._history_check import check_history
 from barrierspec.conformance._history_explain import explain
 from barrierspec.conformance._history_files import load_files
 from barrierspec.conformance._history_html import report_json, write_report
-from barrierspec.conformance._history_model import Operation, Verdict
+from barrierspec.conformance._history_model import HistoryVerdict, Operation
 from barrierspec.errors import UsageError
 
 __all__ = ["add_arguments", "run"]
@@ -119,7 +119,9 @@ def _size(sizes: dict[str, int] | None, name: str) -> int | None:
     return None if sizes is None else sizes.get(name)
 
 
-def _print(history: Sequence[Operation], verdict: Verdict, sizes: dict[str, int] | None) -> None:
+def _print(
+    history: Sequence[Operation], verdict: HistoryVerdict, sizes: dict[str, int] | None
+) -> None:
     workers = len({op.worker for op in history})
     names = sorted({op.barrier for op in history})
     print(f"{len(history):,} operations of {workers} workers on {len(names)} barrier(s)")

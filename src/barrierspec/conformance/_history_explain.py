@@ -1,6 +1,6 @@
 """Plain-words explanations of the checker's violations, with times relative to the start.
 
-``explain(history, violation)`` turns a :class:`Violation` into one or two sentences a reader
+``explain(history, violation)`` turns a :class:`HistoryViolation` into one or two sentences a reader
 can check against the timeline, e.g. "operation 4 (w1, wait) returned at 3.2 ms, before
 operations 6 and 7 of its round were invoked (at 3.5 and 3.9 ms): an early release". Times are
 milliseconds from the first invocation of the history (seconds past 10 s). ``RULES`` states
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from barrierspec.conformance._history_model import Kind, Operation, Outcome, Violation
+from barrierspec.conformance._history_model import HistoryViolation, Kind, Operation, Outcome
 
 __all__ = ["RULES", "explain", "format_time", "named_operations", "start_of"]
 
@@ -79,7 +79,7 @@ def _late(
     return f"{what} {_join([str(j) for j in late])}{of} {verb} invoked (at {times})"
 
 
-def _same_round(history: Sequence[Operation], violation: Violation) -> list[int]:
+def _same_round(history: Sequence[Operation], violation: HistoryViolation) -> list[int]:
     return [
         j
         for j, op in enumerate(history)
@@ -87,7 +87,7 @@ def _same_round(history: Sequence[Operation], violation: Violation) -> list[int]
     ]
 
 
-def _unplaced(history: Sequence[Operation], violation: Violation) -> list[int]:
+def _unplaced(history: Sequence[Operation], violation: HistoryViolation) -> list[int]:
     """The released waits outside the placed prefix that could share a round with the stuck
     one (the witness): not placed, and of another member."""
     placed = {i for group in violation.placed for i in group}
@@ -104,7 +104,7 @@ def _unplaced(history: Sequence[Operation], violation: Violation) -> list[int]:
 
 
 def named_operations(
-    history: Sequence[Operation], violation: Violation, parties: int | None = None
+    history: Sequence[Operation], violation: HistoryViolation, parties: int | None = None
 ) -> list[int]:
     """The operations :func:`explain` names besides the witness (the late waits)."""
     if not violation.witness:
@@ -121,7 +121,7 @@ def named_operations(
 
 
 def _round_mates(
-    history: Sequence[Operation], violation: Violation, parties: int | None
+    history: Sequence[Operation], violation: HistoryViolation, parties: int | None
 ) -> tuple[list[int], list[int]]:
     """For the wait that cannot be placed: the unplaced waits of distinct members invoked by
     the time it returned (its possible round), and the first waits of further members invoked
@@ -142,7 +142,9 @@ def _round_mates(
     return in_progress, late[:missing]
 
 
-def explain(history: Sequence[Operation], violation: Violation, parties: int | None = None) -> str:
+def explain(
+    history: Sequence[Operation], violation: HistoryViolation, parties: int | None = None
+) -> str:
     """One violation in plain words (falls back to the checker's reason with the operations)."""
     t0 = start_of(history)
     if violation.rule == "early-release" and violation.witness:
@@ -163,7 +165,7 @@ def explain(history: Sequence[Operation], violation: Violation, parties: int | N
     return f"{violation.reason}" + (f" [{ops}]" if ops else "")
 
 
-def _clear_withdrawal(history: Sequence[Operation], violation: Violation) -> bool:
+def _clear_withdrawal(history: Sequence[Operation], violation: HistoryViolation) -> bool:
     """The member's certain presence ends at a known invocation (a cancel, a timeout, a
     cancelled or pending wait) or never: the case :func:`_explain_missing` words."""
     if len(violation.witness) == 2:
@@ -178,7 +180,7 @@ def _clear_withdrawal(history: Sequence[Operation], violation: Violation) -> boo
     )
 
 
-def _explain_missing(history: Sequence[Operation], violation: Violation, t0: float) -> str:
+def _explain_missing(history: Sequence[Operation], violation: HistoryViolation, t0: float) -> str:
     """Round r released while a member that had joined and not left did not wait."""
     join, *rest = violation.witness
     released = rest[-1]
@@ -208,7 +210,7 @@ def _span(history: Sequence[Operation], i: int, t0: float) -> str:
 
 
 def _explain_unplaced(
-    history: Sequence[Operation], violation: Violation, parties: int | None, t0: float
+    history: Sequence[Operation], violation: HistoryViolation, parties: int | None, t0: float
 ) -> str:
     stuck = violation.witness[0]
     end = history[stuck].response

@@ -28,7 +28,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from barrierspec.conformance._history_explain import RULES, explain, named_operations, start_of
-from barrierspec.conformance._history_model import Kind, Operation, Outcome, Verdict, Violation
+from barrierspec.conformance._history_model import (
+    HistoryVerdict,
+    HistoryViolation,
+    Kind,
+    Operation,
+    Outcome,
+)
 from barrierspec.conformance._history_page import COLOURS, CSS, ROUND_COLOURS, SCRIPT
 
 __all__ = ["render_timeline", "report_json", "write_report"]
@@ -40,7 +46,7 @@ def _size(parties: Parties, barrier: str) -> int | None:
     return parties.get(barrier) if isinstance(parties, Mapping) else parties
 
 
-def _select(history: Sequence[Operation], verdict: Verdict, limit: int) -> list[int]:
+def _select(history: Sequence[Operation], verdict: HistoryVerdict, limit: int) -> list[int]:
     if len(history) <= limit:
         return list(range(len(history)))
     witness = [i for v in verdict.violations[:1] for i in v.witness]
@@ -104,10 +110,10 @@ def _dense(ops: list[dict[str, Any]], factor: float = 20.0) -> list[float]:
 
 
 def _data(
-    history: Sequence[Operation], verdict: Verdict, shown: list[int], parties: Parties
+    history: Sequence[Operation], verdict: HistoryVerdict, shown: list[int], parties: Parties
 ) -> dict[str, Any]:
     """The JSON the page's script draws (see _timeline.js)."""
-    first: Violation | None = verdict.violations[0] if verdict.violations else None
+    first: HistoryViolation | None = verdict.violations[0] if verdict.violations else None
     assigned = dict(verdict.rounds)
     for v in verdict.violations:
         for number, group in enumerate(v.placed, start=1):
@@ -174,7 +180,7 @@ def _data(
 
 def render_timeline(
     history: Sequence[Operation],
-    verdict: Verdict,
+    verdict: HistoryVerdict,
     *,
     title: str = "barrier history",
     max_operations: int = 2000,
@@ -204,7 +210,7 @@ def render_timeline(
     )
 
 
-def _status(history: Sequence[Operation], verdict: Verdict, parties: Parties) -> str:
+def _status(history: Sequence[Operation], verdict: HistoryVerdict, parties: Parties) -> str:
     counts = f"{len(history):,} operations, {len({op.worker for op in history})} workers"
     if verdict.valid is True:
         head = f'<p class="ok">consistent with the barrier semantics ({counts})</p>'
@@ -217,14 +223,17 @@ def _status(history: Sequence[Operation], verdict: Verdict, parties: Parties) ->
     return head + "".join(items) + (f"<ul>{notes}</ul>" if notes else "")
 
 
-def _first_of_its_barrier(v: Violation, violations: Sequence[Violation]) -> bool:
+def _first_of_its_barrier(v: HistoryViolation, violations: Sequence[HistoryViolation]) -> bool:
     """No other violation of v's barrier is in an earlier round or outside any round."""
     others = [w for w in violations if w.barrier == v.barrier and w is not v]
     return v.round is not None and all(w.round is not None and w.round > v.round for w in others)
 
 
 def _violation(
-    history: Sequence[Operation], v: Violation, parties: Parties, violations: Sequence[Violation]
+    history: Sequence[Operation],
+    v: HistoryViolation,
+    parties: Parties,
+    violations: Sequence[HistoryViolation],
 ) -> str:
     where = html.escape(v.barrier) + ("" if v.round is None else f", round {v.round}")
     prefix = ""
@@ -261,9 +270,9 @@ def _legend() -> str:
 
 
 def report_json(
-    history: Sequence[Operation], verdict: Verdict, parties: Parties = None
+    history: Sequence[Operation], verdict: HistoryVerdict, parties: Parties = None
 ) -> dict[str, Any]:
-    """The verdict as JSON (:meth:`Verdict.to_json`), each anomaly with its ``explanation``."""
+    """The verdict as JSON (:meth:`HistoryVerdict.to_json`), each anomaly explained."""
     data = verdict.to_json(history)
     for item, violation in zip(data["anomalies"], verdict.violations, strict=True):
         item["explanation"] = explain(history, violation, _size(parties, violation.barrier))
@@ -272,7 +281,7 @@ def report_json(
 
 def write_report(
     history: Sequence[Operation],
-    verdict: Verdict,
+    verdict: HistoryVerdict,
     html_path: str | pathlib.Path,
     json_path: str | pathlib.Path | None = None,
     *,

@@ -36,11 +36,11 @@ import attrs
 from barrierspec.errors import UsageError
 
 __all__ = [
+    "HistoryVerdict",
+    "HistoryViolation",
     "Kind",
     "Operation",
     "Outcome",
-    "Verdict",
-    "Violation",
     "dump_history",
     "load_history",
     "operation_from_dict",
@@ -49,6 +49,8 @@ __all__ = [
 
 
 class Kind(enum.Enum):
+    """What a recorded call was (see the module docstring for each kind)."""
+
     JOIN = "join"
     WAIT = "wait"
     CANCEL = "cancel"
@@ -56,6 +58,8 @@ class Kind(enum.Enum):
 
 
 class Outcome(enum.Enum):
+    """How a recorded call ended (see the module docstring for each outcome)."""
+
     OK = "ok"
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
@@ -88,7 +92,7 @@ class Operation:
 
 
 @attrs.frozen
-class Violation:
+class HistoryViolation:
     """One broken rule: its name, where, why, and the indices of the operations that show it."""
 
     rule: str
@@ -102,7 +106,7 @@ class Violation:
 
 
 @attrs.frozen
-class Verdict:
+class HistoryVerdict:
     """The checker's answer.
 
     ``valid`` is True (consistent), False (``violations`` say why) or None (unknown: the search
@@ -112,7 +116,7 @@ class Verdict:
     """
 
     valid: bool | None
-    violations: tuple[Violation, ...] = ()
+    violations: tuple[HistoryViolation, ...] = ()
     rounds: Mapping[int, int] = attrs.field(factory=dict)
     trips: Mapping[tuple[str, int], float] = attrs.field(factory=dict)
     methods: Mapping[str, str] = attrs.field(factory=dict)

@@ -26,7 +26,7 @@ import itertools
 import math
 from collections.abc import Iterator, Sequence
 
-from barrierspec.conformance._history_model import Operation, Violation
+from barrierspec.conformance._history_model import HistoryViolation, Operation
 from barrierspec.conformance._history_rules import Window, earliest_trip
 
 __all__ = ["SearchBudgetError", "search_rounds"]
@@ -45,8 +45,8 @@ def search_rounds(
     windows: Sequence[Window],
     parties: int | None,
     max_nodes: int,
-) -> Assignment | Violation:
-    """Rounds (wait indices, trip point) in order, or a Violation if no assignment exists."""
+) -> Assignment | HistoryViolation:
+    """Rounds (wait indices, trip point) in order, or a HistoryViolation if no assignment exists."""
     inv = {i: history[i].invoke for i in released}
     resp = {i: float(history[i].response) for i in released}  # type: ignore[arg-type]
     member = {i: history[i].member for i in released}
@@ -112,7 +112,7 @@ def search_rounds(
     rest = root.difference(*(group for group, _ in placed))
     stuck = min(rest, key=resp.__getitem__)
     tried = f"{nodes} candidate round{'s' if nodes != 1 else ''} tried"
-    return Violation(
+    return HistoryViolation(
         "no-round-assignment",
         barrier,
         f"the {len(released)} released waits of {barrier!r} cannot be grouped into ordered "

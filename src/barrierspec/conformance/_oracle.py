@@ -47,9 +47,9 @@ from barrierspec.spec import (
     Timeout,
     Wait,
     initial_state,
-    settling,
     step,
 )
+from barrierspec.spec._step import settling
 
 __all__ = ["Mismatch", "Oracle", "event_of", "model_n_waiting"]
 
@@ -65,16 +65,16 @@ _MAX_FRONTIER = 200_000  # closure paths explored per observation before giving 
 
 def event_of(op: ad.Op) -> Event | None:
     """The model event an adapter operation stands for (None for ``Advance``)."""
-    if isinstance(op, ad.Wait):
+    if isinstance(op, ad.WaitOp):
         return Wait(op.participant, op.timeout is not None, op.action_raises)
     table: dict[type, type] = {
-        ad.Abort: Abort,
-        ad.Reset: Reset,
-        ad.Cancel: Cancel,
-        ad.Kill: Die,
-        ad.Join: Join,
+        ad.AbortOp: Abort,
+        ad.ResetOp: Reset,
+        ad.CancelOp: Cancel,
+        ad.KillOp: Die,
+        ad.JoinOp: Join,
     }
-    if isinstance(op, ad.Advance):
+    if isinstance(op, ad.AdvanceOp):
         return None
     event: Event = table[type(op)](op.participant)
     return event
@@ -85,20 +85,20 @@ def model_n_waiting(state: State) -> int:
     return 0 if state.broken else state.arrived
 
 
-def _render(outcome: ad.Outcome) -> str:
-    if isinstance(outcome, ad.Returned):
+def _render(outcome: ad.OpOutcome) -> str:
+    if isinstance(outcome, ad.OpReturned):
         return f"returned {outcome.value!r}"
     return f"raised {outcome.type_name}" + (f" ({outcome.message})" if outcome.message else "")
 
 
-def _matches(model: Returned | Raised, seen: ad.Outcome) -> bool:
+def _matches(model: Returned | Raised, seen: ad.OpOutcome) -> bool:
     if isinstance(model, Returned):
-        if not isinstance(seen, ad.Returned):
+        if not isinstance(seen, ad.OpReturned):
             return False
         if isinstance(model.value, bool):
             return seen.value is model.value
         return type(seen.value) is int and seen.value == model.value
-    return isinstance(seen, ad.Raised) and seen.kind == _KIND_OF_FAULT[model.fault]
+    return isinstance(seen, ad.OpRaised) and seen.kind == _KIND_OF_FAULT[model.fault]
 
 
 @attrs.frozen
@@ -139,7 +139,7 @@ class Oracle:
 
     # ------------------------------------------------------------------ public interface
 
-    def observe(self, step_seen: ad.Step) -> Mismatch | None:
+    def observe(self, step_seen: ad.StepReport) -> Mismatch | None:
         """Advance by one observed step; on a violation keep the old states, return why."""
         if step_seen.hang is not None:  # a watchdog finding is never allowed
             return self._diagnose(step_seen)
@@ -249,7 +249,7 @@ class Oracle:
                 return False
         return not (advance and any(True for _ in self._timeouts_due(state)))
 
-    def _consume(self, path: _Path, outputs: Iterable[object], seen: ad.Step) -> _Path | None:
+    def _consume(self, path: _Path, outputs: Iterable[object], seen: ad.StepReport) -> _Path | None:
         pending = set(path.pending)
         actions = list(path.actions)
         for o in outputs:
@@ -265,14 +265,14 @@ class Oracle:
                 pending.discard(o.p)
         return _Path(path.state, frozenset(pending), tuple(actions))
 
-    def _paths(self, seen: ad.Step) -> tuple[set[_Path], bool]:
+    def _paths(self, seen: ad.StepReport) -> tuple[set[_Path], bool]:
         """Every fully-explained quiescent path; the flag says the search was cut short."""
         op = seen.op
-        advance = isinstance(op, ad.Advance)
+        advance = isinstance(op, ad.AdvanceOp)
         event = event_of(op)
         observed = dict(seen.returned)
         caller = getattr(op, "participant", None)
-        if isinstance(op, ad.Abort | ad.Reset | ad.Join) and caller in observed:
+        if isinstance(op, ad.AbortOp | ad.ResetOp | ad.JoinOp) and caller in observed:
             observed.pop(caller)  # the call itself returned; nothing to explain
         actions = tuple((a.participant, a.raised) for a in seen.actions)
         # a death may be noticed at any time, so also just before the operation
@@ -315,7 +315,7 @@ class Oracle:
                 break
         return done, cut
 
-    def _fits(self, state: State, seen: ad.Step) -> bool:
+    def _fits(self, state: State, seen: ad.StepReport) -> bool:
         """The quiescent ``state`` agrees with the observed blocked set, deaths, observers."""
         inside = (Status.WAITING, Status.BLOCKED)
         blocked = {
@@ -341,7 +341,7 @@ class Oracle:
             return False
         return snap.parties is None or snap.parties == state.parties
 
-    def _advance(self, seen: ad.Step, strict: bool) -> set[State]:
+    def _advance(self, seen: ad.StepReport, strict: bool) -> set[State]:
         paths, _ = self._paths(seen)
         if not strict:
             return {p.state for p in paths}
@@ -349,7 +349,7 @@ class Oracle:
 
     # ------------------------------------------------------------------------ diagnosis
 
-    def _diagnose(self, seen: ad.Step) -> Mismatch:
+    def _diagnose(self, seen: ad.StepReport) -> Mismatch:
         observed = self._describe_seen(seen)
         if seen.hang is not None:
             return Mismatch(
@@ -380,7 +380,7 @@ class Oracle:
             field = "parties"
         return Mismatch(f"{field} reads a value the model does not allow", observed, alt)
 
-    def _blocked_reason(self, states: list[State], seen: ad.Step) -> str:
+    def _blocked_reason(self, states: list[State], seen: ad.StepReport) -> str:
         """Who is blocked, in words: the difference from the closest state the model allows."""
         observed = set(seen.blocked) - set(seen.dead)
 
@@ -396,10 +396,10 @@ class Oracle:
         early = sorted(blocked_in(closest) - observed)
         one = len(stuck) == 1
         names = ", ".join(f"P{p}" for p in stuck)
-        if stuck and isinstance(seen.op, ad.Abort | ad.Reset):
-            call = "abort()" if isinstance(seen.op, ad.Abort) else "reset()"
+        if stuck and isinstance(seen.op, ad.AbortOp | ad.ResetOp):
+            call = "abort()" if isinstance(seen.op, ad.AbortOp) else "reset()"
             return f"{call} returned but {names} {'was' if one else 'were'} not woken"
-        if stuck and isinstance(seen.op, ad.Wait):
+        if stuck and isinstance(seen.op, ad.WaitOp):
             its = "its" if one else "their"
             return f"{names} {'is' if one else 'are'} still blocked after {its} round was released"
         if stuck:
@@ -407,7 +407,7 @@ class Oracle:
         left = ", ".join(f"P{p}" for p in early)
         return f"{left} left the barrier where the model keeps it blocked (released too early)"
 
-    def _blocked_fits(self, state: State, seen: ad.Step) -> bool:
+    def _blocked_fits(self, state: State, seen: ad.StepReport) -> bool:
         return self._fits(state, dataclasses.replace(seen, snapshot=None))
 
     @staticmethod
@@ -420,7 +420,7 @@ class Oracle:
         return "blocked: " + (", ".join(waiting) if waiting else "nobody")
 
     @staticmethod
-    def _describe_seen(seen: ad.Step) -> str:
+    def _describe_seen(seen: ad.StepReport) -> str:
         parts = [f"P{p} {_render(o)}" for p, o in sorted(seen.returned.items())]
         for a in seen.actions:
             parts.append(f"action ran in P{a.participant}" + (" and raised" if a.raised else ""))
@@ -430,12 +430,12 @@ class Oracle:
             parts.append(f"n_waiting={s.n_waiting} broken={s.broken} parties={s.parties}")
         return "; ".join(parts)
 
-    def _allowed(self, seen: ad.Step) -> str:
+    def _allowed(self, seen: ad.StepReport) -> str:
         """A few outcome sets the model allows for this operation (ignoring observations)."""
         options: Counter[str] = Counter()
         event = event_of(seen.op)
         for state in sorted(self.states, key=lambda s: s.describe())[:4]:
-            for text in self._outcome_sets(state, event, isinstance(seen.op, ad.Advance)):
+            for text in self._outcome_sets(state, event, isinstance(seen.op, ad.AdvanceOp)):
                 options[text] += 1
                 if len(options) >= 4:
                     break
@@ -447,14 +447,14 @@ class Oracle:
             str(o) for o in outputs if self.capabilities.has_action or not isinstance(o, ActionRan)
         )
 
-    def _outcome_reason(self, seen: ad.Step) -> str:
+    def _outcome_reason(self, seen: ad.StepReport) -> str:
         """The first rule the observed outcomes break, as precisely as it can be named."""
         wrong = self._wrong_type(seen)
         if wrong is not None:
             return wrong
         indices: dict[object, list[int]] = {}
         for p, o in sorted(seen.returned.items()):
-            if isinstance(o, ad.Returned) and type(o.value) is int:
+            if isinstance(o, ad.OpReturned) and type(o.value) is int:
                 indices.setdefault(o.value, []).append(p)
         parties = {s.parties for s in self.states}
         for value, who in indices.items():
@@ -472,34 +472,34 @@ class Oracle:
                     f"P{run.participant} ran the action (its round tripped), then stayed "
                     "blocked in wait()"
                 )
-        released = [p for p, o in seen.returned.items() if isinstance(o, ad.Returned)]
+        released = [p for p, o in seen.returned.items() if isinstance(o, ad.OpReturned)]
         if released and all(self._must_block(s, seen) for s in self.states):
             passed = ", ".join(f"P{p}" for p in sorted(released))
             return f"{passed} passed the barrier before all parties arrived"
         return self._outcome_difference(seen)
 
-    def _wrong_type(self, seen: ad.Step) -> str | None:
+    def _wrong_type(self, seen: ad.StepReport) -> str | None:
         """``P0 returned None where an index in range(3) is required``, if a wait did that."""
         distinct = self.profile.policies.index is IndexPolicy.DISTINCT
         parties = max(s.parties for s in self.states)
         for p, o in sorted(seen.returned.items()):
-            if not isinstance(o, ad.Returned) or isinstance(seen.op, ad.Abort | ad.Reset):
+            if not isinstance(o, ad.OpReturned) or isinstance(seen.op, ad.AbortOp | ad.ResetOp):
                 continue
             if distinct and type(o.value) is not int and o.value is not False:
                 return f"P{p} returned {o.value!r} where an index in range({parties}) is required"
         return None
 
-    def _outcome_difference(self, seen: ad.Step) -> str:
+    def _outcome_difference(self, seen: ad.StepReport) -> str:
         """What was observed that no allowed outcome has, in words."""
         allowed = self._allowed(seen)
         stuck = [
             p for p in sorted(seen.blocked) if p not in seen.returned and f"P{p} returns" in allowed
         ]
-        if stuck and isinstance(seen.op, ad.Wait):
+        if stuck and isinstance(seen.op, ad.WaitOp):
             names = ", ".join(f"P{p}" for p in stuck)
             verb, its = ("is", "its") if len(stuck) == 1 else ("are", "their")
             return f"{names} {verb} still blocked after {its} round was released"
-        if stuck and isinstance(seen.op, ad.Abort):
+        if stuck and isinstance(seen.op, ad.AbortOp):
             return f"abort() returned but {', '.join(f'P{p}' for p in stuck)} not woken"
         for p, o in sorted(seen.returned.items()):
             if f"P{p} " not in allowed:
@@ -507,7 +507,7 @@ class Oracle:
         returned = "; ".join(f"P{p} {_render(o)}" for p, o in sorted(seen.returned.items()))
         return f"{returned or 'nothing returned'}: no outcome the model allows for this step"
 
-    def _must_block(self, state: State, seen: ad.Step) -> bool:
+    def _must_block(self, state: State, seen: ad.StepReport) -> bool:
         """True if, from ``state``, the operation cannot complete a round."""
         return all(t.round == state.round for t in self.settle(state, event_of(seen.op)))
 

@@ -106,24 +106,24 @@ def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None
     elif kind == props.JOIN:
         candidates = [p for p in idle if not _holds_member(oracle, p)]
     elif kind == props.ADVANCE:
-        return ad.Advance(timing.timeout)
+        return ad.AdvanceOp(timing.timeout)
     else:
         raise ValueError(f"unknown instruction kind {kind!r}")
     if not candidates:
         return None
     p = candidates[ins.pick % len(candidates)]
     if kind == props.WAIT:
-        return ad.Wait(p)
+        return ad.WaitOp(p)
     if kind == props.TIMED:
-        return ad.Wait(p, timeout=timing.timeout)
+        return ad.WaitOp(p, timeout=timing.timeout)
     if kind == props.RAISE:
-        return ad.Wait(p, action_raises=True)
+        return ad.WaitOp(p, action_raises=True)
     op_class: dict[str, type] = {
-        props.ABORT: ad.Abort,
-        props.RESET: ad.Reset,
-        props.CANCEL: ad.Cancel,
-        props.KILL: ad.Kill,
-        props.JOIN: ad.Join,
+        props.ABORT: ad.AbortOp,
+        props.RESET: ad.ResetOp,
+        props.CANCEL: ad.CancelOp,
+        props.KILL: ad.KillOp,
+        props.JOIN: ad.JoinOp,
     }
     op: ad.Op = op_class[kind](p)
     return op

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from barrierspec.conformance._result import Counterexample, Finding, PropertyResult
+from barrierspec.conformance._result import Finding, ProgramCounterexample, PropertyResult
 
 __all__ = ["EXIT_CONFORMANT", "EXIT_INCONCLUSIVE", "EXIT_NOT_CONFORMANT", "CheckResult", "Defect"]
 
@@ -29,7 +29,7 @@ EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_INCONCLUSIVE = 0, 1, 3
 class Defect:
     """One minimal counterexample and every property it breaks."""
 
-    counterexample: Counterexample
+    counterexample: ProgramCounterexample
     properties: tuple[str, ...]
     note: str
 

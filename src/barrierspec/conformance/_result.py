@@ -13,8 +13,8 @@ from barrierspec.conformance._runner import Run
 from barrierspec.spec import Profile
 
 __all__ = [
-    "Counterexample",
     "Finding",
+    "ProgramCounterexample",
     "PropertyResult",
     "render_op",
     "render_step",
@@ -25,28 +25,28 @@ Status = Literal["pass", "fail", "n/a", "warn", "inconclusive"]
 
 def render_op(op: ad.Op) -> str:
     """``P1 wait(0.05)``, ``cancel P2``, ``advance 1.0 s``."""
-    if isinstance(op, ad.Advance):
+    if isinstance(op, ad.AdvanceOp):
         return f"advance the clock {op.seconds:g} s"
     p = op.participant
-    if isinstance(op, ad.Wait):
+    if isinstance(op, ad.WaitOp):
         args = "" if op.timeout is None else f"timeout={op.timeout:g}"
         note = " [the action raises if it runs here]" if op.action_raises else ""
         return f"P{p} wait({args}){note}"
-    names = {ad.Abort: "abort()", ad.Reset: "reset()", ad.Join: "joins: barrier(name)"}
+    names = {ad.AbortOp: "abort()", ad.ResetOp: "reset()", ad.JoinOp: "joins: barrier(name)"}
     if type(op) in names:
         return f"P{p} {names[type(op)]}"
-    if isinstance(op, ad.Cancel):
+    if isinstance(op, ad.CancelOp):
         return f"cancel P{p}"
     return f"kill -9 P{p}"
 
 
-def _outcome(o: ad.Outcome) -> str:
-    if isinstance(o, ad.Returned):
+def _outcome(o: ad.OpOutcome) -> str:
+    if isinstance(o, ad.OpReturned):
         return f"returned {o.value!r}"
     return f"raised {o.type_name.rsplit('.', 1)[-1]}" + (f": {o.message}" if o.message else "")
 
 
-def render_step(step: ad.Step) -> str:
+def render_step(step: ad.StepReport) -> str:
     """What one operation led to: the schedule's choices that were not the default, returns,
     action runs, who stays blocked."""
     parts = [line for line in step.log if line.startswith("schedule: ")]
@@ -71,7 +71,7 @@ def render_step(step: ad.Step) -> str:
 
 
 @attrs.frozen
-class Counterexample:
+class ProgramCounterexample:
     """A minimal failing program, step by step, and what the model expected at the end."""
 
     parties: int
@@ -104,7 +104,7 @@ class Counterexample:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Counterexample:
+    def from_json(cls, data: dict[str, Any]) -> ProgramCounterexample:
         """The inverse of :meth:`to_json`."""
         steps = tuple((s["op"], s["observed"]) for s in data["steps"])
         return cls(data["parties"], data["participants"], steps, data["reason"], data["expected"])
@@ -158,7 +158,7 @@ class PropertyResult:
     rule: str
     status: Status
     note: str = ""
-    counterexample: Counterexample | None = None
+    counterexample: ProgramCounterexample | None = None
     programs: int = 0
     seconds: float = 0.0
     exercised: str = ""  # what the search exercised ("412 programs, 1630 wait, ...")
@@ -180,7 +180,7 @@ class PropertyResult:
                 prop.name, prop.rule, "pass", f"{programs} programs", None, programs, seconds
             )
         failure = run.failure
-        cex = Counterexample(
+        cex = ProgramCounterexample(
             run.parties,
             run.participants,
             tuple((render_op(s.op), render_step(s)) for s in failure.steps),
@@ -215,7 +215,7 @@ class PropertyResult:
             data["rule"],
             data["status"],
             data.get("note", ""),
-            Counterexample.from_json(cex) if cex else None,
+            ProgramCounterexample.from_json(cex) if cex else None,
             data.get("programs", 0),
             data.get("seconds", 0.0),
             data.get("exercised", ""),

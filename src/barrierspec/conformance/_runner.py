@@ -31,7 +31,7 @@ class DriverLike(Protocol):
 
     capabilities: ad.Capabilities
 
-    def perform(self, op: ad.Op) -> ad.Step: ...
+    def perform(self, op: ad.Op) -> ad.StepReport: ...
 
     def close(self) -> None: ...
 
@@ -50,7 +50,7 @@ class Failure:
     """The observation that broke the model, after ``steps`` (the last one is the culprit)."""
 
     mismatch: Mismatch
-    steps: tuple[ad.Step, ...]
+    steps: tuple[ad.StepReport, ...]
 
 
 @attrs.frozen
@@ -59,7 +59,7 @@ class Run:
 
     parties: int
     participants: int
-    steps: tuple[ad.Step, ...]
+    steps: tuple[ad.StepReport, ...]
     failure: Failure | None
     schedule: Schedule = attrs.field(factory=Schedule)
     decisions: tuple[Decision, ...] = ()  # what the schedule decided (controlled runs)
@@ -75,7 +75,7 @@ def _transition(before: frozenset[object], op: ad.Op, after: frozenset[object]) 
 RECHECK_GRACE = 0.5  # seconds a suspicious step gets for late returns
 
 
-def _second_look(driver: DriverLike, seen: ad.Step, observers: bool) -> ad.Step:
+def _second_look(driver: DriverLike, seen: ad.StepReport, observers: bool) -> ad.StepReport:
     """``seen`` merged with what the driver sees after a grace period, if it can look again.
 
     A participant reported blocked may only have been descheduled; before a step that leaves
@@ -85,7 +85,7 @@ def _second_look(driver: DriverLike, seen: ad.Step, observers: bool) -> ad.Step:
     recheck = getattr(driver, "recheck", None)
     if recheck is None:
         return seen
-    later: ad.Step = recheck(RECHECK_GRACE)
+    later: ad.StepReport = recheck(RECHECK_GRACE)
     return dataclasses.replace(
         seen,
         returned={**seen.returned, **later.returned},
@@ -128,11 +128,11 @@ def run_program(
             f"parties={parties} is valid: the barrier is built",
         )
         return Run(parties, participants, (), Failure(refused, ()))
-    steps: list[ad.Step] = []
+    steps: list[ad.StepReport] = []
 
     seen_transitions: set[int] = set()
 
-    def done(steps: list[ad.Step], failure: Failure | None) -> Run:
+    def done(steps: list[ad.StepReport], failure: Failure | None) -> Run:
         transitions = frozenset(seen_transitions)
         return Run(parties, participants, tuple(steps), failure, transitions=transitions)
 
@@ -143,7 +143,7 @@ def run_program(
         oracle = Oracle(profile, parties, participants, caps, real_clock)
         if caps.named:  # the model starts with `parties` members: create them
             for p in range(parties):
-                joined = driver.perform(ad.Join(p))
+                joined = driver.perform(ad.JoinOp(p))
                 if joined.hang is not None:
                     steps.append(joined)
                     hung = Mismatch(

@@ -103,13 +103,13 @@ class BarrierStateMachine(RuleBasedStateMachine):
         self.kinds = frozenset(_kinds(_EVERY_KIND, caps, profile, target.kind, choice.controlled))
         self.timing = Timing(self.timeout if real_clock else 1.0)
         self.oracle = Oracle(profile, self.parties, self.participants, caps, real_clock)
-        self.steps: list[ad.Step] = []
+        self.steps: list[ad.StepReport] = []
         self.mismatch: Mismatch | None = None
         open_driver = opener(target, action=caps.has_action, settle=self.settle, choice=choice)
         self.driver: DriverLike | None = open_driver(self.parties, self.participants)
         if caps.named:  # the model starts with `parties` members: create them
             for p in range(self.parties):
-                self.driver.perform(ad.Join(p))
+                self.driver.perform(ad.JoinOp(p))
 
     def _do(self, kind: str, pick: int = 0) -> None:
         """Perform the instruction (kind, pick) and let the oracle judge what happened."""

@@ -9,48 +9,34 @@ every clause and every event kind; counterexamples are replayed through the Pyth
 :func:`barrierspec.spec.step`, state by state, at small bounds.
 
 * :func:`prove` -> :class:`ProofReport` (:class:`Obligation` per clause and transition,
-  :class:`Verdict`, :class:`Counterexample`);
+  :class:`ProofVerdict`, :class:`ProofCounterexample`);
 * :func:`check_agreement` -> :class:`Agreement`;
-* :func:`proof_model` -> :class:`ProofModel`; :class:`Variant` alters the encoded step, and
-  :func:`early_trip` / :func:`timeout_gives_up` give broken models on both sides (moves and
-  Python step) to show that they are caught;
-* :func:`abstract` / :func:`concretise` between :class:`~barrierspec.spec.State` and
-  :class:`AbstractState`.
+* :class:`Variant` alters the encoded step (an argument of :func:`prove` and
+  :func:`check_agreement`), and :func:`early_trip` / :func:`timeout_gives_up` give broken
+  models on both sides (moves and Python step) to show that they are caught;
+* :class:`AbstractState` -- the solver's state, as a :class:`ProofCounterexample` shows it
+  (participants counted per local class, rounds relative to a distinguished round).
+
+The encoding itself (the counter system, the abstraction and its inverse) is internal.
 """
 
-from barrierspec.proofs._abstraction import (
-    AbstractionError,
-    AbstractState,
-    LocalClass,
-    Tag,
-    abstract,
-    concretise,
-)
-from barrierspec.proofs._agreement import Agreement, check_agreement, reachable_states
-from barrierspec.proofs._model import ProofModel, proof_model
+from barrierspec.proofs._abstraction import AbstractState
+from barrierspec.proofs._agreement import Agreement, check_agreement
 from barrierspec.proofs._moves import Variant
-from barrierspec.proofs._prover import Obligation, ProofReport, Verdict, prove
-from barrierspec.proofs._replay import Counterexample
+from barrierspec.proofs._prover import Obligation, ProofReport, ProofVerdict, prove
+from barrierspec.proofs._replay import ProofCounterexample
 from barrierspec.proofs._variants import early_trip, timeout_gives_up
 
 __all__ = [
     "AbstractState",
-    "AbstractionError",
     "Agreement",
-    "Counterexample",
-    "LocalClass",
     "Obligation",
-    "ProofModel",
+    "ProofCounterexample",
     "ProofReport",
-    "Tag",
+    "ProofVerdict",
     "Variant",
-    "Verdict",
-    "abstract",
     "check_agreement",
-    "concretise",
     "early_trip",
-    "proof_model",
     "prove",
-    "reachable_states",
     "timeout_gives_up",
 ]

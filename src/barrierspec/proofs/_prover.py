@@ -55,7 +55,7 @@ from barrierspec.proofs._abstraction import (
 from barrierspec.proofs._clauses import Clause, StepClause, state_clauses, step_clauses
 from barrierspec.proofs._model import ProofModel, proof_model
 from barrierspec.proofs._moves import EVENT_KINDS, Move, Variant
-from barrierspec.proofs._replay import Counterexample, replay_init, replay_step
+from barrierspec.proofs._replay import ProofCounterexample, replay_init, replay_step
 from barrierspec.proofs._z3 import (
     BoolTerm,
     Check,
@@ -72,13 +72,13 @@ from barrierspec.proofs._z3 import (
 )
 from barrierspec.spec import Profile, Status, StepFunction, step
 
-__all__ = ["Obligation", "ProofReport", "Verdict", "prove"]
+__all__ = ["Obligation", "ProofReport", "ProofVerdict", "prove"]
 
 # Rounds of "find a smaller counterexample" after the first one.
 _SHRINK_STEPS = 8
 
 
-class Verdict(enum.Enum):
+class ProofVerdict(enum.Enum):
     """The outcome of one obligation."""
 
     PROVED = "proved"
@@ -98,10 +98,10 @@ class Obligation:
     invariant: str
     role: str
     transition: str
-    verdict: Verdict
+    verdict: ProofVerdict
     seconds: float
     reason: str = ""
-    counterexample: Counterexample | None = None
+    counterexample: ProofCounterexample | None = None
 
 
 @attrs.frozen
@@ -118,7 +118,7 @@ class ProofReport:
     @property
     def proved(self) -> bool:
         """True only if every obligation is proved (sanity: witnessed)."""
-        return all(o.verdict is Verdict.PROVED for o in self.obligations)
+        return all(o.verdict is ProofVerdict.PROVED for o in self.obligations)
 
 
 def _people(a: AbstractState) -> int:
@@ -185,25 +185,25 @@ class _Run:
         role: str,
         transition: str,
         goals: list[BoolTerm],
-        explain: Callable[[AbstractState], Counterexample],
+        explain: Callable[[AbstractState], ProofCounterexample],
     ) -> None:
         start = time.perf_counter()
         result = self.solver.check(goals, self.watch)
         if result.outcome is Outcome.UNSAT:
-            verdict, reason, cex = Verdict.PROVED, "", None
+            verdict, reason, cex = ProofVerdict.PROVED, "", None
         elif result.outcome is Outcome.UNKNOWN:
-            verdict, reason, cex = Verdict.UNKNOWN, result.reason, None
+            verdict, reason, cex = ProofVerdict.UNKNOWN, result.reason, None
         else:
             a = self._shrink(goals, result)
-            verdict, reason, cex = Verdict.COUNTEREXAMPLE, "", explain(a)
+            verdict, reason, cex = ProofVerdict.COUNTEREXAMPLE, "", explain(a)
         seconds = time.perf_counter() - start
         self.out.append(Obligation(name, role, transition, verdict, seconds, reason, cex))
 
     def sanity(self, transition: str, goals: list[BoolTerm]) -> None:
         start = time.perf_counter()
         result = self.solver.check(goals)
-        verdict = {Outcome.SAT: Verdict.PROVED, Outcome.UNSAT: Verdict.VACUOUS}.get(
-            result.outcome, Verdict.UNKNOWN
+        verdict = {Outcome.SAT: ProofVerdict.PROVED, Outcome.UNSAT: ProofVerdict.VACUOUS}.get(
+            result.outcome, ProofVerdict.UNKNOWN
         )
         self.out.append(
             Obligation(
@@ -220,8 +220,8 @@ class _Run:
 
     def _step_cex(
         self, moves: list[Move], query: Callable[[Move], BoolTerm], clause: Clause | StepClause
-    ) -> Callable[[AbstractState], Counterexample]:
-        def explain(a: AbstractState) -> Counterexample:
+    ) -> Callable[[AbstractState], ProofCounterexample]:
+        def explain(a: AbstractState) -> ProofCounterexample:
             env = environment(a, self.model.universe)
             move = next(m for m in moves if compile_term(query(m))(env))
             post = _evaluate_post(self.model, move, env)

@@ -55,7 +55,7 @@ from barrierspec.spec import (
     transition_invariants,
 )
 
-__all__ = ["Counterexample", "replay_init", "replay_step"]
+__all__ = ["ProofCounterexample", "replay_init", "replay_step"]
 
 _EVENTS: dict[str, type] = {
     "Enter": Enter,
@@ -71,7 +71,7 @@ _EVENTS: dict[str, type] = {
 
 
 @attrs.frozen
-class Counterexample:
+class ProofCounterexample:
     """A concrete state (and step) that breaks a clause, and what the Python model says.
 
     ``transition`` and ``post`` are ``None`` for a counterexample to ``init => Inv``, and
@@ -124,13 +124,13 @@ def _named_state_check(model: ProofModel, name: str, state: State) -> str | None
     return None
 
 
-def replay_init(model: ProofModel, clause: Clause, a: AbstractState) -> Counterexample:
+def replay_init(model: ProofModel, clause: Clause, a: AbstractState) -> ProofCounterexample:
     """Replay a counterexample to ``init => clause``."""
     distinct = model.profile.policies.index is IndexPolicy.DISTINCT
     try:
         state = concretise(a, distinct)
     except AbstractionError as exc:
-        return Counterexample(a, None, None, None, "init", clause.description, False, str(exc))
+        return ProofCounterexample(a, None, None, None, "init", clause.description, False, str(exc))
     same = False
     try:
         expected = initial_state(model.profile, a.parties, len(state.locals))
@@ -144,7 +144,7 @@ def replay_init(model: ProofModel, clause: Clause, a: AbstractState) -> Countere
     violation = named or f"{clause.name}: {clause.description} (false here)"
     confirmed = same and not holds and (named is None or bool(named))
     note = "it is the initial state" if same else "the Python initial state differs"
-    return Counterexample(a, state, None, None, "init", violation, confirmed, note)
+    return ProofCounterexample(a, state, None, None, "init", violation, confirmed, note)
 
 
 def replay_step(
@@ -155,7 +155,7 @@ def replay_step(
     *,
     post: AbstractState | None,
     clause: Clause | StepClause,
-) -> Counterexample:
+) -> ProofCounterexample:
     """Replay ``move`` from abstract state ``a``; ``post`` is its abstract successor."""
     distinct = model.profile.policies.index is IndexPolicy.DISTINCT
     rho, label = a.rho, move.label
@@ -163,7 +163,7 @@ def replay_step(
     try:
         pre = concretise(a, distinct)
     except AbstractionError as exc:
-        return Counterexample(
+        return ProofCounterexample(
             a,
             None,
             None,
@@ -174,8 +174,8 @@ def replay_step(
             f"no concrete state has these counts: {exc}",
         )
 
-    def fail(note: str, transition: Transition | None = None) -> Counterexample:
-        return Counterexample(a, pre, transition, None, name, clause.description, False, note)
+    def fail(note: str, transition: Transition | None = None) -> ProofCounterexample:
+        return ProofCounterexample(a, pre, transition, None, name, clause.description, False, note)
 
     if abstract(pre, rho) != a:
         return fail("the concrete state does not abstract back to the counterexample")
@@ -193,7 +193,9 @@ def replay_step(
         note = f"{event} finds no unused index of round {rho} in range(parties)"
         if index_steps:
             return fail(f"the model returns {index_steps[0].outputs} here")
-        return Counterexample(a, pre, Transition(event), None, name, clause.description, True, note)
+        return ProofCounterexample(
+            a, pre, Transition(event), None, name, clause.description, True, note
+        )
     for succ in successors:
         if abstract_transition(pre, event, succ.outputs, rho) != label:
             continue
@@ -210,7 +212,7 @@ def _judge(
     a: AbstractState,
     replayed: tuple[State, Transition, State],
     name: str,
-) -> Counterexample:
+) -> ProofCounterexample:
     """Does the replayed step ``(pre, transition, post)`` break ``clause`` in the model?"""
     pre, transition, post = replayed
     rho = a.rho
@@ -221,8 +223,10 @@ def _judge(
                 confirmed = message is not None
                 note = "the model's own check fails" if confirmed else "the model's check passes"
                 violation = message or clause.description
-                return Counterexample(a, pre, transition, post, name, violation, confirmed, note)
-        return Counterexample(
+                return ProofCounterexample(
+                    a, pre, transition, post, name, violation, confirmed, note
+                )
+        return ProofCounterexample(
             a,
             pre,
             transition,
@@ -238,7 +242,7 @@ def _judge(
     if named is not None:
         confirmed = bool(named) and not holds
         note = "the model's own check fails" if confirmed else "the model's check passes"
-        return Counterexample(
+        return ProofCounterexample(
             a, pre, transition, post, name, named or clause.description, confirmed, note
         )
     note = (
@@ -247,4 +251,4 @@ def _judge(
         else "the clause holds on the concrete successor"
     )
     violation = f"{clause.name}: {clause.description}"
-    return Counterexample(a, pre, transition, post, name, violation, not holds, note)
+    return ProofCounterexample(a, pre, transition, post, name, violation, not holds, note)

@@ -22,14 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from barrierspec.proofs._prover import Obligation, ProofReport, Verdict
-from barrierspec.proofs._replay import Counterexample
+from barrierspec.proofs._prover import Obligation, ProofReport, ProofVerdict
+from barrierspec.proofs._replay import ProofCounterexample
 
 __all__ = ["FORMAT", "render_text", "to_document"]
 
 FORMAT = "barrierspec-proofs/1"
 
-_SANITY_TEXT = {Verdict.PROVED: "witnessed", Verdict.VACUOUS: "VACUOUS"}
+_SANITY_TEXT = {ProofVerdict.PROVED: "witnessed", ProofVerdict.VACUOUS: "VACUOUS"}
 
 
 def _line(o: Obligation) -> str:
@@ -55,7 +55,7 @@ def render_text(report: ProofReport) -> list[str]:
         lines.append(_line(o))
         if o.counterexample is not None:
             lines.extend("      " + text for text in o.counterexample.lines())
-    failed = [o for o in report.obligations if o.verdict is not Verdict.PROVED]
+    failed = [o for o in report.obligations if o.verdict is not ProofVerdict.PROVED]
     total = len(report.obligations)
     if failed:
         kinds = sorted({o.verdict.value for o in failed})
@@ -66,7 +66,7 @@ def render_text(report: ProofReport) -> list[str]:
     return lines
 
 
-def _cex(c: Counterexample) -> dict[str, Any]:
+def _cex(c: ProofCounterexample) -> dict[str, Any]:
     return {
         "abstract_state": c.abstract_pre.describe(),
         "rho": c.rho,

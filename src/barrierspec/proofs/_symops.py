@@ -34,7 +34,7 @@ __all__ = [
 
 
 def settling(s: Sym) -> BoolTerm:
-    """Someone released or woken has not left yet (:func:`barrierspec.spec.settling`)."""
+    """Someone released or woken has not left yet (:func:`barrierspec.spec._step.settling`)."""
     passed = s.count(lambda c: c.status is Status.PASSED)
     failing = s.count(lambda c: c.status is Status.FAILING)
     return (passed > 0) | ((failing > 0) & ~s.broken)

@@ -3,7 +3,7 @@
 * :class:`Barrier`: threads, a drop-in for :class:`threading.Barrier`.
 * :class:`AsyncBarrier`: asyncio tasks, a drop-in for :class:`asyncio.Barrier`.
 * :class:`ProcessBarrier`: processes, a drop-in for :class:`multiprocessing.Barrier` that
-  breaks instead of hanging when a participant dies.
+  breaks instead of hanging when a participant dies (at most :data:`MAX_PROCESS_PARTIES`).
 * :class:`NamedBarriers` and :class:`ProcessNamedBarriers`: The Grinder's named barriers
   with dynamic membership, for the threads of a process and the processes of a machine.
 * :class:`RedisNamedBarriers`: the same named barriers across machines, through Redis, with
@@ -11,7 +11,7 @@
   package does not import the Redis client: ``RedisNamedBarriers`` is loaded on first use.
 """
 
-from typing import TYPE_CHECKING
+import typing
 
 from barrierspec.reference._async_barrier import AsyncBarrier
 from barrierspec.reference._named import NamedBarrier, NamedBarriers
@@ -25,7 +25,7 @@ from barrierspec.reference._redis_errors import (
 from barrierspec.reference._redis_member import RedisBarrierMember
 from barrierspec.reference._thread_barrier import Barrier
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from barrierspec.reference._redis_barrier import RedisNamedBarriers
 
 __all__ = [

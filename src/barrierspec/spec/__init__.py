@@ -7,7 +7,18 @@
 * :class:`BarrierSystem` -- a profile's model as a transition system for the explorer;
 * :class:`CompiledBarrierSystem` / :func:`compiled_system` -- the same system on tuple states,
   for fast exhaustive search (the CLI uses it);
-* :func:`state_invariants` / :func:`transition_invariants` -- the named safety properties.
+* :func:`state_invariants` / :func:`transition_invariants` -- the named safety properties;
+* :func:`explore` -- exhaustive search of any :class:`TransitionSystem` -> an
+  :class:`ExplorationResult` (an :class:`ExplorationViolation` with a shortest trace of
+  :class:`TraceStep`), progress through a :data:`ProgressCallback`.
+
+Vocabulary: the model's *events* (:data:`Event`: :class:`Wait`, :class:`Resume`,
+:class:`Enter`, :class:`Timeout`, :class:`Cancel`, :class:`Abort`, :class:`Reset`,
+:class:`Die`, :class:`Notice`, :class:`Join`) and *observations* (:data:`Observation`:
+:class:`Returned`, :class:`Raised`, :class:`ActionRan`) carry the plain names; the operations
+a driver sends to a real barrier are :mod:`barrierspec.adapters`' ``WaitOp``, ``AbortOp`` and
+so on. :data:`StepFunction` is the type of :func:`step` (another interpretation may be passed
+where one is accepted).
 
 Nothing here does I/O, reads a clock or starts a thread: time, cancellation and death are
 events.
@@ -40,9 +51,9 @@ from barrierspec.spec._result import (
     DocumentedHang,
     ExplorationResult,
     ExplorationStatus,
+    ExplorationViolation,
     ExplorerError,
     TraceStep,
-    Violation,
     ViolationKind,
 )
 from barrierspec.spec._state import (
@@ -68,7 +79,7 @@ from barrierspec.spec._state import (
     Transition,
     Wait,
 )
-from barrierspec.spec._step import Successor, initial_state, settling, step
+from barrierspec.spec._step import Successor, initial_state, step
 from barrierspec.spec._system import Invariant, TransitionInvariant, TransitionSystem
 
 __all__ = [
@@ -90,6 +101,7 @@ __all__ = [
     "Event",
     "ExplorationResult",
     "ExplorationStatus",
+    "ExplorationViolation",
     "ExplorerError",
     "Fault",
     "GiveUp",
@@ -120,7 +132,6 @@ __all__ = [
     "Transition",
     "TransitionInvariant",
     "TransitionSystem",
-    "Violation",
     "ViolationKind",
     "Wait",
     "compiled_system",
@@ -131,7 +142,6 @@ __all__ = [
     "get_profile",
     "initial_state",
     "result_to_json",
-    "settling",
     "state_invariants",
     "step",
     "transition_invariants",

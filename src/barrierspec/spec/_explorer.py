@@ -54,8 +54,8 @@ from barrierspec.spec._result import (
     DocumentedHang,
     ExplorationResult,
     ExplorationStatus,
+    ExplorationViolation,
     ExplorerError,
-    Violation,
     ViolationKind,
 )
 from barrierspec.spec._system import FUSED, TransitionSystem
@@ -344,7 +344,7 @@ def _violation(
     parent: dict[Hashable, Hashable | None],
     found: _Found,
     symmetry: bool,
-) -> Violation:
+) -> ExplorationViolation:
     """Rebuild a concrete shortest trace for ``found`` and re-derive its message on it."""
     found = _named(system, found)
     path = path_to(parent, found.state)
@@ -367,4 +367,4 @@ def _violation(
             message = check_state(last_state)
         else:
             message = concrete.stuck(last_state)
-    return Violation(found.kind, found.name, message or found.message, trace)
+    return ExplorationViolation(found.kind, found.name, message or found.message, trace)

@@ -19,9 +19,9 @@ __all__ = [
     "DocumentedHang",
     "ExplorationResult",
     "ExplorationStatus",
+    "ExplorationViolation",
     "ExplorerError",
     "TraceStep",
-    "Violation",
     "ViolationKind",
 ]
 
@@ -68,7 +68,7 @@ class TraceStep:
 
 
 @attrs.frozen
-class Violation:
+class ExplorationViolation:
     """A violated property and a shortest trace that violates it.
 
     ``name`` is the invariant's name (``"deadlock"`` for a deadlock) and ``message`` the
@@ -126,7 +126,7 @@ class ExplorationResult:
     symmetry: bool
     concrete_states: int | None = None
     max_states: int | None = None
-    violation: Violation | None = None
+    violation: ExplorationViolation | None = None
     documented_hangs: tuple[DocumentedHang, ...] = ()
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from barrierspec.reference._redis_barrier import RedisNamedBarriers
+from barrierspec.reference import RedisNamedBarriers
 from barrierspec.reference._redis_scripts import _CANCEL, _PRELUDE, _STATUS
 
 

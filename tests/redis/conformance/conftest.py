@@ -17,10 +17,9 @@ import pytest
 from _server import RedisServer  # on sys.path through tests/redis/conftest.py
 
 from barrierspec import adapters
-from barrierspec.adapters import Target, target_from
-from barrierspec.adapters._named_processes import NamedProcessDriver
+from barrierspec.adapters import NamedProcessDriver, Target, target_from
 from barrierspec.conformance import _drivers
-from barrierspec.reference._redis_barrier import RedisNamedBarriers
+from barrierspec.reference import RedisNamedBarriers
 
 HERE = pathlib.Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # _broken_redis, importable by spawned participants too

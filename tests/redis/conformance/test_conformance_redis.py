@@ -12,8 +12,7 @@ from collections.abc import Callable
 import pytest
 from _broken_redis import CancelWithoutRecheck, TimeoutKeepsMember
 
-from barrierspec.adapters import Target
-from barrierspec.adapters._named_processes import NamedProcessDriver
+from barrierspec.adapters import NamedProcessDriver, Target
 from barrierspec.conformance import CheckSettings, check
 from barrierspec.conformance._program import Instruction, Timing
 from barrierspec.conformance._runner import run_program

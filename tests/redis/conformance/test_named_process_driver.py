@@ -16,29 +16,29 @@ from _server import RedisServer
 from _util import eventually
 
 from barrierspec.adapters import (
-    Cancel,
+    CancelOp,
     Capabilities,
-    Join,
-    Kill,
-    Returned,
+    JoinOp,
+    KillOp,
+    NamedProcessDriver,
+    OpReturned,
     Snapshot,
-    Step,
+    StepReport,
     Target,
-    Wait,
+    WaitOp,
 )
 from barrierspec.adapters._blocking_reads import observe_participant
-from barrierspec.adapters._named_processes import NamedProcessDriver
 from barrierspec.adapters._probe import Observation, Probe
 from barrierspec.errors import UsageError
 
 SETTLE = 3.0
 
 
-def view(step: Step) -> dict[int, object]:
-    return {p: (o.value if isinstance(o, Returned) else o.kind) for p, o in step.returned.items()}
+def view(step: StepReport) -> dict[int, object]:
+    return {p: (o.value if isinstance(o, OpReturned) else o.kind) for p, o in step.returned.items()}
 
 
-def counts(step: Step) -> tuple[int | None, int | None]:
+def counts(step: StepReport) -> tuple[int | None, int | None]:
     assert step.snapshot is not None
     return step.snapshot.n_waiting, step.snapshot.parties
 
@@ -53,44 +53,44 @@ def test_members_in_separate_processes_trip_together_and_a_cancel_releases_the_r
     with NamedProcessDriver(redis_target(), 0, 3, settle=SETTLE) as driver:
         assert driver.capabilities.named and driver.capabilities.has_kill
         for p in range(3):
-            assert view(driver.perform(Join(p))) == {p: None}
-        step = driver.perform(Wait(0))
+            assert view(driver.perform(JoinOp(p))) == {p: None}
+        step = driver.perform(WaitOp(0))
         assert (step.blocked, counts(step)) == ({0}, (1, 3))
-        step = driver.perform(Wait(1))
+        step = driver.perform(WaitOp(1))
         assert (step.blocked, counts(step)) == ({0, 1}, (2, 3))
         assert "in a server-side BLMOVE" in driver._observe(0).where
-        step = driver.perform(Cancel(2))  # from P2's own process: the last non-waiter leaves
-        assert step.control == Returned(None)
+        step = driver.perform(CancelOp(2))  # from P2's own process: the last non-waiter leaves
+        assert step.control == OpReturned(None)
         assert (view(step), step.blocked, counts(step)) == ({0: True, 1: True}, set(), (0, 2))
-        assert view(driver.perform(Wait(2))) == {2: "cancelled_barrier"}
-        assert view(driver.perform(Wait(0, timeout=0.05))) == {0: False}  # P1 does not wait
+        assert view(driver.perform(WaitOp(2))) == {2: "cancelled_barrier"}
+        assert view(driver.perform(WaitOp(0, timeout=0.05))) == {0: False}  # P1 does not wait
 
 
 def test_a_cancel_reaches_a_member_blocked_in_its_process(
     redis_target: Callable[..., Target],
 ) -> None:
     with NamedProcessDriver(redis_target(), 0, 2, settle=SETTLE) as driver:
-        driver.perform(Join(0))
-        driver.perform(Join(1))
-        assert driver.perform(Wait(0)).blocked == {0}
-        step = driver.perform(Cancel(0))
+        driver.perform(JoinOp(0))
+        driver.perform(JoinOp(1))
+        assert driver.perform(WaitOp(0)).blocked == {0}
+        step = driver.perform(CancelOp(0))
         assert (step.control, view(step), counts(step)) == (
-            Returned(None),
+            OpReturned(None),
             {0: "cancelled_barrier"},
             (0, 1),
         )
-        assert view(driver.perform(Join(0))) == {0: None}  # a cancelled member may rejoin
-        assert counts(driver.perform(Wait(1))) == (1, 2)
+        assert view(driver.perform(JoinOp(0))) == {0: None}  # a cancelled member may rejoin
+        assert counts(driver.perform(WaitOp(1))) == (1, 2)
 
 
 def test_a_killed_member_is_withdrawn_after_its_lease_and_the_survivor_released(
     redis_target: Callable[..., Target],
 ) -> None:
     with NamedProcessDriver(redis_target(lease=0.5), 0, 2, settle=SETTLE) as driver:
-        driver.perform(Join(0))
-        driver.perform(Join(1))
-        assert driver.perform(Wait(0)).blocked == {0}
-        step = driver.perform(Kill(1))
+        driver.perform(JoinOp(0))
+        driver.perform(JoinOp(1))
+        assert driver.perform(WaitOp(0)).blocked == {0}
+        step = driver.perform(KillOp(1))
         assert (view(step), step.dead, step.blocked) == ({0: True}, {1}, set())
         assert step.snapshot == Snapshot(0, None, 1)
         assert any("member withdrawn after" in line for line in step.log), step.log
@@ -102,13 +102,13 @@ def test_a_wait_that_never_returns_is_a_hang_and_close_ends_every_process() -> N
     target = Target("hanging", "named", HangingRegistry, caps)
     driver = NamedProcessDriver(target, 0, 2, settle=0.3)
     try:
-        driver.perform(Join(0))
-        step = driver.perform(Wait(0))
+        driver.perform(JoinOp(0))
+        step = driver.perform(WaitOp(0))
         assert step.hang is not None and step.hang.participants == {0}
         assert "neither returning nor blocked" in step.hang.message
         assert step.snapshot is None  # the registry has no members()/waiting()
         with pytest.raises(UsageError, match="participant 0 is stuck after a hang"):
-            driver.perform(Wait(0))
+            driver.perform(WaitOp(0))
     finally:
         driver.close()
     assert driver.leaked == ()
@@ -127,24 +127,24 @@ def test_spawned_participants_build_their_registries_from_a_picklable_factory(
     )
     target = target_from(factory, kind="named")
     with NamedProcessDriver(target, 0, 2, start_method="spawn", settle=SETTLE) as driver:
-        driver.perform(Join(0))
-        driver.perform(Join(1))
-        assert driver.perform(Wait(0)).blocked == {0}
-        assert view(driver.perform(Wait(1))) == {0: True, 1: True}
+        driver.perform(JoinOp(0))
+        driver.perform(JoinOp(1))
+        assert driver.perform(WaitOp(0)).blocked == {0}
+        assert view(driver.perform(WaitOp(1))) == {0: True, 1: True}
 
 
 def test_usage_errors_name_the_rule(redis_target: Callable[..., Target]) -> None:
     with pytest.raises(UsageError, match="drives named-barrier registries; target 'threading'"):
         NamedProcessDriver("threading", 2, 2)
     with NamedProcessDriver(redis_target(), 0, 2, settle=SETTLE) as driver:
-        with pytest.raises(UsageError, match="participant 1 has no member yet: Join first"):
-            driver.perform(Wait(1))
-        driver.perform(Join(1))
+        with pytest.raises(UsageError, match="participant 1 has no member yet: JoinOp first"):
+            driver.perform(WaitOp(1))
+        driver.perform(JoinOp(1))
         with pytest.raises(UsageError, match="already holds a live member; cancel it first"):
-            driver.perform(Join(1))
-        driver.perform(Join(0))  # P1 alone would trip at once
-        assert view(driver.perform(Wait(1, timeout=0.05))) == {1: False}
-        assert view(driver.perform(Join(1))) == {1: None}  # the timeout withdrew it
+            driver.perform(JoinOp(1))
+        driver.perform(JoinOp(0))  # P1 alone would trip at once
+        assert view(driver.perform(WaitOp(1, timeout=0.05))) == {1: False}
+        assert view(driver.perform(JoinOp(1))) == {1: None}  # the timeout withdrew it
 
 
 # -- blocked means: in a server-side blocking read ------------------------------------------

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from tests.spec.models.common import Checked, permutations_of
 
-from barrierspec.spec._system import Invariant, TransitionInvariant
+from barrierspec.spec import Invariant, TransitionInvariant
 
 State = tuple[int, ...]
 

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from typing import Generic, TypeVar
 
-from barrierspec.spec._system import Invariant, TransitionInvariant
+from barrierspec.spec import Invariant, TransitionInvariant
 
 S = TypeVar("S", bound=Hashable)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from barrierspec.spec._system import Invariant, TransitionInvariant
+from barrierspec.spec import Invariant, TransitionInvariant
 
 
 @attrs.define

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from tests.spec.models.common import Checked, permutations_of
 
-from barrierspec.spec._system import Invariant
+from barrierspec.spec import Invariant
 
 Proc = tuple[int, int]
 State = tuple[object, ...]
