@@ -110,6 +110,7 @@ PUBLIC: dict[str, frozenset[str]] = {
             "BarrierConstructionError",
             "CancelOp",
             "Capabilities",
+            "ControlledAsyncioDriver",
             "ControlledThreadDriver",
             "Driver",
             "DriverError",
