@@ -131,14 +131,19 @@ class OpRaised:
 OpOutcome: TypeAlias = OpReturned | OpRaised
 
 
+_BROKEN_NAMES = frozenset({"BrokenBarrierError"})
+_CANCELLED_NAMES = frozenset({"CancelledBarrierError", "CancelledBarrierException"})
+
+
 def _kind_of(exc: BaseException) -> OutcomeKind:
+    names = {cls.__name__ for cls in type(exc).__mro__}
     if isinstance(exc, ActionFailure):
         return "action"
     if isinstance(exc, threading.BrokenBarrierError | asyncio.BrokenBarrierError):
         return "broken"
-    if type(exc).__name__ == "BrokenBarrierError":
+    if names & _BROKEN_NAMES:
         return "broken"
-    if isinstance(exc, CancelledBarrierError):
+    if isinstance(exc, CancelledBarrierError) or names & _CANCELLED_NAMES:
         return "cancelled_barrier"
     if isinstance(exc, asyncio.CancelledError):
         return "cancelled"
@@ -153,8 +158,10 @@ def outcome_of(exc: BaseException) -> OpRaised:
     """Classify an exception raised by a barrier operation.
 
     ``broken``: any BrokenBarrierError (threading, asyncio, barrierspec, or a class of that
-    name); ``action``: :class:`ActionFailure`; ``timeout``: TimeoutError;
-    ``cancelled``: asyncio.CancelledError; ``cancelled_barrier``: CancelledBarrierError;
+    name or with a base of that name); ``action``: :class:`ActionFailure`; ``timeout``:
+    TimeoutError; ``cancelled``: asyncio.CancelledError; ``cancelled_barrier``:
+    CancelledBarrierError, or a class named (or with a base named) CancelledBarrierError or
+    CancelledBarrierException (a named-barrier library's own);
     ``invalid``: InvalidOperationError, ValueError, TypeError, OverflowError; else ``other``.
     """
     cls = type(exc)

@@ -1,7 +1,9 @@
 """Driving a process barrier: one process per participant, ``fork`` or ``spawn``.
 
-The barrier is built in the controller (with the start method's context) and handed to each
-participant process at start; each runs :func:`~barrierspec.adapters._child.participant_main`.
+The barrier is built in the controller with the target's context (the standard library's,
+or the target package's own, such as billiard's: :meth:`Target.process_context`) and handed
+to each participant process, started by that same context, at start; each runs
+:func:`~barrierspec.adapters._child.participant_main`.
 Quiescence and the watchdog are those of :mod:`barrierspec.adapters._quiesce`: a busy
 participant is observed through a probe round trip to its process, and finishing operations,
 action runs and deaths arrive on pipes and process sentinels, waited on with a bound.
@@ -19,8 +21,6 @@ SIGKILLs and reaps whatever is still alive. It never leaves a process behind.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import time
@@ -42,7 +42,6 @@ from barrierspec.adapters._ops import (
 from barrierspec.adapters._pipes import PipeDriver
 from barrierspec.adapters._probe import Observation
 from barrierspec.adapters._target import Target
-from barrierspec.errors import UsageError
 
 __all__ = ["ProcessDriver"]
 
@@ -63,20 +62,15 @@ class ProcessDriver(PipeDriver):
         *,
         action: bool = False,
         default_timeout: float | None = None,
-        start_method: Literal["fork", "spawn", "forkserver"] = "fork",
+        start_method: Literal["fork", "spawn", "forkserver"] | None = None,
         start_timeout: float = 30.0,
         **options: Any,
     ) -> None:
         super().__init__(
             target, parties, participants, action=action, default_timeout=default_timeout, **options
         )
-        try:
-            self.ctx: Any = multiprocessing.get_context(start_method)
-        except ValueError as exc:
-            raise UsageError(
-                f"start_method must be 'fork', 'spawn' or 'forkserver', got {start_method!r}"
-            ) from exc
-        self.start_method = start_method
+        self.ctx: Any = self.target.process_context(start_method)
+        self.start_method = self.ctx.get_start_method()
         self.action = (
             ProcessAction(self.ctx.Lock(), self.ctx.Array("q", 2, lock=False)) if action else None
         )
