@@ -9,7 +9,9 @@ Options (all namespaced ``--barrierspec-...``):
 * ``--barrierspec-examples N``: programs tried per property;
 * ``--barrierspec-budget SECONDS``: search time per property;
 * ``--barrierspec-thorough``: the long search of ``CheckSettings.thorough()``;
-* ``--barrierspec-report PATH``: write every check run by the session to ``PATH`` as JSON.
+* ``--barrierspec-report PATH``: write every check run by the session to ``PATH`` as JSON;
+* ``--barrierspec-start-method fork|spawn|forkserver``: how the participants of every process
+  target start (overrides the class's ``start_method``).
 
 They apply to the test classes derived from
 :class:`~barrierspec.conformance.BarrierConformanceTests`, whose ``expected_failures`` become
@@ -56,6 +58,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="search many more programs per property (slow)",
+    )
+    group.addoption(
+        "--barrierspec-start-method",
+        choices=("fork", "spawn", "forkserver"),
+        default=None,
+        help="how process participants start, for every process target (default: fork)",
     )
     group.addoption(
         "--barrierspec-report",
@@ -151,6 +159,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     config = item.config
     instance.barrierspec_settings = settings_from(config, instance.check_settings)
     instance.barrierspec_properties = config.stash.get(_SELECTED, {}).get(type(instance), ())
+    instance.barrierspec_start_method = config.getoption("barrierspec_start_method")
     if config.getoption("barrierspec_report"):
         records = config.stash[_RECORDS]
 

@@ -40,6 +40,7 @@ __all__ = [
     "DeclaredCancelledBarrierError",
     "InterfaceMap",
     "MappedBarrier",
+    "check_map",
     "parse_map",
 ]
 
@@ -125,6 +126,20 @@ def parse_map(items: Iterable[str] | InterfaceMap | None) -> InterfaceMap:
             )
         entries[key] = value
     return InterfaceMap(tuple(sorted(entries.items())))
+
+
+def check_map(barrier: object, mapping: InterfaceMap, label: str) -> None:
+    """UsageError naming the first entry of ``mapping`` that ``barrier`` lacks."""
+    for key, value in mapping.entries:
+        if key in _EXCEPTIONS:
+            continue
+        if value == AWAIT:
+            if not hasattr(type(barrier), "__await__"):
+                raise UsageError(f"--map wait=await: target {label!r} is not awaitable")
+        elif not hasattr(barrier, value):
+            raise UsageError(
+                f"--map {key}={value}: target {label!r} has no attribute {value!r} ({barrier!r})"
+            )
 
 
 def is_async(sample: object, mapping: InterfaceMap) -> bool:

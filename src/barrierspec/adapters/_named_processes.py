@@ -105,12 +105,13 @@ class NamedProcessDriver(PipeDriver):
         participants: int,
         *,
         name: str | None = None,
-        start_method: Literal["fork", "spawn", "forkserver"] = "fork",
+        start_method: Literal["fork", "spawn", "forkserver"] | None = None,
         start_timeout: float = 30.0,
         withdraw_bound: float | None = None,
         **options: Any,
     ) -> None:
         super().__init__(_named_target(target), parties, participants, **options)
+        start_method = start_method or self.target.start_method or "fork"  # type: ignore[assignment]
         try:
             self.ctx: Any = multiprocessing.get_context(start_method)
         except ValueError as exc:

@@ -21,6 +21,8 @@ SIGKILLs and reaps whatever is still alive. It never leaves a process behind.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import time
@@ -72,7 +74,9 @@ class ProcessDriver(PipeDriver):
         self.ctx: Any = self.target.process_context(start_method)
         self.start_method = self.ctx.get_start_method()
         self.action = (
-            ProcessAction(self.ctx.Lock(), self.ctx.Array("q", 2, lock=False)) if action else None
+            ProcessAction(self.ctx.Lock(), self.ctx.Array(ctypes.c_longlong, 2, lock=False))
+            if action
+            else None
         )
         self.barrier: Any = build_barrier(
             self.target, parties, action=self.action, timeout=default_timeout, ctx=self.ctx
@@ -231,8 +235,9 @@ class ProcessDriver(PipeDriver):
 
     def _kill_all(self) -> None:
         for proc in self._procs:
-            if proc.is_alive():
-                proc.kill()
+            if proc.is_alive() and proc.pid is not None:  # billiard's processes have no kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGKILL)
             proc.join(_CLOSE_BOUND)
         for conn in (*self._conns, *self._probes):
             conn.close()

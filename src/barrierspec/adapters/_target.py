@@ -34,7 +34,13 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from barrierspec.adapters._context import check_start_method, process_context
-from barrierspec.adapters._interface_map import AWAIT, InterfaceMap, parse_map, wrap
+from barrierspec.adapters._interface_map import (
+    AWAIT,
+    InterfaceMap,
+    check_map,
+    parse_map,
+    wrap,
+)
 from barrierspec.adapters._ops import Capabilities
 from barrierspec.errors import UsageError
 
@@ -196,7 +202,7 @@ def _check_kind(name: str, kind: TargetKind, sample: object, raw: object) -> Non
     if kind == "asyncio" and not coroutine:
         hint = (
             "; the barrier is awaitable: add --map wait=await"
-            if hasattr(type(raw), "__await__")
+            if hasattr(raw if inspect.isclass(raw) else type(raw), "__await__")
             else "; map a coroutine method with --map wait=ATTR"
         )
         raise UsageError(
@@ -319,6 +325,8 @@ def target_from(
             return {ctx_param: process_context(context, obj, start_method)}
 
     raw = _sample(obj, label, kind, make_ctx, bool(mapping))
+    if mapping:
+        check_map(raw, mapping, label)
     sample = raw if inspect.isclass(raw) else wrap(raw, mapping)
     if kind is None:
         detected = _detect_kind(label, sample, _module_of(obj), params)

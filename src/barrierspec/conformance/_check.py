@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 
@@ -122,6 +123,7 @@ def check(
     supervised: bool = False,
     listener: Listener | None = None,
     command: str | None = None,
+    target_options: Mapping[str, Any] | None = None,
 ) -> CheckResult:
     """Check ``target`` against ``profile``; return every property's verdict.
 
@@ -131,8 +133,19 @@ def check(
     ``supervised``: run the target in a worker process, so that whatever it does (exits,
     crashes, hangs, leaks) a report comes back; the target must then be importable by name.
     ``command``: the command line to print as the way to reproduce the run.
+    ``target_options``: the keyword arguments of
+    :func:`~barrierspec.adapters.resolve_target` that say how to drive the target, as the
+    CLI's options: ``kind`` (``--kind``), ``start_method``, ``context``, ``interface`` (the
+    ``--map`` entries), e.g. ``{"kind": "process", "context": "billiard"}``.
     """
     cfg = settings_ or CheckSettings()
+    if target_options:
+        unknown = sorted(set(target_options) - _TARGET_OPTIONS)
+        if unknown:
+            raise UsageError(
+                f"unknown target option {unknown[0]!r}; use {', '.join(sorted(_TARGET_OPTIONS))}"
+            )
+        target = ad.resolve_target(target, **target_options)
     if supervised:
         from barrierspec.conformance._supervise import supervised_check
 
@@ -233,6 +246,7 @@ def _check_with(
     )
 
 
+_TARGET_OPTIONS = frozenset({"kind", "start_method", "context", "interface", "capabilities"})
 GENERATED = "model-generated tests"
 ARGUMENTS = "argument validation"
 

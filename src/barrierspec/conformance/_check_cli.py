@@ -20,15 +20,19 @@ import pathlib
 import random
 import shlex
 import sys
+from typing import Any, get_args
 
 import attrs
 
-from barrierspec.adapters import resolve_target
+from barrierspec.adapters import TargetKind, resolve_target
+from barrierspec.adapters._context import START_METHODS
 from barrierspec.conformance._drivers import default_profile
 from barrierspec.errors import UsageError
 from barrierspec.spec._custom import add_policy_argument, resolve_profile
 
-__all__ = ["EPILOG", "add_arguments", "run"]
+__all__ = ["EPILOG", "add_arguments", "add_target_arguments", "run", "target_options"]
+
+KINDS = get_args(TargetKind)
 
 EPILOG = (
     "exit status: 0 conformant; 1 not conformant (a failing property, or a finding: the "
@@ -51,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "[tool.barrierspec.profiles] (default: by target kind)",
     )
     add_policy_argument(parser)
+    add_target_arguments(parser)
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     parser.add_argument("--seed", type=int, help="seed for the drawn programs (reproducible)")
     parser.add_argument(
@@ -80,6 +85,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--kind``, ``--start-method``, ``--context`` and ``--map``: how to drive the target."""
+    parser.add_argument(
+        "--kind",
+        choices=KINDS,
+        help="the participants the target needs (default: guessed: a coroutine wait() is "
+        "asyncio; a factory with a ctx parameter or a multiprocessing class is process; a "
+        "registry with barrier(name) is named; else thread)",
+    )
+    parser.add_argument(
+        "--start-method",
+        choices=START_METHODS,
+        help="how process participants start (process targets; default: fork)",
+    )
+    parser.add_argument(
+        "--context",
+        metavar="MODULE[:ATTR]",
+        help="the multiprocessing-compatible package (or its context or get_context) whose "
+        "processes run the participants, e.g. billiard (default: the target package's own "
+        "when it has get_context, else multiprocessing)",
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="interface map entry (repeatable): n_waiting=waiting, wait=await, wait=coro_wait, "
+        "timeout=with_, abort=/reset=/broken=/parties=ATTR, broken_error=module:Class, "
+        "cancelled_error=module:Class",
+    )
+
+
+def target_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`~barrierspec.adapters.resolve_target` the options give."""
+    return {
+        "kind": args.kind,
+        "start_method": args.start_method,
+        "context": args.context,
+        "interface": tuple(args.map),
+    }
+
+
 def _declared(items: list[str]) -> dict[str, bool]:
     """``["has_reset=false", ...]`` as a capability mapping; UsageError on a bad item."""
     declared: dict[str, bool] = {}
@@ -99,6 +146,11 @@ def _command(args: argparse.Namespace, seed: int) -> str:
         words += ["--profile", args.profile]
     for item in args.policy:
         words += ["--policy", item]
+    for option in ("kind", "start_method", "context"):
+        if getattr(args, option):
+            words += [f"--{option.replace('_', '-')}", getattr(args, option)]
+    for item in args.map:
+        words += ["--map", item]
     words += ["--seed", str(seed)]
     for item in args.declare:
         words += ["--declare", item]
@@ -134,7 +186,9 @@ def run(args: argparse.Namespace) -> int:
 
     if os.getcwd() not in sys.path:  # "module:attr" resolves from here, as with python -m
         sys.path.insert(0, os.getcwd())
-    target = resolve_target(args.target, capabilities=_declared(args.declare) or None)
+    target = resolve_target(
+        args.target, capabilities=_declared(args.declare) or None, **target_options(args)
+    )
     profile = args.profile
     if args.policy:  # a custom profile is named by its spelling, which resolves back to it
         profile = resolve_profile(profile or default_profile(target), args.policy).name

@@ -52,10 +52,16 @@ def _spelling(target: object) -> dict[str, Any]:
         return {"target": target}
     if isinstance(target, ad.Target):
         caps = dataclasses.asdict(target.capabilities)
+        options = {
+            "start_method": target.start_method,
+            "context": target.context,
+            "interface": list(target.interface.spelled()),
+        }
         if target.name in ("threading", "asyncio", "multiprocessing") or ":" in target.name:
-            return {"target": target.name, "kind": target.kind, "capabilities": caps}
-        spelled = _spelling(target.factory)
-        return {**spelled, "kind": target.kind, "capabilities": caps}
+            spelled = {"target": target.name}
+        else:
+            spelled = _spelling(target.factory)
+        return {**spelled, "kind": target.kind, "capabilities": caps, "options": options}
     module = getattr(target, "__module__", None)
     qualname = getattr(target, "__qualname__", "")
     if not module or "<" in qualname or module == "__main__":

@@ -117,7 +117,10 @@ class BarrierConformanceTests:
     * ``capabilities``: declared capability flags overriding detection
       (``{"has_abort": False}``);
     * ``kind``: force the participant kind (``"thread"``, ``"asyncio"``, ``"process"``,
-      ``"named"``) when detection from the factory is wrong;
+      ``"named"``, ``"named-process"``) when detection from the factory is wrong;
+    * ``start_method``, ``context``, ``interface``: as ``check()``'s ``target_options``
+      (the CLI's ``--start-method``, ``--context``, ``--map``); the plugin's
+      ``--barrierspec-start-method`` overrides ``start_method`` for every process target;
     * ``check_settings``: a :class:`CheckSettings` baseline (the plugin's command-line
       options override its seed, examples and budget);
     * ``expected_failures``: property names known to fail (under pytest each becomes a
@@ -132,6 +135,9 @@ class BarrierConformanceTests:
     profile: ClassVar[str | Profile | None] = None
     capabilities: ClassVar[Mapping[str, bool]] = {}
     kind: ClassVar[ad.TargetKind | None] = None
+    start_method: ClassVar[str | None] = None
+    context: ClassVar[str | None] = None
+    interface: ClassVar[tuple[str, ...]] = ()
     check_settings: ClassVar[CheckSettings | None] = None
     expected_failures: ClassVar[Collection[str]] = ()
     supervised: ClassVar[bool] = True
@@ -140,6 +146,7 @@ class BarrierConformanceTests:
     barrierspec_settings: CheckSettings | None = None
     barrierspec_record: Callable[[str, CheckResult], None] | None = None
     barrierspec_properties: tuple[str, ...] = ()  # the class's properties selected (plugin)
+    barrierspec_start_method: str | None = None  # --barrierspec-start-method (plugin)
 
     _targets: ClassVar[dict[type, ad.Target]] = {}
     _results: ClassVar[dict[tuple[type, CheckSettings], CheckResult]] = {}
@@ -155,7 +162,12 @@ class BarrierConformanceTests:
                     "`barriertype = staticmethod(MyBarrier)` (or a class, or 'module:attr')"
                 )
             BarrierConformanceTests._targets[cls] = ad.resolve_target(
-                factory, kind=cls.kind, capabilities=dict(cls.capabilities) or None
+                factory,
+                kind=cls.kind,
+                capabilities=dict(cls.capabilities) or None,
+                start_method=cls.start_method,
+                context=cls.context,
+                interface=cls.interface,
             )
         return BarrierConformanceTests._targets[cls]
 
@@ -193,12 +205,21 @@ class BarrierConformanceTests:
             )
         return prop
 
+    def driven_target(self) -> ad.Target:
+        """:meth:`barrier_target` with the plugin's ``--barrierspec-start-method`` applied
+        (to process targets only)."""
+        target = self.barrier_target()
+        method = self.barrierspec_start_method
+        if method is not None and target.kind in ("process", "named-process"):
+            target = ad.resolve_target(target, start_method=method)
+        return target
+
     def _result_for(self, name: str) -> CheckResult:
         """The check result holding ``name``: one supervised worker per class, or in-process."""
         base = self.conformance_settings()
         if not self.supervised:
             cfg = attrs.evolve(base, only=(name,), generated=name == GENERATED)
-            return check(self.barrier_target(), self.profile, settings_=cfg)
+            return check(self.driven_target(), self.profile, settings_=cfg)
         key = (type(self), base)
         cached = BarrierConformanceTests._results.get(key)
         if cached is not None and any(p.name == name for p in cached.properties):
@@ -207,7 +228,7 @@ class BarrierConformanceTests:
         if name not in wanted:
             wanted = (name,)
         cfg = attrs.evolve(base, only=wanted, generated=GENERATED in wanted)
-        result = check(self.barrier_target(), self.profile, settings_=cfg, supervised=True)
+        result = check(self.driven_target(), self.profile, settings_=cfg, supervised=True)
         BarrierConformanceTests._results[key] = result
         return result
 

@@ -1,12 +1,13 @@
 """The supervised worker: ``python -m barrierspec.conformance._worker FD``.
 
-Reads one request (JSON on stdin: target spelling, kind, capabilities, profile name,
-settings), runs :func:`~barrierspec.conformance.check` in this process, and writes its
-progress to file descriptor ``FD`` as JSON lines: ``start`` (the seed), ``property``,
-``program``, ``result``, ``findings``, and finally ``done`` with the whole result, or
-``usage`` / ``error`` when the check could not run. The target's own output goes to stderr,
-so nothing it prints can corrupt the events. Everything else -- the target exiting, crashing,
-hanging or leaking -- is the supervisor's to notice (``_supervise``).
+Reads one request (JSON on stdin: target spelling, kind, capabilities, target options such
+as the start method, context and interface map, profile name, settings), runs
+:func:`~barrierspec.conformance.check` in this process, and writes its progress to file
+descriptor ``FD`` as JSON lines: ``start`` (the seed), ``property``, ``program``,
+``result``, ``findings``, and finally ``done`` with the whole result, or ``usage`` /
+``error`` when the check could not run. The target's own output goes to stderr, so nothing
+it prints can corrupt the events. Everything else -- the target exiting, crashing, hanging
+or leaking -- is the supervisor's to notice (``_supervise``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ def main(argv: list[str]) -> int:
 
     try:
         target = resolve_target(
-            request["target"], kind=request.get("kind"), capabilities=request.get("capabilities")
+            request["target"],
+            kind=request.get("kind"),
+            capabilities=request.get("capabilities"),
+            **request.get("options", {}),
         )
         result = check(
             target,
