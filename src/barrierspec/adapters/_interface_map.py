@@ -5,8 +5,9 @@ The drivers speak ``threading.Barrier``'s interface (``wait(timeout)``, ``abort(
 ``await``). A barrier that spells these otherwise is checked through an
 :class:`InterfaceMap`, parsed from ``NAME=VALUE`` entries (the CLI's repeatable ``--map``):
 
-* ``wait=ATTR``: the wait is the method ``ATTR`` (e.g. aioprocessing's ``coro_wait``); a
-  coroutine function makes the target an asyncio one;
+* ``wait=ATTR``: the wait is the method ``ATTR``; a coroutine function makes the target an
+  asyncio one, and with ``--kind asyncio`` any awaitable it returns is awaited
+  (aioprocessing's ``coro_wait`` returns an executor future);
 * ``wait=await``: the wait is ``await barrier`` itself (aiologic's async form);
 * ``timeout=ATTR``: a wait with a timeout is ``barrier.ATTR(timeout)``, awaited when it
   returns an awaitable (aiologic's ``with_(timeout)``); without it, ``wait(timeout)``;
@@ -150,11 +151,17 @@ def is_async(sample: object, mapping: InterfaceMap) -> bool:
     return inspect.iscoroutinefunction(getattr(sample, name, None))
 
 
-def wrap(barrier: object, mapping: InterfaceMap) -> object:
-    """``barrier`` seen through ``mapping`` (the barrier itself when the map is empty)."""
+def wrap(barrier: object, mapping: InterfaceMap, awaited: bool = False) -> object:
+    """``barrier`` seen through ``mapping`` (the barrier itself when the map is empty).
+
+    ``awaited`` (an asyncio target): the mapped wait is awaited whenever it returns an
+    awaitable, even if it is no coroutine function (aioprocessing's ``coro_wait`` returns
+    an executor future)."""
     if not mapping:
         return barrier
-    cls = AsyncMappedBarrier if is_async(barrier, mapping) else MappedBarrier
+    mapped_wait = "wait" in dict(mapping.entries)
+    asynchronous = is_async(barrier, mapping) or (awaited and mapped_wait)
+    cls = AsyncMappedBarrier if asynchronous else MappedBarrier
     return cls(barrier, mapping)
 
 

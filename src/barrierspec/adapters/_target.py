@@ -101,7 +101,7 @@ class Target:
             kwargs["timeout"] = timeout
         if self.ctx_param is not None:
             kwargs[self.ctx_param] = ctx if ctx is not None else self.process_context()
-        return wrap(self.factory(parties, **kwargs), self.interface)
+        return wrap(self.factory(parties, **kwargs), self.interface, self.kind == "asyncio")
 
     def declare(self, **flags: bool) -> Target:
         """This target with some capabilities declared (``has_reset=False`` ...)."""
@@ -327,7 +327,7 @@ def target_from(
     raw = _sample(obj, label, kind, make_ctx, bool(mapping))
     if mapping:
         check_map(raw, mapping, label)
-    sample = raw if inspect.isclass(raw) else wrap(raw, mapping)
+    sample = raw if inspect.isclass(raw) else wrap(raw, mapping, kind == "asyncio")
     if kind is None:
         detected = _detect_kind(label, sample, _module_of(obj), params)
     else:
