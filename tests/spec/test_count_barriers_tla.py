@@ -65,8 +65,10 @@ def test_a_broken_variant_is_rejected_with_a_concrete_trace() -> None:
 def test_the_counted_refinement_rejects_a_step_of_two_processes() -> None:
     system = CountedBarriersTLA(3)
     refines = system.transition_invariants[0].check
-    start = (1, 0, 0, 0, 3, *([0] * 12))
-    one = (1, 0, 0, 0, 2, 1, *([0] * 11))
-    two = (1, 0, 0, 0, 1, 2, *([0] * 11))
+    start = system.pack((1, 0, 0, 0, 3, *([0] * 12)))
+    one = system.pack((1, 0, 0, 0, 2, 1, *([0] * 11)))
+    two = system.pack((1, 0, 0, 0, 1, 2, *([0] * 11)))
+    assert system.unpack(two) == (1, 0, 0, 0, 1, 2, *([0] * 11))
     assert refines(start, (0, 1), one) is None
+    assert (refines(start, (1, 2), one) or "").startswith("a1 -> a2 is no step of one process")
     assert (refines(start, (0, 1), two) or "").startswith("a0 -> a1 is no step of one process")
