@@ -2,9 +2,8 @@
 
 State machine
 -------------
-The phases are those of the thread barrier (``filling``, ``acting``, ``broken``; a released
-round is final and the next one starts at once), kept in shared memory
-(``_process_shared.py``). What differs is how parties sleep and how deaths are found:
+The phases are those of the thread barrier (``filling``, ``acting``, ``broken``), kept in
+shared memory (``_process_shared.py``). What differs is how parties sleep and how deaths are found:
 
 * a party registers its pid in a free *slot* and sleeps on the slot's own semaphore, in
   slices of ``POLL`` seconds. Between slices it checks (under the lock) whether its round
@@ -16,7 +15,10 @@ round is final and the next one starts at once), kept in shared memory
   always breaks the round, whichever party notices first;
 * the last arrival runs the action outside the lock (``acting``): ``reset()`` and
   ``abort()`` from the action or from any process break the round, as in the thread
-  barrier.
+  barrier;
+* the parties of an ended round *drain*: they hold their slots until they have read their
+  outcome; newcomers sleep on a gate semaphore until the last of them leaves (or is found
+  dead), as CPython's newcomers wait while its barrier drains.
 
 There is no ``Condition``: the releaser writes one outcome word and posts one semaphore per
 member, and nobody waits for acknowledgements, so a dead sleeper cannot block anyone
@@ -37,6 +39,7 @@ from barrierspec.errors import BrokenBarrierError, InvalidOperationError
 from barrierspec.reference._liveness import first_dead
 from barrierspec.reference._process_shared import (
     ABORTED,
+    ABORTS,
     ACTING,
     ACTION_FAILED,
     ACTOR,
@@ -47,6 +50,7 @@ from barrierspec.reference._process_shared import (
     DIED,
     DIED_ACTING,
     FILLING,
+    NEWCOMERS,
     PHASE,
     POISONED,
     POLL,
@@ -66,16 +70,26 @@ MAX_PROCESS_PARTIES = 512
 _NEWCOMER_PAUSE = 0.0005  # poll period of a newcomer blocked behind an action (rare)
 
 
+def _slice(deadline: float | None) -> float:
+    """The next sleep: a liveness-check slice, shortened to the deadline."""
+    if deadline is None:
+        return POLL
+    return min(POLL, max(0.0, deadline - time.monotonic()))
+
+
 class ProcessBarrier:
     """A barrier for a fixed number of processes; a drop-in for :class:`multiprocessing.Barrier`.
 
     Semantics as :class:`~barrierspec.reference.Barrier` (arrival order as index, the
     action run once by the last arrival before release, a timeout that breaks the barrier,
-    ``reset`` and ``abort`` that are safe from the action) across processes, except where
-    CPython's choice would let a dead process hang everyone: a released round is final and a
-    newcomer joins the next round at once (it does not wait for the released processes to
-    leave; the contract allows both), so ``reset()``/``abort()`` never touch released
-    parties. It raises :class:`threading.BrokenBarrierError` (the project's subclass), and
+    ``reset`` and ``abort`` that are safe from the action) across processes, with CPython's
+    choices where the documentation is silent: a newcomer blocks while parties of the last
+    round (released, reset or broken) have not left ``wait()`` yet, and a released party that
+    has not left when ``abort()`` is called gets ``BrokenBarrierError`` (``reset()`` alone
+    lets it return its index). A drainer found dead stops counting, so it cannot keep
+    newcomers out. A newcomer's timeout runs while it is blocked; expiring there breaks the
+    barrier as any timeout does. It raises :class:`threading.BrokenBarrierError` (the
+    project's subclass), and
     adds death handling:
 
     * a participant killed **while waiting**: the round breaks; every survivor of it gets
@@ -147,11 +161,7 @@ class ProcessBarrier:
         sh.release()
         sem = sh.sems[slot]
         while True:
-            if deadline is None:
-                wait_for = POLL
-            else:
-                wait_for = min(POLL, max(0.0, deadline - time.monotonic()))
-            if sem.acquire(True, wait_for) or self._stalled(slot, my_round, deadline):
+            if sem.acquire(True, _slice(deadline)) or self._stalled(slot, my_round, deadline):
                 break
         return self._leave(slot, index, my_round)
 
@@ -159,10 +169,12 @@ class ProcessBarrier:
         """Take the lock and a free slot in a filling round; raise if broken."""
         sh = self._shared
         mem = sh.mem
+        reap = False  # look for dead drainers only after a whole slice asleep
         while True:
             sh.acquire()
             phase = mem[PHASE]
-            if phase == FILLING:
+            drained = phase != FILLING or mem[COUNT] > 0 or not sh.draining(reap)
+            if phase == FILLING and drained:
                 slot = sh.free_slot()
                 if slot >= 0:
                     return slot
@@ -180,8 +192,13 @@ class ProcessBarrier:
                     sh.end_round(TIMED_OUT)
                 sh.release()
                 raise BrokenBarrierError("a wait timed out before it could join a round")
+            if not drained:  # the last round drains: sleep until its last party has left
+                mem[NEWCOMERS] += 1
+                sh.release()
+                reap = not sh.gate.acquire(True, _slice(deadline))
+                continue
             sh.release()
-            time.sleep(_NEWCOMER_PAUSE)  # an action runs, or every slot is still held
+            time.sleep(_NEWCOMER_PAUSE)  # an action runs
 
     def _stalled(self, slot: int, my_round: int, deadline: float | None) -> bool:
         """A slice expired: end the round if it must end. True once a token is posted."""
@@ -209,13 +226,19 @@ class ProcessBarrier:
         return True
 
     def _leave(self, slot: int, index: int, my_round: int) -> int:
-        """Read this party's outcome, free its slot, return the index or raise."""
+        """Read this party's outcome, free its slot, return the index or raise.
+
+        A released party that has not left when ``abort()`` is called gets
+        ``BrokenBarrierError`` (CPython's choice: its drainers see the broken state).
+        """
         sh = self._shared
-        word = sh.mem[sh.outcome + slot]
-        code = word % 8
+        mem = sh.mem
+        code = mem[sh.outcome + slot] % 8
         assert sh.ended(slot, my_round), "an outcome is written before its token is posted"
+        if code == RELEASED and mem[sh.stamps + slot] != mem[ABORTS]:
+            code = ABORTED  # linearised after the abort, which it read
         message = "" if code == RELEASED else sh.reason(code)
-        sh.mem[sh.pids + slot] = 0
+        sh.vacate(slot)
         if code == RELEASED:
             return index
         raise BrokenBarrierError(message)
@@ -243,7 +266,7 @@ class ProcessBarrier:
                     sh.end_round(ACTION_FAILED, os.getpid())
                 sh.release()
                 sh.sems[slot].acquire()
-                mem[sh.pids + slot] = 0
+                sh.vacate(slot)
                 raise
             sh.acquire()
             mem[ACTOR] = 0
@@ -252,7 +275,7 @@ class ProcessBarrier:
                 sh.sems[slot].acquire()
                 return self._leave(slot, index, my_round)
         sh.end_round(RELEASED, skip=slot)
-        mem[sh.pids + slot] = 0
+        mem[sh.pids + slot] = 0  # the last arrival leaves at once (no newcomer can be waiting)
         sh.release()
         return index
 
@@ -283,6 +306,7 @@ class ProcessBarrier:
         sh = self._shared
         sh.acquire()
         try:
+            sh.mem[ABORTS] += 1  # breaks the released parties that have not left yet
             if sh.mem[PHASE] in (FILLING, ACTING):
                 sh.end_round(ABORTED)
             assert sh.mem[PHASE] in (BROKEN, POISONED)

@@ -3,17 +3,21 @@
 One array of 64-bit ints in a ``multiprocessing.heap`` arena, one lock, and one semaphore per
 *slot*. Layout::
 
-    header   ROUND COMPLETED COUNT PHASE CODE CULPRIT OWNER HINT ACTOR
+    header   ROUND COMPLETED COUNT PHASE CODE CULPRIT OWNER HINT ACTOR NEWCOMERS ABORTS
     members  parties entries: the slot of the k-th arrival of the current round
     pids     nslots entries: pid of the party holding the slot (0 = free)
     outcome  nslots entries: (round + 1) * 8 + code, written before the slot's semaphore
              is posted (0: no outcome yet)
+    stamps   nslots entries: ABORTS when the slot's round ended (an abort after it, before
+             the party left, breaks a released party, as in CPython)
 
 A party takes a free slot when it arrives, sleeps on that slot's semaphore, reads the
-outcome, and frees the slot (a plain store; no lock). Because each sleeper has its own
-semaphore and its own outcome word, a party that is slow to wake can never take a token or
-read an outcome meant for another round. There are ``2 * parties`` slots, so the parties of
-the round being filled always find free slots while those of the last round still leave.
+outcome, and frees the slot (a plain store). Because each sleeper has its own semaphore and
+its own outcome word, a party that is slow to wake can never take a token or read an outcome
+meant for another round. While parties of an ended round still hold slots (they *drain*),
+a newcomer does not join the next round: it counts itself in
+NEWCOMERS and sleeps on the ``gate`` semaphore, which the last party to leave posts
+(CPython's choice). ``2 * parties`` slots are kept, though at most ``parties`` are held.
 
 Invariants (under the lock): a slot listed in ``members[:COUNT]`` has a non-zero pid; its
 outcome belongs to an earlier round until the round ends; every member's semaphore is posted
@@ -34,7 +38,8 @@ __all__ = ["SharedState"]
 
 # header words
 ROUND, COMPLETED, COUNT, PHASE, CODE, CULPRIT, OWNER, HINT, ACTOR = range(9)
-HEADER = 9
+NEWCOMERS, ABORTS = range(9, 11)
+HEADER = 11
 
 # phases
 FILLING, ACTING, BROKEN, POISONED = 0, 1, 2, 3
@@ -60,9 +65,10 @@ class SharedState:
     def __init__(self, parties: int, ctx: BaseContext) -> None:
         self.parties = parties
         self.nslots = 2 * parties
-        self.wrapper = heap.BufferWrapper(8 * (HEADER + parties + 2 * self.nslots))
+        self.wrapper = heap.BufferWrapper(8 * (HEADER + parties + 3 * self.nslots))
         self.lock: Lock = ctx.Lock()
         self.sems: list[Semaphore] = [ctx.Semaphore(0) for _ in range(self.nslots)]
+        self.gate: Semaphore = ctx.Semaphore(0)  # newcomers sleep here while a round drains
         self._attach()
         for i in range(len(self.mem)):
             self.mem[i] = 0
@@ -72,12 +78,13 @@ class SharedState:
         self.members = HEADER
         self.pids = HEADER + self.parties
         self.outcome = self.pids + self.nslots
+        self.stamps = self.outcome + self.nslots
 
     def __getstate__(self) -> tuple[object, ...]:
-        return (self.parties, self.wrapper, self.lock, self.sems)
+        return (self.parties, self.wrapper, self.lock, self.sems, self.gate)
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
-        parties, self.wrapper, self.lock, self.sems = state  # type: ignore[assignment]
+        parties, self.wrapper, self.lock, self.sems, self.gate = state  # type: ignore[assignment]
         self.parties = parties  # type: ignore[assignment]
         self.nslots = 2 * self.parties
         self._attach()
@@ -124,6 +131,37 @@ class SharedState:
                 return slot
         return -1
 
+    def draining(self, reap: bool = False) -> bool:
+        """Lock held, no arrival yet: do parties of an ended round still hold slots?
+
+        With ``reap`` (a newcomer that has slept a whole slice), holders found dead are
+        dropped from their slots first, so a party that dies on its way out cannot keep
+        newcomers out for ever.
+        """
+        mem, pids = self.mem, self.pids
+        held = [slot for slot in range(self.nslots) if mem[pids + slot]]
+        for slot in held if reap else ():
+            pid = mem[pids + slot]
+            if first_dead([pid]) == pid:
+                self.sems[slot].acquire(False)  # the token its dead holder may never have taken
+                mem[pids + slot] = 0
+        return any(mem[pids + slot] for slot in held)
+
+    def vacate(self, slot: int) -> None:
+        """A party leaves ``slot`` (no lock: one store); if newcomers sleep, wake them once
+        no slot is held. A newcomer that misses this wake-up rechecks within ``POLL``."""
+        mem = self.mem
+        mem[self.pids + slot] = 0
+        if mem[NEWCOMERS]:
+            self.acquire()
+            try:
+                if mem[NEWCOMERS] and not mem[COUNT] and not self.draining(reap=True):
+                    for _ in range(mem[NEWCOMERS]):
+                        self.gate.release()
+                    mem[NEWCOMERS] = 0
+            finally:
+                self.release()
+
     def end_round(self, code: int, culprit: int = 0, skip: int = -1) -> None:
         """Write ``code`` as the outcome of every member of the current round (but ``skip``)
         and post their semaphores. A round that is not released leaves the barrier broken."""
@@ -142,6 +180,7 @@ class SharedState:
         for slot in members:
             if slot != skip:
                 mem[self.outcome + slot] = word
+                mem[self.stamps + slot] = mem[ABORTS]
                 self.sems[slot].release()
         assert mem[COUNT] == 0
 

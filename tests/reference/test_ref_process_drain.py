@@ -1,0 +1,116 @@
+"""ProcessBarrier makes CPython's choices while a round drains, shown with real signals.
+
+A waiting child is stopped with SIGSTOP; the parent's arrival then releases the round, so the
+child is released but cannot leave ``wait()``: the round *drains*. CPython's newcomers wait
+until it has left; a drainer that is still inside when ``abort()`` is called gets
+``BrokenBarrierError``; a drainer that dies (SIGKILL) stops counting. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+
+import pytest
+import ref_workers as w
+from ref_helpers import DEADLINE, Runner, recv, start, wait_until
+
+from barrierspec.errors import BrokenBarrierError
+from barrierspec.reference import ProcessBarrier
+from barrierspec.reference._process_shared import NEWCOMERS
+
+
+def _state(pid: int | None) -> str:
+    """The process's state letter from /proc (R, S, T stopped, Z zombie); gone: "X"."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "X"
+
+
+@pytest.fixture
+def drained(
+    fork: BaseContext, reaper: list[BaseProcess]
+) -> Iterator[tuple[ProcessBarrier, BaseProcess, Connection]]:
+    """A 2-party barrier whose round was released while its child party is stopped."""
+    barrier = ProcessBarrier(2, ctx=fork)
+    results, send = fork.Pipe(duplex=False)
+    child = start(fork, reaper, w.wait_and_report, barrier, send, DEADLINE)
+    wait_until(lambda: barrier.n_waiting == 1)
+    os.kill(child.pid, signal.SIGSTOP)  # type: ignore[arg-type]
+    wait_until(lambda: _state(child.pid) == "T")
+    assert barrier.wait(DEADLINE) == 1  # the last arrival releases the stopped child
+    shared = barrier._shared
+    assert [shared.mem[shared.pids + s] for s in range(shared.nslots)].count(child.pid) == 1
+    try:
+        yield barrier, child, results
+    finally:
+        if _state(child.pid) == "T":
+            os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+
+
+def test_a_newcomer_blocks_until_the_released_party_has_left(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    barrier, child, results = drained
+    runner = Runner()
+    runner.start("newcomer", lambda: barrier.wait(DEADLINE))
+    wait_until(lambda: barrier._shared.mem[NEWCOMERS] >= 1)
+    assert barrier.n_waiting == 0  # it has not joined the next round
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    assert recv(results) == ("ok", 0)
+    wait_until(lambda: barrier.n_waiting == 1)  # the newcomer joined once the child left
+    assert barrier.wait(DEADLINE) == 1
+    assert runner.join()["newcomer"] == 0
+
+
+def test_abort_breaks_a_released_party_that_has_not_left(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    barrier, child, results = drained
+    barrier.abort()
+    barrier.reset()  # a reset alone would let it return; after an abort it breaks (CPython)
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    kind, name, message = recv(results)
+    assert (kind, name) == ("error", "BrokenBarrierError")
+    assert "aborted" in message
+
+
+def test_reset_alone_lets_a_released_party_return_its_index(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    barrier, child, results = drained
+    barrier.reset()
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    assert recv(results) == ("ok", 0)
+
+
+def test_a_drainer_that_dies_does_not_keep_newcomers_out(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    barrier, child, _ = drained
+    runner = Runner()
+    runner.start("newcomer", lambda: barrier.wait(DEADLINE))
+    wait_until(lambda: barrier._shared.mem[NEWCOMERS] >= 1)
+    os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    wait_until(lambda: _state(child.pid) in ("Z", "X"))
+    wait_until(lambda: barrier.n_waiting == 1)  # found dead within a poll slice: joined
+    assert barrier.wait(DEADLINE) == 1
+    assert runner.join()["newcomer"] == 0
+    assert not barrier.broken
+
+
+def test_a_blocked_newcomer_times_out_and_breaks_the_barrier(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    barrier, child, results = drained
+    with pytest.raises(BrokenBarrierError, match="timed out before it could join a round"):
+        barrier.wait(0.01)
+    assert barrier.broken
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    assert recv(results)[0] == "ok"  # released before the break: its index stands
