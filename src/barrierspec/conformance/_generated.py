@@ -32,16 +32,16 @@ from barrierspec.conformance._result import (
 )
 from barrierspec.spec import (
     Abort,
+    Bounds,
     Cancel,
     Die,
     Event,
     Join,
-    Membership,
     Profile,
     Reset,
     State,
-    Status,
     Wait,
+    enabled,
     initial_state,
 )
 
@@ -56,31 +56,35 @@ Edge = tuple[State, Event | None]  # None: advance the virtual clock
 def _operations(
     oracle: Oracle, state: State, caps: ad.Capabilities, kind: str
 ) -> Iterator[Event | None]:
-    profile = oracle.profile
-    dynamic = profile.policies.membership is Membership.DYNAMIC
-    for p, loc in enumerate(state.locals):
-        if loc.status is Status.IDLE:
-            if state.round < ROUNDS and (not dynamic or loc.member.value != 0):
-                yield Wait(p)
-                if caps.has_timeout:
-                    yield Wait(p, timeout=True)
-                if caps.has_action and state.arrived + 1 == state.parties:
-                    yield Wait(p, raises=True)
-            if caps.has_abort and profile.has_abort:
-                yield Abort(p)
-            if caps.has_reset and profile.has_reset:
-                yield Reset(p)
-            if dynamic and loc.member.value != 1:
-                yield Join(p)
-        if caps.has_cancel and (
-            (dynamic and loc.member.value == 1)
-            or (not dynamic and loc.status in (Status.WAITING, Status.BLOCKED))
-        ):
-            yield Cancel(p)
-        if caps.has_kill and loc.status is not Status.DEAD and p == 0:
-            yield Die(p)  # one death is enough at these bounds
+    """The operations a test may send in ``state``: the model's environment rule
+    (:func:`enabled`) within the generator's bounds, less what the target cannot do."""
+    bounds = Bounds(
+        rounds=ROUNDS,
+        timeouts=caps.has_timeout,
+        action_failures=caps.has_action,
+        cancels=caps.has_cancel,
+        deaths=1 if caps.has_kill else 0,
+    )
+    for event in enabled(oracle.profile, state, bounds):
+        if _sendable(event, caps):
+            yield event
     if kind == "asyncio" and caps.has_timeout:
         yield None
+
+
+def _sendable(event: Event, caps: ad.Capabilities) -> bool:
+    """Whether a test sends ``event``: the scheduler's events are not sent, and two choices
+    keep the graph small at no loss (a failing action is tried on untimed waits, and only P0
+    is killed: one death is enough at these bounds)."""
+    if isinstance(event, Wait):
+        return not (event.raises and event.timeout)
+    if isinstance(event, Abort):
+        return caps.has_abort
+    if isinstance(event, Reset):
+        return caps.has_reset
+    if isinstance(event, Die):
+        return event.p == 0
+    return isinstance(event, Cancel | Join)
 
 
 def operation_graph(

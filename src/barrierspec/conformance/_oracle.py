@@ -27,12 +27,12 @@ from barrierspec.errors import InvalidOperationError
 from barrierspec.spec import (
     Abort,
     ActionRan,
+    Bounds,
     Cancel,
     Die,
     Enter,
     Event,
     Fault,
-    GiveUp,
     IndexPolicy,
     Join,
     Notice,
@@ -46,10 +46,10 @@ from barrierspec.spec import (
     Successor,
     Timeout,
     Wait,
+    enabled,
     initial_state,
     step,
 )
-from barrierspec.spec._step import settling
 
 __all__ = ["Mismatch", "Oracle", "event_of", "model_n_waiting"]
 
@@ -61,6 +61,11 @@ _KIND_OF_FAULT: dict[Fault, str] = {
     Fault.CANCELLED_BARRIER: "cancelled_barrier",
 }
 _MAX_FRONTIER = 200_000  # closure paths explored per observation before giving up
+# The events nobody sends: the scheduler resumes released and woken parties and admits blocked
+# newcomers, the barrier notices deaths, the clock fires timeouts. ``enabled`` yields them
+# whatever the bounds (bounds limit only the calls, kills and cancellations of the checker).
+_SCHEDULED = (Resume, Enter, Notice, Timeout)
+_ANY_BOUNDS = Bounds()
 
 
 def event_of(op: ad.Op) -> Event | None:
@@ -133,6 +138,10 @@ class Oracle:
     capabilities: ad.Capabilities
     real_clock: bool
     states: set[State] = attrs.field(init=False)
+    # the scheduled events of each state met so far (a closure meets the same states often)
+    _scheduled_of: dict[State, tuple[Event, ...]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         self.states = {initial_state(self.profile, self.parties, self.participants)}
@@ -196,9 +205,9 @@ class Oracle:
         frontier = [state]
         while frontier:
             current = frontier.pop()
-            for p, loc in enumerate(current.locals):
-                if loc.status is Status.DEAD and loc.arrived:
-                    for succ in self._step(current, Notice(p)):
+            for notice in self._scheduled(current):
+                if isinstance(notice, Notice):
+                    for succ in self._step(current, notice):
                         if succ.state not in found:
                             found.add(succ.state)
                             frontier.append(succ.state)
@@ -212,30 +221,27 @@ class Oracle:
 
     # -------------------------------------------------------------------------- closure
 
+    def _scheduled(self, state: State) -> tuple[Event, ...]:
+        """The events of ``state`` that nobody sends: resumptions, entries, notices, timeouts.
+
+        Which of them can happen is the model's environment rule, :func:`enabled`; the
+        oracle only sets apart the events the checker sends (see :data:`_SCHEDULED`).
+        """
+        found = self._scheduled_of.get(state)
+        if found is None:
+            every = enabled(self.profile, state, _ANY_BOUNDS)
+            found = self._scheduled_of[state] = tuple(e for e in every if isinstance(e, _SCHEDULED))
+        return found
+
     def _internal(self, state: State) -> Iterator[Event]:
         """Events the environment does not control: resumptions, entries, real timeouts."""
-        draining = settling(state)
-        blocked_timeouts = self.profile.policies.give_up is not GiveUp.BREAK_ALL
-        for p, loc in enumerate(state.locals):
-            if loc.status is Status.DEAD and loc.arrived:
-                yield Notice(p)
-            elif loc.status in (Status.PASSED, Status.FAILING):
-                yield Resume(p)
-            elif loc.status is Status.BLOCKED:
-                if not draining and not state.broken:
-                    yield Enter(p)
-                if loc.timed and blocked_timeouts and self.real_clock:
-                    yield Timeout(p)
-            elif loc.status is Status.WAITING and loc.timed and self.real_clock:
-                yield Timeout(p)
+        for event in self._scheduled(state):
+            if self.real_clock or not isinstance(event, Timeout):
+                yield event
 
     def _timeouts_due(self, state: State) -> Iterator[Event]:
-        blocked_timeouts = self.profile.policies.give_up is not GiveUp.BREAK_ALL
-        for p, loc in enumerate(state.locals):
-            if loc.timed and (
-                loc.status is Status.WAITING or (loc.status is Status.BLOCKED and blocked_timeouts)
-            ):
-                yield Timeout(p)
+        """The timeouts a clock advance may fire (every pending timed wait's)."""
+        return (e for e in self._scheduled(state) if isinstance(e, Timeout))
 
     def _quiescent(self, state: State, advance: bool, held: frozenset[int] = frozenset()) -> bool:
         """No internal event is due, except those of ``held`` participants (woken, and kept
