@@ -36,18 +36,15 @@ from barrierspec.proofs._abstraction import (
     environment,
 )
 from barrierspec.proofs._model import ProofModel, proof_model
-from barrierspec.proofs._moves import Label, Out, Variant
+from barrierspec.proofs._moves import UNBOUNDED, Label, Variant, abstract_out
 from barrierspec.proofs._z3 import Value, compile_terms
 from barrierspec.spec import (
-    ActionRan,
     BarrierSystem,
     Bounds,
     Event,
     Local,
     Observation,
     Profile,
-    Raised,
-    Returned,
     State,
     Status,
     StepFunction,
@@ -58,9 +55,6 @@ from barrierspec.spec import (
 )
 
 __all__ = ["Agreement", "abstract_transition", "check_agreement", "reachable_states"]
-
-# The environment of the moves: no bound on rounds or deaths, every kind of event on.
-UNBOUNDED = Bounds(rounds=10**9, deaths=10**9)
 
 Image = tuple[Label, AbstractState, int]
 
@@ -80,19 +74,6 @@ class Agreement:
     def ok(self) -> bool:
         """Whether the two sides agreed everywhere."""
         return not self.mismatches
-
-
-def abstract_out(obs: Observation, actor: int) -> Out:
-    """The abstraction of one observation (every observation of the model is the actor's)."""
-    who = "" if obs.p == actor else f"@P{obs.p}"
-    if isinstance(obs, ActionRan):
-        return Out("ActionRan" + who, str(obs.raised))
-    if isinstance(obs, Raised):
-        return Out("Raised" + who, obs.fault.name)
-    assert isinstance(obs, Returned)
-    value = obs.value
-    detail = str(value) if isinstance(value, bool) else "index"
-    return Out("Returned" + who, detail)
 
 
 def abstract_transition(

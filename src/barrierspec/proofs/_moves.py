@@ -1,75 +1,56 @@
 """The step function over counters: one :class:`Move` per event kind, actor class and branch.
 
-This is :func:`barrierspec.spec.step` (with the environment of
-:func:`barrierspec.spec.enabled`, bounds switched off) restated over the counter abstraction.
-A concrete step picks a participant ``p`` and an event; here a move picks the *class* of the
-acting participant (its count must be at least 1) and one branch of the step's control flow.
-Each move carries:
+The moves are not written here: :func:`build_moves` runs the environment rules
+(:func:`barrierspec.spec._enabled.actor_events`, every bound lifted) and the event handlers
+(:mod:`barrierspec.spec._rules`) in the symbolic domain
+(:class:`~barrierspec.proofs._symops.SymDomain`), once per path: every combination of outcomes
+of the conditions the rules ask (:func:`~barrierspec.spec._domain.forced_runs`). A concrete
+step picks a participant ``p`` and an event; here a move picks the *class* of the acting
+participant (its count must be at least 1) and one path of the rules. Each move carries:
 
-* ``enabled`` -- the event is enabled for a participant of that class and the step takes this
-  branch (the branch's path condition, over the pre-state);
+* ``enabled`` -- the event is enabled for a participant of that class and the rules take
+  this path (the path condition, over the pre-state);
 * ``choice`` -- a value the step must choose exists (an unused arrival index of the round);
   true for moves that choose nothing;
-* ``post`` -- the successor, as terms over the pre-state (the step is a function once the
-  branch is fixed: which index is returned is not part of the abstraction);
+* ``post`` -- the successor, as terms over the pre-state;
 * ``released`` -- how many participants the move turns into ``PASSED``;
 * its :class:`Label`: event kind and arguments, actor class, and the observations (each
-  about the actor) -- the abstraction of :class:`~barrierspec.spec.Transition`.
+  about the actor) -- the abstraction of :class:`~barrierspec.spec.Transition`; its
+  ``branch`` names the path (the outcomes of the conditions, in the order asked).
 
 The transition relation of a profile is the disjunction of ``enabled & choice & post' ==
-post`` over its moves. Whole-barrier effects (a trip, a break, a reset) are class-to-class
-maps applied to every counter, exactly as the Python helpers ``_trip``, ``_break`` and
-``_reset`` rewrite every participant. The module ``_agreement`` checks, on every state the
-explorer reaches at small bounds, that this relation and the Python step agree exactly.
+post`` over its moves. The module ``_agreement`` checks, on every state the explorer reaches
+at small bounds, that this relation and the Python step agree exactly (a regression test of
+the two interpretations of the one text).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import attrs
 
-from barrierspec.proofs._abstraction import LocalClass, Sym, Tag
-from barrierspec.proofs._symops import (
-    DEAD,
-    DEAD_ARRIVAL,
-    choose,
-    dead_arrival,
-    failing,
-    idle,
-    prune,
-    relocate,
-    remap,
-    settling,
-    shift,
-    waiting,
-)
-from barrierspec.proofs._z3 import (
-    BoolTerm,
-    IntTerm,
-    all_of,
-    bool_val,
-    int_val,
-    ite,
-)
+from barrierspec.proofs._abstraction import LocalClass, Sym
+from barrierspec.proofs._symops import SymDomain, SymState, to_local
+from barrierspec.proofs._z3 import BoolTerm, IntTerm, all_of, bool_val, int_val
 from barrierspec.spec import (
-    AbortDrainers,
-    ActionPolicy,
-    Cancellation,
-    Death,
-    Fault,
-    GiveUp,
-    IndexPolicy,
-    Member,
-    Membership,
-    Newcomer,
+    ActionRan,
+    Bounds,
+    Enter,
+    Event,
+    Observation,
     Policies,
     Profile,
-    ResetPolicy,
+    Raised,
+    Returned,
     Status,
+    Timeout,
+    Transition,
+    Wait,
+    _rules,
 )
+from barrierspec.spec._domain import Forcing, forced_runs
+from barrierspec.spec._enabled import actor_events
 
-__all__ = ["EVENT_KINDS", "Label", "Move", "Out", "Variant", "build_moves"]
+__all__ = ["EVENT_KINDS", "Label", "Move", "Out", "Variant", "abstract_out", "build_moves"]
 
 
 @attrs.frozen(order=True)
@@ -112,7 +93,8 @@ class Move:
 
     @property
     def name(self) -> str:
-        """Label and branch: ``Wait(False, False) by idle -> ActionRan False [trips the round]``."""
+        """Label and path, e.g.
+        ``Wait(False, False) by idle -> ActionRan False [not broken; last arrival]``."""
         return f"{self.label} [{self.branch}]"
 
 
@@ -130,311 +112,6 @@ class Variant:
     timeout_policies: Policies | None = None
 
 
-# ----------------------------------------------------------------------------- moves
-
-
-class _Builder:
-    """Generates the moves of one profile over one universe of classes."""
-
-    def __init__(self, profile: Profile, pre: Sym, variant: Variant) -> None:
-        self.pol = profile.policies
-        self.profile = profile
-        self.pre = pre
-        self.variant = variant
-        self.timeout_pol = variant.timeout_policies or self.pol
-        self.dynamic = self.pol.membership is Membership.DYNAMIC
-        self.distinct = self.pol.index is IndexPolicy.DISTINCT
-        self.settling = settling(pre)
-
-    # -- whole-barrier effects -------------------------------------------------------
-
-    def _break(self, s: Sym) -> Sym:
-        """``_break``: waiters fail with BrokenBarrierError, drainers are doomed or fail."""
-        breaks_drainers = self.pol.abort is AbortDrainers.BREAK
-
-        def f(c: LocalClass) -> LocalClass:
-            if c.status in (Status.WAITING, Status.BLOCKED):
-                return failing(c, Fault.BROKEN)
-            if c.status is Status.PASSED:
-                return failing(c, Fault.BROKEN) if breaks_drainers else attrs.evolve(c, doomed=True)
-            return DEAD if dead_arrival(c) else c
-
-        broken = attrs.evolve(remap(s, f), arrived=int_val(0), broken=bool_val(True))
-        return prune(broken)
-
-    def _release(self, s: Sym, actor: LocalClass | None) -> tuple[Sym, IntTerm]:
-        """``_trip`` after the action: every waiter (and the actor) passes the round."""
-        here = s.rho.eq(s.round)
-
-        def passed(tag: Tag) -> Sym:
-            def f(c: LocalClass) -> LocalClass:
-                if waiting(c):
-                    return LocalClass(status=Status.PASSED, tag=tag, member=c.member)
-                return DEAD if dead_arrival(c) else c
-
-            out = remap(s, f)
-            if actor is not None:
-                out = shift(out, LocalClass(status=Status.PASSED, tag=tag, member=actor.member), 1)
-            return out
-
-        merged = choose(here, passed(Tag.RHO), passed(Tag.NOT_RHO))
-        taken = ite(here, 0, s.taken) if self.distinct else s.taken
-        post = attrs.evolve(merged, round=s.round + 1, arrived=int_val(0), taken=taken)
-        # the filling round changed: a participant still waiting now waits in another round
-        post = remap(post, lambda c: attrs.evolve(c, tag=Tag.OTHER) if waiting(c) else c)
-        released = s.count(waiting) + (1 if actor is not None else 0)
-        return prune(post), released
-
-    def _leave(self, s: Sym, c: LocalClass, new: LocalClass) -> Sym:
-        """``_leave``: member of class ``c`` leaves; its arrival, if any, is withdrawn."""
-        moved = relocate(s, c, new)
-        arrived = s.arrived - (1 if waiting(c) else 0)
-        return attrs.evolve(moved, parties=s.parties - 1, arrived=arrived)
-
-    # -- move constructors -----------------------------------------------------------
-
-    def _move(
-        self,
-        label: Label,
-        branch: str,
-        enabled: BoolTerm,
-        post: Sym,
-        *,
-        choice: BoolTerm | None = None,
-        released: IntTerm | None = None,
-    ) -> Move:
-        gate = all_of([self.pre.n(label.actor) >= 1, enabled])
-        return Move(
-            label,
-            branch,
-            gate,
-            bool_val(True) if choice is None else choice,
-            post,
-            int_val(0) if released is None else released,
-        )
-
-    def _recheck(self, label: Label, s: Sym, how: str = "leaves") -> Iterator[Move]:
-        """``_recheck``: after a member left, release the round if all who remain wait.
-
-        ``how`` names the leaving in the branch names, which must tell apart two moves of one
-        label.
-        """
-        full = (s.parties > 0) & s.arrived.eq(s.parties)
-        post, released = self._release(s, None)
-        yield self._move(label, f"{how}; the round is complete", full, post, released=released)
-        yield self._move(label, how, ~full, s)
-
-    def _arrive(
-        self,
-        kind: str,
-        params: tuple[bool, ...],
-        c: LocalClass,
-        gate: BoolTerm,
-        *,
-        timed: bool,
-        raises: bool,
-    ) -> Iterator[Move]:
-        """``_arrive``: counted in the filling round; the last arrival trips it."""
-        pre = self.pre
-        parties = pre.parties - 1 if self.variant.early_trip else pre.parties
-        last = (pre.arrived + 1).eq(parties)
-        arrival = LocalClass(
-            status=Status.WAITING, tag=Tag.CUR, timed=timed, raises=raises, member=c.member
-        )
-        waits = attrs.evolve(relocate(pre, c, arrival), arrived=pre.arrived + 1)
-        yield self._move(Label(kind, params, c), "arrives", gate & ~last, waits)
-        rest = shift(pre, c, -1)
-        if self.pol.action is ActionPolicy.LAST_ARRIVAL:
-            ran = Out("ActionRan", str(raises))
-            if raises:
-                failed = self._break(shift(rest, idle(c), 1))
-                label = Label(kind, params, c, (ran, Out("Raised", Fault.ACTION.name)))
-                yield self._move(label, "trips; the action raises", gate & last, failed)
-                return
-            label = Label(kind, params, c, (ran,))
-        else:
-            label = Label(kind, params, c)
-        post, released = self._release(rest, c)
-        yield self._move(label, "trips the round", gate & last, post, released=released)
-
-    # -- one generator per event kind --------------------------------------------------
-
-    def wait(self, c: LocalClass) -> Iterator[Move]:
-        pol, pre = self.pol, self.pre
-        if c.status is not Status.IDLE or (self.dynamic and c.member is Member.NOT_MEMBER):
-            return
-        would_trip = ~pre.broken & (pre.arrived + 1).eq(pre.parties)
-        if pol.newcomer is Newcomer.BLOCK:
-            would_trip = would_trip & ~self.settling
-        raise_options = (False, True) if pol.action is ActionPolicy.LAST_ARRIVAL else (False,)
-        for timed in (False, True):
-            for raises in raise_options:
-                params = (timed, raises)
-                gate = would_trip if raises else bool_val(True)
-                if self.dynamic and c.member is Member.CANCELLED:
-                    label = Label("Wait", params, c, (Out("Raised", "CANCELLED_BARRIER"),))
-                    yield self._move(label, "its member was cancelled", gate, pre)
-                    continue
-                broken_label = Label("Wait", params, c, (Out("Raised", Fault.BROKEN.name),))
-                yield self._move(broken_label, "the barrier is broken", gate & pre.broken, pre)
-                gate = gate & ~pre.broken
-                if pol.newcomer is not Newcomer.JOIN_NEXT:
-                    blocked = LocalClass(
-                        status=Status.BLOCKED, timed=timed, raises=raises, member=c.member
-                    )
-                    yield self._move(
-                        Label("Wait", params, c),
-                        "blocks while the last round drains",
-                        gate & self.settling,
-                        relocate(pre, c, blocked),
-                    )
-                if pol.newcomer is Newcomer.BLOCK:
-                    gate = gate & ~self.settling
-                yield from self._arrive("Wait", params, c, gate, timed=timed, raises=raises)
-
-    def enter(self, c: LocalClass) -> Iterator[Move]:
-        if c.status is not Status.BLOCKED:
-            return
-        gate = ~self.settling & ~self.pre.broken
-        yield from self._arrive("Enter", (), c, gate, timed=c.timed, raises=c.raises)
-
-    def resume(self, c: LocalClass) -> Iterator[Move]:
-        pre = self.pre
-        if c.status is Status.FAILING:
-            label = Label("Resume", (), c, (Out("Raised", c.fault.name),))
-            yield self._move(label, "raises", bool_val(True), prune(relocate(pre, c, idle(c))))
-            return
-        if c.status is not Status.PASSED:
-            return
-        left = relocate(pre, c, idle(c))
-        if c.doomed:
-            label = Label("Resume", (), c, (Out("Raised", Fault.BROKEN.name),))
-            yield self._move(label, "aborted before resuming", bool_val(True), prune(left))
-        if not self.distinct:
-            label = Label("Resume", (), c, (Out("Returned", "True"),))
-            yield self._move(label, "returns", bool_val(True), prune(left))
-            return
-        label = Label("Resume", (), c, (Out("Returned", "index"),))
-        if c.tag is Tag.RHO:
-            post = prune(attrs.evolve(left, taken=pre.taken + 1))
-            yield self._move(
-                label, "returns a fresh index", bool_val(True), post, choice=pre.taken < pre.parties
-            )
-        else:
-            yield self._move(label, "returns a fresh index", bool_val(True), prune(left))
-
-    def timeout(self, c: LocalClass) -> Iterator[Move]:
-        pre, give_up = self.pre, self.timeout_pol.give_up
-        if not c.timed:
-            return
-        if c.status is Status.BLOCKED:
-            if self.pol.give_up is GiveUp.BREAK_ALL:  # the environment: not while blocked
-                return
-            label = Label("Timeout", (), c, (Out("Raised", Fault.TIMEOUT.name),))
-            yield self._move(label, "gives up", bool_val(True), relocate(pre, c, idle(c)))
-            return
-        if c.status is not Status.WAITING:
-            return
-        left = relocate(pre, c, idle(c))
-        if give_up is GiveUp.BREAK_ALL:
-            label = Label("Timeout", (), c, (Out("Raised", Fault.BROKEN.name),))
-            yield self._move(label, "breaks the barrier", bool_val(True), self._break(left))
-        elif give_up is GiveUp.WITHDRAW:
-            label = Label("Timeout", (), c, (Out("Raised", Fault.TIMEOUT.name),))
-            post = attrs.evolve(left, arrived=pre.arrived - 1)
-            yield self._move(label, "withdraws", bool_val(True), post)
-        else:
-            label = Label("Timeout", (), c, (Out("Returned", "False"),))
-            cancelled = LocalClass(member=Member.CANCELLED)
-            yield from self._recheck(label, self._leave(pre, c, cancelled))
-
-    def cancel(self, c: LocalClass) -> Iterator[Move]:
-        pre, mode = self.pre, self.pol.cancellation
-        if mode is Cancellation.CANCEL_MEMBER:
-            if not self.dynamic or c.member is not Member.MEMBER:
-                return
-            if waiting(c):
-                label = Label("Cancel", (), c, (Out("Raised", "CANCELLED_BARRIER"),))
-                left = self._leave(pre, c, LocalClass(member=Member.CANCELLED))
-                yield from self._recheck(label, left)
-                return
-            label = Label("Cancel", (), c)
-            left = self._leave(pre, c, attrs.evolve(c, member=Member.CANCELLED))
-            yield from self._recheck(label, left)
-            if c.status is Status.PASSED:  # the cancel may win the race with the wake-up
-                woken = LocalClass(
-                    status=Status.FAILING, fault=Fault.CANCELLED_BARRIER, member=Member.CANCELLED
-                )
-                yield from self._recheck(
-                    label, prune(self._leave(pre, c, woken)), "leaves before its wake-up"
-                )
-            return
-        if mode is Cancellation.NONE or self.dynamic:
-            return
-        raised = (Out("Raised", Fault.CANCELLED.name),)
-        if waiting(c):
-            post = attrs.evolve(relocate(pre, c, idle(c)), arrived=pre.arrived - 1)
-            yield self._move(Label("Cancel", (), c, raised), "withdraws", bool_val(True), post)
-        elif c.status is Status.BLOCKED:
-            post = relocate(pre, c, idle(c))
-            yield self._move(Label("Cancel", (), c, raised), "withdraws", bool_val(True), post)
-        elif c.status is Status.PASSED:
-            post = prune(relocate(pre, c, failing(c, Fault.CANCELLED)))
-            yield self._move(
-                Label("Cancel", (), c), "cancelled after release", bool_val(True), post
-            )
-
-    def abort(self, c: LocalClass) -> Iterator[Move]:
-        if c.status is Status.IDLE and self.profile.has_abort:
-            yield self._move(
-                Label("Abort", (), c), "breaks the barrier", bool_val(True), self._break(self.pre)
-            )
-
-    def reset(self, c: LocalClass) -> Iterator[Move]:
-        if c.status is not Status.IDLE or not self.profile.has_reset:
-            return
-        drainers = self.pol.reset is ResetPolicy.BREAK_DRAINERS
-
-        def f(x: LocalClass) -> LocalClass:
-            if waiting(x) or (drainers and x.status is Status.PASSED):
-                return failing(x, Fault.BROKEN)
-            return DEAD if dead_arrival(x) else x
-
-        post = attrs.evolve(remap(self.pre, f), arrived=int_val(0), broken=bool_val(False))
-        yield self._move(Label("Reset", (), c), "resets", bool_val(True), prune(post))
-
-    def die(self, c: LocalClass) -> Iterator[Move]:
-        pre, death = self.pre, self.pol.death
-        if death is Death.NONE or c.status is Status.DEAD:
-            return
-        label = Label("Die", (), c)
-        if death is Death.WITHDRAW and c.member is Member.MEMBER:
-            yield from self._recheck(label, prune(self._leave(pre, c, DEAD)))
-            return
-        if death is Death.WITHDRAW or not waiting(c):
-            yield self._move(label, "dies", bool_val(True), prune(relocate(pre, c, DEAD)))
-            return
-        # its arrival stands until the barrier notices the death (see notice)
-        stands = relocate(pre, c, DEAD_ARRIVAL)
-        yield self._move(label, "dies; its arrival stands", bool_val(True), stands)
-
-    def notice(self, c: LocalClass) -> Iterator[Move]:
-        if self.pol.death is not Death.ANY or c != DEAD_ARRIVAL:
-            return
-        label = Label("Notice", (), c)
-        withdrawn = attrs.evolve(relocate(self.pre, c, DEAD), arrived=self.pre.arrived - 1)
-        yield self._move(label, "its arrival is withdrawn", bool_val(True), withdrawn)
-        yield self._move(label, "the barrier breaks", bool_val(True), self._break(withdrawn))
-
-    def join(self, c: LocalClass) -> Iterator[Move]:
-        if not self.dynamic or c.status is not Status.IDLE or c.member is Member.MEMBER:
-            return
-        post = attrs.evolve(
-            relocate(self.pre, c, LocalClass(member=Member.MEMBER)), parties=self.pre.parties + 1
-        )
-        yield self._move(Label("Join", (), c), "joins", bool_val(True), post)
-
-
 EVENT_KINDS = (
     "Wait",
     "Enter",
@@ -448,13 +125,145 @@ EVENT_KINDS = (
     "Join",
 )
 
+# The environment of the moves: no bound on rounds or deaths, every kind of event on.
+UNBOUNDED = Bounds(rounds=10**9, deaths=10**9)
+
+
+def abstract_out(obs: Observation, actor: int) -> Out:
+    """The abstraction of one observation (every observation of the model is the actor's)."""
+    who = "" if obs.p == actor else f"@P{obs.p}"
+    if isinstance(obs, ActionRan):
+        return Out("ActionRan" + who, str(obs.raised))
+    if isinstance(obs, Raised):
+        return Out("Raised" + who, obs.fault.name)
+    assert isinstance(obs, Returned)
+    value = obs.value
+    detail = str(value) if isinstance(value, bool) else "index"
+    return Out("Returned" + who, detail)
+
+
+def label_of(transition: Transition, actor: LocalClass) -> Label:
+    """The abstraction of ``transition`` by a participant of class ``actor``."""
+    event = transition.event
+    params = (event.timeout, event.raises) if isinstance(event, Wait) else ()
+    outs = tuple(abstract_out(o, event.p) for o in transition.outputs)
+    return Label(type(event).__name__, params, actor, outs)
+
+
+def _event_profile(profile: Profile, variant: Variant, event: Event, loc: object) -> Profile:
+    """The profile the handler of ``event`` runs under: the variant's timeout policies apply
+    to a waiter's timeout (the environment, and a blocked newcomer, keep the profile's)."""
+    if variant.timeout_policies is None or not isinstance(event, Timeout):
+        return profile
+    if getattr(loc, "status", None) is not Status.WAITING:
+        return profile
+    return attrs.evolve(profile, policies=variant.timeout_policies)
+
+
+def _class_moves(profile: Profile, pre: Sym, c: LocalClass, variant: Variant) -> list[Move]:
+    """The moves of an actor of class ``c``: one per path of the rules and successor."""
+    loc = to_local(c)
+    found: dict[tuple[tuple[bool, ...], int], _Path] = {}
+
+    def run(forcing: Forcing) -> None:
+        d = SymDomain(forcing)
+        s = SymState(pre, c, int_val(0))
+        ordinal = 0
+        for event in actor_events(d, profile, UNBOUNDED, s, 0, loc):
+            d.early = variant.early_trip and isinstance(event, (Wait, Enter))
+            rules_profile = _event_profile(profile, variant, event, loc)
+            for after, outputs in _rules.successors(d, rules_profile, s, event, loc):
+                key = (tuple(forcing.made), ordinal)
+                ordinal += 1
+                if key not in found:
+                    label = label_of(Transition(event, outputs), c)
+                    choice = bool_val(True) if after.choice is None else after.choice
+                    found[key] = _Path(label, tuple(d.steps), choice, after.sym, after.released)
+            d.early = False
+
+    forced_runs(run)
+    enabled = pre.n(c) >= 1
+    return [p.move(enabled) for p in _merged(list(found.values()))]
+
+
+@attrs.frozen(eq=False)
+class _Path:
+    """One successor of one path of the rules: its decisions ``(text, term)`` in order."""
+
+    label: Label
+    steps: tuple[tuple[str, BoolTerm], ...]
+    choice: BoolTerm
+    post: Sym
+    released: IntTerm
+
+    def key(self) -> tuple[object, ...]:
+        """What the successor is (label and terms), whatever the path that led to it."""
+        terms = [self.choice, self.released, *(self.post.fields().values())]
+        return (self.label, tuple(sorted(self.post.fields())), tuple(t.raw.get_id() for t in terms))
+
+    def move(self, enabled: BoolTerm) -> Move:
+        """The move of this path: its guard is the conjunction of its decisions."""
+        branch = "; ".join(text for text, _ in self.steps) or "always"
+        guard = all_of([enabled, *(term for _, term in self.steps)])
+        return Move(self.label, branch, guard, self.choice, self.post, self.released)
+
+
+def _merged(paths: list[_Path]) -> list[_Path]:
+    """Paths to the same successor that differ in one decision only, merged (that decision
+    did not matter), until no two can be: each move's guard keeps only what it needs."""
+    changed = True
+    while changed:
+        changed = False
+        for i, a in enumerate(paths):
+            for j in range(i + 1, len(paths)):
+                b = paths[j]
+                at = _one_apart(a, b)
+                if at is not None:
+                    steps = a.steps[:at] + a.steps[at + 1 :]
+                    paths[i] = attrs.evolve(a, steps=steps)
+                    del paths[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return paths
+
+
+def _one_apart(a: _Path, b: _Path) -> int | None:
+    """The one position where ``a`` and ``b`` take opposite outcomes, all else equal."""
+    if len(a.steps) != len(b.steps) or a.key() != b.key():
+        return None
+    apart = [
+        i
+        for i, (x, y) in enumerate(zip(a.steps, b.steps, strict=True))
+        if x[1].raw.get_id() != y[1].raw.get_id()
+    ]
+    if len(apart) != 1:
+        return None
+    i = apart[0]
+    opposite = a.steps[i][1].raw.get_id() == (~b.steps[i][1]).raw.get_id() or (
+        b.steps[i][1].raw.get_id() == (~a.steps[i][1]).raw.get_id()
+    )
+    return i if opposite else None
+
+
+def _name_apart(moves: list[Move]) -> list[Move]:
+    """Moves of one label and path are told apart by their order: ``#2``, ``#3``..."""
+    seen: dict[str, int] = {}
+    out = []
+    for m in moves:
+        k = seen.get(m.name, 0) + 1
+        seen[m.name] = k
+        out.append(m if k == 1 else attrs.evolve(m, branch=f"{m.branch} #{k}"))
+    return out
+
 
 def build_moves(profile: Profile, pre: Sym, variant: Variant | None = None) -> list[Move]:
     """Every move of ``profile`` from the symbolic pre-state ``pre``, over its classes."""
-    builder = _Builder(profile, pre, variant or Variant())
+    variant = variant or Variant()
     moves: list[Move] = []
-    for kind in EVENT_KINDS:
-        generate = getattr(builder, kind.lower())
-        for c in sorted(pre.counts):
-            moves.extend(generate(c))
-    return moves
+    for c in sorted(pre.counts):
+        moves.extend(_class_moves(profile, pre, c, variant))
+    order = {kind: i for i, kind in enumerate(EVENT_KINDS)}
+    moves.sort(key=lambda m: order[m.label.kind])  # stable: by class, then path, within a kind
+    return _name_apart(moves)
