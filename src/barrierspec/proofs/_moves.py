@@ -211,16 +211,25 @@ class _Path:
 def _merged(paths: list[_Path]) -> list[_Path]:
     """Paths to the same successor that differ in one decision only, merged (that decision
     did not matter), until no two can be: each move's guard keeps only what it needs."""
+    groups: dict[tuple[object, ...], list[tuple[int, _Path]]] = {}
+    for i, path in enumerate(paths):
+        groups.setdefault(path.key(), []).append((i, path))
+    out: list[tuple[int, _Path]] = []
+    for group in groups.values():
+        out += _merge_group(group)
+    return [path for _, path in sorted(out, key=lambda item: item[0])]
+
+
+def _merge_group(paths: list[tuple[int, _Path]]) -> list[tuple[int, _Path]]:
+    """:func:`_merged` within paths to one successor, each with its order of discovery."""
     changed = True
     while changed:
         changed = False
-        for i, a in enumerate(paths):
+        for i, (first, a) in enumerate(paths):
             for j in range(i + 1, len(paths)):
-                b = paths[j]
-                at = _one_apart(a, b)
+                at = _one_apart(a, paths[j][1])
                 if at is not None:
-                    steps = a.steps[:at] + a.steps[at + 1 :]
-                    paths[i] = attrs.evolve(a, steps=steps)
+                    paths[i] = (first, attrs.evolve(a, steps=a.steps[:at] + a.steps[at + 1 :]))
                     del paths[j]
                     changed = True
                     break
@@ -231,7 +240,7 @@ def _merged(paths: list[_Path]) -> list[_Path]:
 
 def _one_apart(a: _Path, b: _Path) -> int | None:
     """The one position where ``a`` and ``b`` take opposite outcomes, all else equal."""
-    if len(a.steps) != len(b.steps) or a.key() != b.key():
+    if len(a.steps) != len(b.steps):
         return None
     apart = [
         i
