@@ -15,7 +15,8 @@ from collections.abc import Callable
 import attrs
 import pytest
 
-from barrierspec.proofs import _agreement, check_agreement, proof_model
+from barrierspec.proofs import _agreement, check_agreement
+from barrierspec.proofs._model import proof_model
 from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Profile, State
 from barrierspec.spec import _rules as rules
 from barrierspec.spec._compiled_system import CompiledBarrierSystem
