@@ -10,6 +10,7 @@ from tests.adapters import target_shapes as shapes
 
 from barrierspec import adapters as ad
 from barrierspec.adapters._interface_map import parse_map
+from barrierspec.adapters._ops import outcome_of
 from barrierspec.conformance._arguments import check_arguments
 from barrierspec.errors import UsageError
 from barrierspec.spec import get_profile
@@ -112,12 +113,12 @@ def test_argument_validation_builds_with_the_context() -> None:
 def test_participants_are_the_context_own_processes() -> None:
     target = ad.resolve_target(f"{_SHAPES}:WhoRuns", context="billiard")
     with ad.make_driver(target, 1, 1) as driver:
-        step = driver.perform(ad.Wait(0))
-    assert step.returned[0] == ad.Returned(("barrierspec-p0", "billiard.context"))
+        step = driver.perform(ad.WaitOp(0))
+    assert step.returned[0] == ad.OpReturned(("barrierspec-p0", "billiard.context"))
     stdlib = ad.resolve_target(f"{_SHAPES}:WhoRuns")
     with ad.make_driver(stdlib, 1, 1) as driver:
-        step = driver.perform(ad.Wait(0))
-    assert step.returned[0] == ad.Returned(("MainProcess", "billiard.process"))
+        step = driver.perform(ad.WaitOp(0))
+    assert step.returned[0] == ad.OpReturned(("MainProcess", "billiard.process"))
 
 
 def test_attributes_reached_through_getattr_are_found() -> None:
@@ -125,8 +126,8 @@ def test_attributes_reached_through_getattr_are_found() -> None:
     caps = target.capabilities
     assert target.kind == "thread" and caps.has_timeout and caps.has_abort and caps.has_n_waiting
     with ad.make_driver(target, 2, 2) as driver:
-        driver.perform(ad.Wait(0))
-        assert driver.perform(ad.Wait(1)).returned == {0: ad.Returned(0), 1: ad.Returned(1)}
+        driver.perform(ad.WaitOp(0))
+        assert driver.perform(ad.WaitOp(1)).returned == {0: ad.OpReturned(0), 1: ad.OpReturned(1)}
 
 
 def test_a_map_respells_the_interface_and_declares_the_exception() -> None:
@@ -140,11 +141,11 @@ def test_a_map_respells_the_interface_and_declares_the_exception() -> None:
     caps = target.capabilities
     assert caps.has_timeout and caps.has_abort and caps.has_n_waiting and not caps.has_reset
     with ad.make_driver(target, 2, 2) as driver:
-        step = driver.perform(ad.Wait(0))
+        step = driver.perform(ad.WaitOp(0))
         assert step.snapshot is not None and step.snapshot.n_waiting == 1
-        step = driver.perform(ad.Abort(1))
+        step = driver.perform(ad.AbortOp(1))
     outcome = step.returned[0]
-    assert isinstance(outcome, ad.Raised) and outcome.kind == "broken"
+    assert isinstance(outcome, ad.OpRaised) and outcome.kind == "broken"
     assert f"{_SHAPES}.Broken" in outcome.message
 
 
@@ -152,8 +153,8 @@ def test_the_awaitable_form_is_an_asyncio_wait() -> None:
     target = ad.resolve_target(f"{_SHAPES}:AwaitableBarrier", interface=["wait=await"])
     assert target.kind == "asyncio"
     with ad.make_driver(target, 2, 2) as driver:
-        driver.perform(ad.Wait(0))
-        assert driver.perform(ad.Wait(1)).returned == {0: ad.Returned(0), 1: ad.Returned(1)}
+        driver.perform(ad.WaitOp(0))
+        assert driver.perform(ad.WaitOp(1)).returned == {0: ad.OpReturned(0), 1: ad.OpReturned(1)}
 
 
 @pytest.mark.parametrize(
@@ -196,4 +197,4 @@ def test_a_map_naming_an_absent_attribute_is_a_usage_error(entry: str, message: 
     ],
 )
 def test_exception_classes_are_recognised_by_name(exc: BaseException, kind: str) -> None:
-    assert ad.outcome_of(exc).kind == kind
+    assert outcome_of(exc).kind == kind
