@@ -148,6 +148,7 @@ PUBLIC: dict[str, frozenset[str]] = {
             "ConformanceWarning",
             "HistoryVerdict",
             "HistoryViolation",
+            "InputSpace",
             "Kind",
             "Mismatch",
             "Operation",

@@ -105,7 +105,9 @@ def test_a_bad_named_profile_says_where_and_why(
 def test_an_unknown_name_lists_built_in_and_project_profiles(tmp_path: pathlib.Path) -> None:
     _project(tmp_path, '[tool.barrierspec.profiles.mine]\nbase = "grinder"\n')
     with pytest.raises(
-        UsageError, match="choose one of asyncio, grinder, multiprocessing, threading, mine"
+        UsageError,
+        match="choose one of asyncio, asyncio-cpython, grinder, multiprocessing, "
+        "multiprocessing-cpython, threading, threading-cpython, mine",
     ):
         resolve_profile("yours", start=tmp_path)
 

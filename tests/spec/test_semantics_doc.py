@@ -20,6 +20,8 @@ import attrs
 import pytest
 
 import barrierspec.spec as spec
+from barrierspec.conformance import InputSpace
+from barrierspec.conformance import _properties as props
 from barrierspec.spec import (
     PROFILES,
     Bounds,
@@ -331,6 +333,37 @@ def _bounds_problems(text: str) -> list[str]:
     return problems
 
 
+def _first_spans(text: str, contains: str) -> dict[str, list[str]] | None:
+    """Rows of the one section with ``contains`` in its heading, by each span of the first cell."""
+    section = _section(text, contains)
+    if section is None:
+        return None
+    return {span: cells for cells in _rows(section.lines) for span in _ticked(cells[0])}
+
+
+def _input_space_problems(text: str) -> list[str]:
+    """Every instruction kind and every InputSpace switch has a row, with the right default."""
+    kinds = _first_spans(text, "Program instructions")
+    switches = _first_spans(text, "InputSpace")
+    if kinds is None or switches is None:
+        return _no_section("Program instructions" if kinds is None else "InputSpace")
+    problems = [f"instruction kind {k!r} has no row" for k in props.KINDS if k not in kinds]
+    problems += [
+        f"the doc lists instruction {k!r}, which programs cannot hold"
+        for k in kinds
+        if k not in props.KINDS
+    ]
+    for field in attrs.fields(InputSpace):
+        cells = switches.get(field.name)
+        if cells is None:
+            problems.append(f"InputSpace.{field.name} has no row")
+        elif cells[1] != str(field.default):
+            problems.append(f"InputSpace.{field.name} defaults to {field.default}, not {cells[1]}")
+    for name in sorted(set(switches) - {f.name for f in attrs.fields(InputSpace)}):
+        problems.append(f"the doc lists switch {name!r}, which InputSpace does not have")
+    return problems
+
+
 CHECKS: dict[str, Check] = {
     "references": _reference_problems,
     "rules": _rule_problems,
@@ -340,6 +373,7 @@ CHECKS: dict[str, Check] = {
     "events": _event_problems,
     "vocabulary": _vocabulary_problems,
     "bounds": _bounds_problems,
+    "input space": _input_space_problems,
 }
 
 # -------------------------------------------------------------------------------- tests
@@ -407,6 +441,19 @@ DRIFTS: dict[str, tuple[str, Callable[[str], str]]] = {
     "missing status": ("vocabulary", _replace_all("`DEAD`", "`Dead`")),
     "bound default": ("bounds", _replace_line("| `rounds` |", "| 2 |", "| 3 |")),
     "missing bound": ("bounds", _replace_line("| `joins` |", "`joins`", "`join`")),
+    "missing instruction": (
+        "input space",
+        _replace_line("| `zero-wait` |", "`zero-wait`", "zero-wait"),
+    ),
+    "unknown instruction": (
+        "input space",
+        _replace_line("| `long-wait` |", "`long-wait`", "`longer-wait`"),
+    ),
+    "switch default": ("input space", _replace_line("| `max_parties` |", "| 6 |", "| 5 |")),
+    "missing switch": (
+        "input space",
+        _replace_line("| `action_absent` |", "`action_absent`", "`no_action`"),
+    ),
 }
 
 

@@ -189,6 +189,9 @@ def test_bad_parties_are_usage_errors(parties: object) -> None:
 
 
 def test_unknown_profile_lists_the_known_ones() -> None:
-    with pytest.raises(UsageError, match=r"unknown profile 'java'.*asyncio, grinder"):
+    with pytest.raises(
+        UsageError, match=r"unknown profile 'java'.*asyncio, asyncio-cpython, grinder"
+    ):
         get_profile("java")
-    assert set(PROFILES) == {"threading", "multiprocessing", "asyncio", "grinder"}
+    strict = {"threading-cpython", "multiprocessing-cpython", "asyncio-cpython"}
+    assert set(PROFILES) == {"threading", "multiprocessing", "asyncio", "grinder", *strict}

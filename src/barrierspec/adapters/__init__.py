@@ -82,6 +82,7 @@ __all__ = [
     "ThreadDriver",
     "WaitOp",
     "describe",
+    "firing_timeout",
     "make_driver",
     "resolve_target",
     "target_from",

@@ -37,6 +37,7 @@ from barrierspec.adapters._ops import (
     Snapshot,
     StepReport,
     WaitOp,
+    firing_timeout,
     outcome_of,
 )
 from barrierspec.adapters._target import Target, TargetKind, resolve_target
@@ -193,10 +194,11 @@ class Driver(abc.ABC):
     def _close(self) -> None: ...
 
     def effective_timeout(self, op: Op) -> float | None:
-        """The real-clock bound of ``op``: a WaitOp's timeout, else the default timeout."""
+        """The real-clock bound of ``op``: a WaitOp's timeout, else the default timeout (None
+        when neither can expire during a run: ``_ops.firing_timeout``)."""
         if not isinstance(op, WaitOp):
             return None
-        return op.timeout if op.timeout is not None else self.default_timeout
+        return firing_timeout(op.timeout, self.default_timeout)
 
     def _validate(self, op: Op) -> None:
         caps = self.capabilities

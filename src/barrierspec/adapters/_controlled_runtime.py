@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from barrierspec.adapters._ops import LONG_TIMEOUT
+
 __all__ = [
     "Failed",
     "Overdue",
@@ -219,6 +221,7 @@ class Scheduler:
             for p, s in enumerate(self._slots)
             if s.enabled is not None
             and s.deadline is not None
+            and s.deadline < LONG_TIMEOUT  # a long timeout never expires within a run
             and not s.timed_out
             and p not in held
         ]

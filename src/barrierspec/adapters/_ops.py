@@ -43,6 +43,22 @@ __all__ = [
     "outcome_of",
 ]
 
+LONG_TIMEOUT = 1_000_000.0
+"""A timeout this long (seconds) cannot expire during a run: a wait with it counts as untimed."""
+
+
+def firing_timeout(timeout: float | None, default: float | None) -> float | None:
+    """The timeout of a wait that can expire during a run, or None.
+
+    CPython's precedence: the wait's own ``timeout`` wins; ``None`` means the barrier's
+    constructor default (``threading.Barrier.wait``: "if timeout is None: timeout =
+    self._timeout"). A timeout of :data:`LONG_TIMEOUT` or more never expires within a run.
+    """
+    effective = default if timeout is None else timeout
+    if effective is None or effective >= LONG_TIMEOUT:
+        return None
+    return effective
+
 
 class ActionFailure(Exception):  # noqa: N818 -- the name the issue fixes
     """Raised by the driver's barrier action when the last arrival's WaitOp asked for it."""

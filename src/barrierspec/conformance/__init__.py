@@ -8,7 +8,8 @@
   and :func:`barrier_state_machine` -- a Hypothesis ``RuleBasedStateMachine`` in lock-step
   with the oracle;
 * :class:`Oracle` -- the set of model states consistent with a real barrier's observations;
-* :data:`PROPERTIES` -- the named properties;
+* :data:`PROPERTIES` -- the named properties; :class:`InputSpace` -- the dimensions and the
+  scope of the programs they draw (``CheckSettings.space``);
 * :func:`check_history` -- the history checker for free-running runs (set-linearizability of
   barrier rounds): :class:`Recorder` records a run of any barrier (:class:`Operation` records
   of :class:`Kind` and :class:`Outcome`, in memory or per-process JSON Lines files that
@@ -34,6 +35,7 @@ from barrierspec.conformance._history import (
     write_report,
 )
 from barrierspec.conformance._oracle import Mismatch, Oracle
+from barrierspec.conformance._program import InputSpace
 from barrierspec.conformance._properties import PROPERTIES, Property
 from barrierspec.conformance._report import CheckResult
 from barrierspec.conformance._result import ProgramCounterexample, PropertyResult
@@ -49,6 +51,7 @@ __all__ = [
     "ConformanceWarning",
     "HistoryVerdict",
     "HistoryViolation",
+    "InputSpace",
     "Kind",
     "Mismatch",
     "Operation",

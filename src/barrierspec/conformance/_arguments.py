@@ -8,7 +8,10 @@ Rules checked:
   barriers on the CPython versions where gh-121474 is recorded, whose leniency (a timed wait
   then breaks) is a labelled warning. The label is never attached to anything else (a hang,
   a wrong type accepted, another barrier);
-* the wrong types ``1.5``, ``"3"``, ``None`` are rejected, or reported as a warning.
+* the wrong types ``1.5``, ``"3"``, ``None`` are rejected, or reported as a warning;
+* the other constructor arguments, in every class the docs mention, are accepted: a default
+  ``timeout`` of ``0``, a short and a long one (barriers whose constructor takes one), and a
+  callable ``action`` (barriers that take one), as the input space allows.
 
 Every call into the barrier here is bounded: a barrier that hangs cannot hang the suite.
 """
@@ -20,7 +23,9 @@ from typing import Any
 
 from barrierspec import adapters as ad
 from barrierspec.adapters._base import call_bounded
+from barrierspec.adapters._ops import LONG_TIMEOUT
 from barrierspec.conformance._deviations import applies_to, lenient_parties
+from barrierspec.conformance._program import InputSpace, takes_default_timeout
 from barrierspec.conformance._result import PropertyResult, Status
 from barrierspec.spec import Profile
 
@@ -31,8 +36,36 @@ _RULE = "valid parties are accepted; nonsense parties are rejected at constructi
 _BOUND = 3.0  # seconds any single probing call may take
 
 
-def _build(target: ad.Target, parties: object) -> ad.OpOutcome | None:
-    return call_bounded(lambda: target.build(parties), _BOUND)  # type: ignore[arg-type]
+def _build(target: ad.Target, parties: object, **kwargs: Any) -> ad.OpOutcome | None:
+    return call_bounded(lambda: target.build(parties, **kwargs), _BOUND)  # type: ignore[arg-type]
+
+
+def _no_action() -> None:
+    """An action that does nothing."""
+
+
+def _constructor_arguments(target: ad.Target, space: InputSpace) -> list[dict[str, Any]]:
+    """Valid constructor arguments besides ``parties``, one class each, as ``space`` allows."""
+    classes: list[dict[str, Any]] = []
+    if space.default_timeouts and takes_default_timeout(target):
+        classes += [{"timeout": t} for t in (0.0, 0.05, LONG_TIMEOUT)]
+    if target.capabilities.has_action:
+        classes.append({"action": _no_action})
+    return classes
+
+
+def _constructor_problems(target: ad.Target, space: InputSpace) -> list[str]:
+    """Each valid class of constructor argument that construction does not accept."""
+    problems: list[str] = []
+    for kwargs in _constructor_arguments(target, space):
+        shown = ", ".join(f"{k}={getattr(v, '__name__', v)!s}" for k, v in kwargs.items())
+        got = _build(target, 2, **kwargs)
+        if not isinstance(got, ad.OpReturned):
+            what = "hangs" if got is None else f"raises {got.type_name}: {got.message}"
+            problems.append(f"parties=2, {shown} is valid but construction {what}")
+            continue
+        _abort(got.value)
+    return problems
 
 
 def _timed_wait(target: ad.Target, barrier: Any) -> ad.OpOutcome | None:
@@ -53,9 +86,12 @@ def _abort(barrier: Any) -> None:
         call_bounded(abort, _BOUND)
 
 
-def check_arguments(target: ad.Target, profile: Profile) -> PropertyResult:
+def check_arguments(
+    target: ad.Target, profile: Profile, space: InputSpace | None = None
+) -> PropertyResult:
     """The verdict of the argument-validation property for ``target``."""
-    problems: list[str] = []
+    space = space or InputSpace()
+    problems: list[str] = _constructor_problems(target, space)
     warnings: list[str] = []
     for parties in (1, 2, 3):
         got = _build(target, parties)
@@ -98,5 +134,8 @@ def check_arguments(target: ad.Target, profile: Profile) -> PropertyResult:
             0, "; ".join(labelled) + f" (the known deviation {known.key}: {known.summary})"
         )
     status: Status = "fail" if problems else ("warn" if warnings else "pass")
-    note = "; ".join(problems or warnings) or "rejects 0, -1, 1.5, '3', None; accepts 1, 2, 3"
+    accepted = "accepts 1, 2, 3" + (
+        " and the timeout/action classes" if _constructor_arguments(target, space) else ""
+    )
+    note = "; ".join(problems or warnings) or f"rejects 0, -1, 1.5, '3', None; {accepted}"
     return PropertyResult(_NAME, _RULE, status, note)

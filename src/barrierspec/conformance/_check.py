@@ -31,7 +31,13 @@ from barrierspec.conformance._drivers import (
 )
 from barrierspec.conformance._evidence import MIN_PROGRAMS
 from barrierspec.conformance._generated import Limits, run_generated
-from barrierspec.conformance._program import Timing
+from barrierspec.conformance._program import (
+    FULL_SPACE,
+    InputSpace,
+    Timing,
+    as_input_space,
+    takes_default_timeout,
+)
 from barrierspec.conformance._report import CheckResult
 from barrierspec.conformance._result import PropertyResult
 from barrierspec.conformance._session import Listener, Session
@@ -57,7 +63,8 @@ class CheckSettings:
     ``generated_tests``: replay at most this many model-generated tests, drawn with the seed
     (a seeded run replays the same ones everywhere); the coverage figure then counts only what
     was replayed. None replays all (about 400 for threading, 4,900 for grinder at 3 parties,
-    4 participants, 3 rounds).
+    4 participants, 3 rounds). ``space``: which dimensions of the input space the programs
+    draw, and their scope (see :class:`InputSpace`).
     """
 
     examples: int = 1000
@@ -74,6 +81,7 @@ class CheckSettings:
     min_programs: int = MIN_PROGRAMS
     construction_bound: float = 5.0  # seconds building one barrier may take before giving up
     stall: float = 60.0  # supervised: seconds without progress after which the worker is killed
+    space: InputSpace = attrs.field(factory=InputSpace, converter=as_input_space)
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:
@@ -83,18 +91,28 @@ class CheckSettings:
 
 def _kinds(
     prop: props.Property,
-    caps: ad.Capabilities,
+    target: ad.Target,
     profile: Profile,
     kind: str,
     controlled: bool = False,
+    space: InputSpace = FULL_SPACE,
 ) -> list[str]:
     """The operation kinds of ``prop`` a ``kind`` target can perform (``hold``: only under
-    a controlled driver)."""
+    a controlled driver), as the input ``space`` allows."""
+    caps = target.capabilities
     usable = []
     for op in prop.ops:
+        if not space.allows(op):
+            continue
         if op == props.HOLD and not controlled:
             continue
-        if op == props.TIMED and not caps.has_timeout:
+        if op in (props.TIMED, props.LONG) and not caps.has_timeout:
+            continue
+        if op == props.ZERO and not (caps.has_timeout and target.kind != "asyncio"):
+            continue
+        if op in (props.DEFAULT_SHORT, props.DEFAULT_LONG) and not takes_default_timeout(target):
+            continue
+        if op == props.NO_ACTION and not caps.has_action:
             continue
         if op == props.RAISE and not caps.has_action:
             continue
@@ -181,15 +199,14 @@ def _check_with(
     command: str | None,
 ) -> CheckResult:
     """One whole check of ``tgt`` under the driver ``choice`` names."""
-    caps = tgt.capabilities
     real_clock = tgt.kind != "asyncio"
-    timing = Timing(cfg.timeout if real_clock else 1.0)
+    timing = Timing(cfg.timeout if real_clock else 1.0, max_rounds=cfg.space.max_rounds)
     seeded = cfg.seed is not None
     session = Session(
         tgt,
         prof,
         seed,
-        lambda prop: _kinds(prop, caps, prof, tgt.kind, choice.controlled),
+        lambda prop: _kinds(prop, tgt, prof, tgt.kind, choice.controlled, cfg.space),
         examples=min(cfg.seeded_examples, cfg.examples) if seeded else cfg.examples,
         budget=None if seeded else cfg.budget,
         shrink_budget=cfg.shrink_budget,
@@ -199,6 +216,7 @@ def _check_with(
         settle=cfg.settle,
         driver=choice,
         listener=listener,
+        space=cfg.space,
     )
     session.emit(
         {
@@ -285,7 +303,7 @@ def _run_all(
         if session.abandoned is not None:
             results.append(session.not_searched(ARGUMENTS, "constructor arguments"))
         else:
-            results.append(check_arguments(session.target, session.profile))
+            results.append(check_arguments(session.target, session.profile, session.space))
         session.emit({"event": "result", "result": results[-1].to_json()})
     return results
 

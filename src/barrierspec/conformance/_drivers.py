@@ -19,6 +19,7 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.adapters._controlled_runtime import Chooser
 from barrierspec.adapters._controlled_view import Uncontrollable
+from barrierspec.conformance._program import AS_DECLARED, Construction
 from barrierspec.conformance._runner import DriverLike, OpenDriver
 
 __all__ = ["DriverChoice", "default_profile", "driver_choice", "observed", "opener", "resolve"]
@@ -104,17 +105,24 @@ def opener(
     target: ad.Target, *, action: bool, settle: float, choice: DriverChoice | None = None
 ) -> OpenDriver:
     """A function opening a fresh driver (fresh barrier, fresh workers) for ``target``, of
-    the class ``choice`` names (default: :func:`driver_choice`)."""
+    the class ``choice`` names (default: :func:`driver_choice`), built as its
+    :class:`Construction` says (by default: ``action``, no default timeout)."""
     choice = choice or driver_choice(target)
     cls = getattr(ad, choice.name)
 
-    def open_driver(parties: int, participants: int, chooser: Chooser | None = None) -> DriverLike:
+    def open_driver(
+        parties: int,
+        participants: int,
+        chooser: Chooser | None = None,
+        construction: Construction = AS_DECLARED,
+    ) -> DriverLike:
+        options: dict[str, object] = {"settle": settle}
+        if construction.default_timeout is not None:
+            options["default_timeout"] = construction.default_timeout
         if choice.controlled:
-            controlled: DriverLike = cls(
-                target, parties, participants, action=action, settle=settle, chooser=chooser
-            )
-            return controlled
-        driver: DriverLike = cls(target, parties, participants, action=action, settle=settle)
+            options["chooser"] = chooser
+        built_with_action = action if construction.action is None else construction.action
+        driver: DriverLike = cls(target, parties, participants, action=built_with_action, **options)
         return driver
 
     return open_driver

@@ -21,8 +21,10 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.adapters._base import call_bounded
 from barrierspec.adapters._controlled_runtime import Chooser
+from barrierspec.adapters._ops import LONG_TIMEOUT
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._leaks import GRACE, Leaks, leak_baseline, leaked_since
+from barrierspec.conformance._program import AS_DECLARED, Construction
 from barrierspec.conformance._result import render_op
 from barrierspec.conformance._runner import DriverLike, OpenDriver, Run
 
@@ -46,7 +48,11 @@ def kind_of_op(op: ad.Op) -> str:
     if isinstance(op, ad.WaitOp):
         if op.action_raises:
             return props.RAISE
-        return props.WAIT if op.timeout is None else props.TIMED
+        if op.timeout is None:
+            return props.WAIT
+        if op.timeout == 0:
+            return props.ZERO
+        return props.LONG if op.timeout >= LONG_TIMEOUT else props.TIMED
     table: dict[type, str] = {
         ad.AbortOp: props.ABORT,
         ad.ResetOp: props.RESET,
@@ -181,11 +187,19 @@ class Accounting:
         self._observers = observers
         self.last_program: str = ""
 
-    def open(self, parties: int, participants: int, chooser: Chooser | None = None) -> DriverLike:
+    def open(
+        self,
+        parties: int,
+        participants: int,
+        chooser: Chooser | None = None,
+        construction: Construction = AS_DECLARED,
+    ) -> DriverLike:
         """Open a driver, timing its construction; leaks are checked when it closes."""
         self.evidence.programs += 1
         started = time.monotonic()
-        driver = self._opener(parties, participants, chooser)
+        driver = self._opener(parties, participants, chooser, construction)
+        for kind in construction.kinds():
+            self.evidence.ops[kind] += 1
         self.evidence.build_seconds.append(time.monotonic() - started)
         if not hasattr(driver, "recheck"):
             return _NoRecheck(driver, self.evidence, self._observers)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from barrierspec import adapters as ad
+from barrierspec.adapters._ops import firing_timeout
 from barrierspec.errors import InvalidOperationError
 from barrierspec.spec import (
     Abort,
@@ -68,10 +69,15 @@ _SCHEDULED = (Resume, Enter, Notice, Timeout)
 _ANY_BOUNDS = Bounds()
 
 
-def event_of(op: ad.Op) -> Event | None:
-    """The model event an adapter operation stands for (None for ``Advance``)."""
+def event_of(op: ad.Op, default_timeout: float | None = None) -> Event | None:
+    """The model event an adapter operation stands for (None for ``Advance``).
+
+    A wait is timed in the model when a timeout can expire during the run: its own, else the
+    barrier's constructor default (``default_timeout``), see :func:`firing_timeout`.
+    """
     if isinstance(op, ad.WaitOp):
-        return Wait(op.participant, op.timeout is not None, op.action_raises)
+        timed = firing_timeout(op.timeout, default_timeout) is not None
+        return Wait(op.participant, timed, op.action_raises)
     table: dict[type, type] = {
         ad.AbortOp: Abort,
         ad.ResetOp: Reset,
@@ -137,6 +143,7 @@ class Oracle:
     participants: int
     capabilities: ad.Capabilities
     real_clock: bool
+    default_timeout: float | None = None  # the barrier's constructor timeout, if it has one
     states: set[State] = attrs.field(init=False)
     # the scheduled events of each state met so far (a closure meets the same states often)
     _scheduled_of: dict[State, tuple[Event, ...]] = attrs.field(
@@ -275,7 +282,7 @@ class Oracle:
         """Every fully-explained quiescent path; the flag says the search was cut short."""
         op = seen.op
         advance = isinstance(op, ad.AdvanceOp)
-        event = event_of(op)
+        event = event_of(op, self.default_timeout)
         observed = dict(seen.returned)
         caller = getattr(op, "participant", None)
         if isinstance(op, ad.AbortOp | ad.ResetOp | ad.JoinOp) and caller in observed:
@@ -439,7 +446,7 @@ class Oracle:
     def _allowed(self, seen: ad.StepReport) -> str:
         """A few outcome sets the model allows for this operation (ignoring observations)."""
         options: Counter[str] = Counter()
-        event = event_of(seen.op)
+        event = event_of(seen.op, self.default_timeout)
         for state in sorted(self.states, key=lambda s: s.describe())[:4]:
             for text in self._outcome_sets(state, event, isinstance(seen.op, ad.AdvanceOp)):
                 options[text] += 1
@@ -515,7 +522,10 @@ class Oracle:
 
     def _must_block(self, state: State, seen: ad.StepReport) -> bool:
         """True if, from ``state``, the operation cannot complete a round."""
-        return all(t.round == state.round for t in self.settle(state, event_of(seen.op)))
+        return all(
+            t.round == state.round
+            for t in self.settle(state, event_of(seen.op, self.default_timeout))
+        )
 
     def _outcome_sets(self, state: State, event: Event | None, advance: bool) -> list[str]:
         found: list[str] = []

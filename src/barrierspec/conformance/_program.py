@@ -6,21 +6,46 @@ run time each instruction becomes a concrete adapter operation: the pick chooses
 participants for which the operation makes sense at that point (``wait`` picks among the idle
 ones, ``cancel`` among the waiting ones), so every drawn program is executable and shrinks
 cleanly (smaller picks, fewer instructions). An instruction with no candidate is skipped.
+
+The input space (``docs/semantics.md``, "The input space"): a program also fixes how the
+barrier is built -- a *construction* instruction anywhere in it (``default-short``,
+``default-long``, ``no-action``) builds the barrier with a short or a long constructor
+default timeout, or without an action; the first of each wins. Waits come in timeout
+classes: none (``wait``: the default applies), short (``timed-wait``), zero (``zero-wait``)
+and long (``long-wait``: explicit, never expiring within a run). :class:`InputSpace` bounds
+the scope (parties, rounds) and switches each dimension on or off, so a test can show which
+dimension a bug needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 from hypothesis import strategies as st
 
 from barrierspec import adapters as ad
+from barrierspec.adapters._ops import LONG_TIMEOUT
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._oracle import Oracle
+from barrierspec.errors import UsageError
 from barrierspec.spec import Member, Membership, Status
 
-__all__ = ["Instruction", "Timing", "concretise", "instructions"]
+__all__ = [
+    "AS_DECLARED",
+    "FULL_SPACE",
+    "Construction",
+    "InputSpace",
+    "Instruction",
+    "Timing",
+    "as_input_space",
+    "concretise",
+    "construction_of",
+    "instructions",
+    "takes_default_timeout",
+]
 
 
 @attrs.frozen
@@ -36,13 +61,120 @@ class Instruction:
 
 @attrs.frozen
 class Timing:
-    """Timeouts used by programs: ``timeout`` seconds per timed wait.
+    """Timeouts used by programs: ``timeout`` seconds per timed wait; and how far they run.
 
     Real-clock targets (threads, processes) use a small real timeout; asyncio targets use a
-    virtual one that only ``Advance`` moves.
+    virtual one that only ``Advance`` moves. ``long``: an explicit timeout that never expires
+    within a run. ``max_rounds``: no wait is sent once this many rounds have tripped.
     """
 
     timeout: float
+    long: float = LONG_TIMEOUT
+    max_rounds: int | None = None
+
+
+@attrs.frozen
+class InputSpace:
+    """Which dimensions of the input space programs draw, and the scope they reach.
+
+    ``default_timeouts``: build some barriers with a constructor default timeout (short or
+    long). ``timeout_values``: draw ``wait(0)`` and a long explicit timeout besides ``wait()``
+    and a short one. ``action_absent``: build some barriers without an action.
+    ``raising_actions``: draw waits whose action raises. ``max_parties``: the scope sweep and
+    the random programs use at most this many parties; ``max_rounds``: no wait is sent once
+    this many rounds have tripped (the sweep reaches exactly this many).
+    """
+
+    default_timeouts: bool = True
+    timeout_values: bool = True
+    action_absent: bool = True
+    raising_actions: bool = True
+    max_parties: int = 6
+    max_rounds: int = 6
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_parties", "max_rounds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UsageError(f"InputSpace.{name} must be an int >= 1, got {value!r}")
+
+    def allows(self, kind: str) -> bool:
+        """Whether programs may draw instructions of ``kind`` in this space."""
+        if kind in (props.DEFAULT_SHORT, props.DEFAULT_LONG):
+            return self.default_timeouts
+        if kind in (props.ZERO, props.LONG):
+            return self.timeout_values
+        if kind == props.NO_ACTION:
+            return self.action_absent
+        if kind == props.RAISE:
+            return self.raising_actions
+        return True
+
+
+def as_input_space(value: InputSpace | Mapping[str, Any]) -> InputSpace:
+    """``value`` as an :class:`InputSpace` (a mapping of its fields, as settings cross a
+    process boundary as JSON, becomes one)."""
+    if isinstance(value, InputSpace):
+        return value
+    if isinstance(value, Mapping):
+        return InputSpace(**value)
+    raise UsageError(f"space must be an InputSpace, got {value!r}")
+
+
+FULL_SPACE = InputSpace()  # every dimension, the default scope
+
+
+@attrs.frozen
+class Construction:
+    """How a program's barrier is built: its default timeout, and whether it has an action
+    (None: as the target's capabilities say)."""
+
+    default_timeout: float | None = None
+    action: bool | None = None
+
+    def kinds(self) -> tuple[str, ...]:
+        """The construction instruction kinds this construction stands for."""
+        kinds: list[str] = []
+        if self.default_timeout is not None:
+            long = self.default_timeout >= LONG_TIMEOUT
+            kinds.append(props.DEFAULT_LONG if long else props.DEFAULT_SHORT)
+        if self.action is False:
+            kinds.append(props.NO_ACTION)
+        return tuple(kinds)
+
+    def describe(self) -> str:
+        """The constructor arguments besides ``parties``: ``timeout=0.05, action=None``."""
+        args = [] if self.default_timeout is None else [f"timeout={self.default_timeout!r}"]
+        if self.action is False:
+            args.append("action=None")
+        return ", ".join(args)
+
+
+AS_DECLARED = Construction()  # no default timeout; an action if the target takes one
+
+
+def takes_default_timeout(target: ad.Target) -> bool:
+    """Whether ``target``'s constructor takes a default ``timeout`` (``threading.Barrier``'s
+    ``Barrier(parties, action=None, timeout=None)``; thread and process barriers only)."""
+    if target.kind not in ("thread", "process") or not target.capabilities.has_timeout:
+        return False
+    try:
+        params = inspect.signature(target.factory).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "timeout" or p.kind is p.VAR_KEYWORD for p in params)
+
+
+def construction_of(program: Sequence[Instruction], timing: Timing) -> Construction:
+    """The construction ``program`` asks for (its first construction instruction of each kind)."""
+    default: float | None = None
+    action: bool | None = None
+    for ins in program:
+        if ins.kind in (props.DEFAULT_SHORT, props.DEFAULT_LONG) and default is None:
+            default = timing.timeout if ins.kind == props.DEFAULT_SHORT else timing.long
+        elif ins.kind == props.NO_ACTION:
+            action = False
+    return Construction(default, action)
 
 
 def instructions(
@@ -83,13 +215,39 @@ def _alive(oracle: Oracle, p: int) -> bool:
     return all(s.locals[p].status is not Status.DEAD for s in oracle.states)
 
 
+_WAITS = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG)
+
+
+def _rounds_done(oracle: Oracle, max_rounds: int | None) -> bool:
+    return max_rounds is not None and all(s.round >= max_rounds for s in oracle.states)
+
+
+def _wait(kind: str, p: int, timing: Timing) -> ad.WaitOp:
+    """The wait of ``kind`` (one of the timeout classes, or a raising action) by ``p``."""
+    if kind == props.TIMED:
+        return ad.WaitOp(p, timeout=timing.timeout)
+    if kind == props.ZERO:
+        return ad.WaitOp(p, timeout=0.0)
+    if kind == props.LONG:
+        return ad.WaitOp(p, timeout=timing.long)
+    return ad.WaitOp(p, action_raises=kind == props.RAISE)
+
+
 def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None:
-    """The adapter operation ``ins`` stands for now, or None if nobody can perform it."""
+    """The adapter operation ``ins`` stands for now, or None if nobody can perform it.
+
+    Construction instructions stand for no operation (see :func:`construction_of`); once
+    ``timing.max_rounds`` rounds have tripped, no wait is sent.
+    """
     everyone = range(oracle.participants)
     idle = [p for p in everyone if oracle.is_idle(p)]
     kind = ins.kind
     candidates: list[int]
-    if kind in (props.WAIT, props.TIMED, props.RAISE):
+    if kind in props.CONSTRUCTION:
+        return None
+    if kind in _WAITS:
+        if _rounds_done(oracle, timing.max_rounds):
+            return None
         candidates = [p for p in idle if _member_ok(oracle, p)]
     elif kind in (props.ABORT, props.RESET):
         candidates = idle
@@ -112,12 +270,8 @@ def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None
     if not candidates:
         return None
     p = candidates[ins.pick % len(candidates)]
-    if kind == props.WAIT:
-        return ad.WaitOp(p)
-    if kind == props.TIMED:
-        return ad.WaitOp(p, timeout=timing.timeout)
-    if kind == props.RAISE:
-        return ad.WaitOp(p, action_raises=True)
+    if kind in _WAITS:
+        return _wait(kind, p, timing)
     op_class: dict[str, type] = {
         props.ABORT: ad.AbortOp,
         props.RESET: ad.ResetOp,

@@ -27,6 +27,16 @@ KILL = "kill"
 ADVANCE = "advance"
 JOIN = "join"
 HOLD = "hold"  # controlled threads: keep the next step's woken participants from resuming
+ZERO = "zero-wait"  # wait(0): a timeout that expires at once
+LONG = "long-wait"  # wait(LONG_TIMEOUT): explicit, never expires within a run
+# construction: where one of these appears in a program, the barrier is built with it
+DEFAULT_SHORT = "default-short"  # the constructor's default timeout: short
+DEFAULT_LONG = "default-long"  # the constructor's default timeout: LONG_TIMEOUT
+NO_ACTION = "no-action"  # the barrier is built without an action
+CONSTRUCTION = (DEFAULT_SHORT, DEFAULT_LONG, NO_ACTION)
+# every instruction kind a program may hold (docs/semantics.md, section 8)
+KINDS: tuple[str, ...] = (WAIT, TIMED, ZERO, LONG, RAISE, ABORT, RESET, CANCEL, KILL, ADVANCE)
+KINDS += (JOIN, HOLD, *CONSTRUCTION)
 
 
 @attrs.frozen
@@ -50,6 +60,7 @@ class Property:
     max_ops: int = 10
     budget_factor: float = 1.0  # this property's share of time, relative to the others
     key_ops: tuple[str, ...] = (WAIT,)  # always drawn; the small-scope phase uses only these
+    sweep: bool = False  # the scope sweep: full rounds of waits, every parties and rounds
 
 
 PROPERTIES: tuple[Property, ...] = (
@@ -59,6 +70,7 @@ PROPERTIES: tuple[Property, ...] = (
         (WAIT,),
         extra=1,
         membership=Membership.FIXED,
+        sweep=True,
     ),
     Property(
         "arrival index",
@@ -67,6 +79,7 @@ PROPERTIES: tuple[Property, ...] = (
         extra=2,
         membership=Membership.FIXED,
         key_ops=(WAIT, CANCEL),
+        sweep=True,
     ),
     Property(
         "draining",
@@ -83,14 +96,15 @@ PROPERTIES: tuple[Property, ...] = (
         extra=2,
         max_parties=5,
         max_ops=16,
+        sweep=True,
     ),
     Property(
         "single action",
         "the action runs once per round, in the last arrival, before any release",
-        (WAIT,),
+        (WAIT, NO_ACTION),
         needs=("has_action",),
         extra=1,
-        key_ops=(WAIT,),
+        key_ops=(WAIT, NO_ACTION),
     ),
     Property(
         "action failure",
@@ -102,9 +116,9 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "timeout",
         "a wait's timeout has the profile's effect (break, withdraw, or False)",
-        (WAIT, TIMED, RESET, ADVANCE),
+        (WAIT, TIMED, RESET, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG),
         needs=("has_timeout",),
-        key_ops=(WAIT, TIMED, ADVANCE),
+        key_ops=(WAIT, TIMED, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG),
     ),
     Property(
         "abort",
@@ -123,7 +137,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "broken stickiness",
         "a broken barrier stays broken (and says so) until reset",
-        (WAIT, ABORT, TIMED, RESET, ADVANCE),
+        (WAIT, ABORT, TIMED, RESET, ADVANCE, ZERO, DEFAULT_SHORT),
         needs=("has_broken",),
         observers=True,
         key_ops=(WAIT, ABORT, RESET),
@@ -131,10 +145,11 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "n_waiting",
         "n_waiting (or waiting(name)) counts exactly the parties waiting in the filling round",
-        (WAIT, CANCEL, TIMED, RESET, ADVANCE, HOLD),
+        (WAIT, CANCEL, TIMED, RESET, ADVANCE, HOLD, DEFAULT_LONG),
         needs=("has_n_waiting",),
         observers=True,
         key_ops=(WAIT, CANCEL),
+        sweep=True,
     ),
     Property(
         "cancellation",

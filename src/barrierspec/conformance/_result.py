@@ -79,10 +79,12 @@ class ProgramCounterexample:
     steps: tuple[tuple[str, str], ...]  # (operation, what happened)
     reason: str
     expected: str
+    built: str = ""  # constructor arguments besides parties: "timeout=0.05", "action=None"
 
     def lines(self) -> list[str]:
         """Numbered steps for humans."""
-        head = f"barrier(parties={self.parties}) with {self.participants} participants:"
+        args = ", ".join(a for a in (f"parties={self.parties}", self.built) if a)
+        head = f"barrier({args}) with {self.participants} participants:"
         out = [head]
         for i, (op, seen) in enumerate(self.steps, 1):
             out.append(f"  {i}. {op}  ->  {seen}")
@@ -101,6 +103,7 @@ class ProgramCounterexample:
             ],
             "reason": self.reason,
             "expected": self.expected,
+            "built": self.built,
         }
 
     @classmethod
@@ -186,6 +189,7 @@ class PropertyResult:
             tuple((render_op(s.op), render_step(s)) for s in failure.steps),
             failure.mismatch.reason,
             failure.mismatch.expected,
+            run.construction.describe(),
         )
         note = failure.mismatch.reason
         known = known_deviation(profile, [s.op for s in failure.steps], note, target=target)

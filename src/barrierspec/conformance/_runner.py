@@ -20,7 +20,14 @@ from barrierspec.adapters._controlled_runtime import Chooser
 from barrierspec.adapters._controlled_schedules import Decision, Schedule
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._oracle import Mismatch, Oracle
-from barrierspec.conformance._program import Instruction, Timing, concretise
+from barrierspec.conformance._program import (
+    AS_DECLARED,
+    Construction,
+    Instruction,
+    Timing,
+    concretise,
+    construction_of,
+)
 from barrierspec.spec import Profile
 
 __all__ = ["DriverLike", "Failure", "OpenDriver", "Run", "run_program"]
@@ -38,10 +45,15 @@ class DriverLike(Protocol):
 
 class OpenDriver(Protocol):
     """Opens a fresh driver for (parties, participants); ``chooser`` makes the scheduling
-    decisions of a controlled driver (observing drivers ignore it)."""
+    decisions of a controlled driver (observing drivers ignore it); ``construction`` says how
+    the barrier is built."""
 
     def __call__(
-        self, parties: int, participants: int, chooser: Chooser | None = None
+        self,
+        parties: int,
+        participants: int,
+        chooser: Chooser | None = None,
+        construction: Construction = AS_DECLARED,
     ) -> DriverLike: ...
 
 
@@ -64,6 +76,7 @@ class Run:
     schedule: Schedule = attrs.field(factory=Schedule)
     decisions: tuple[Decision, ...] = ()  # what the schedule decided (controlled runs)
     transitions: frozenset[int] = frozenset()  # model transitions seen (see _transition)
+    construction: Construction = AS_DECLARED  # how the barrier was built
 
 
 def _transition(before: frozenset[object], op: ad.Op, after: frozenset[object]) -> int:
@@ -117,9 +130,14 @@ def run_program(
     observers: bool,
 ) -> Run:
     """Execute ``program``; stop at the first violation. Always closes the driver. (The
-    schedule of a controlled run is the chooser ``open_driver`` gives the driver.)"""
+    schedule of a controlled run is the chooser ``open_driver`` gives the driver.)
+
+    The barrier is built as the program's construction instructions say; once
+    ``timing.max_rounds`` rounds have tripped, no more waits are sent.
+    """
+    built = construction_of(program, timing)
     try:
-        driver = open_driver(parties, participants)
+        driver = open_driver(parties, participants, construction=built)
     except ad.BarrierConstructionError as exc:  # a valid barrier that cannot be built
         refused = Mismatch(
             f"building the barrier with parties={parties} raised {exc.outcome.type_name}: "
@@ -127,20 +145,27 @@ def run_program(
             "construction failed",
             f"parties={parties} is valid: the barrier is built",
         )
-        return Run(parties, participants, (), Failure(refused, ()))
+        return Run(parties, participants, (), Failure(refused, ()), construction=built)
     steps: list[ad.StepReport] = []
 
     seen_transitions: set[int] = set()
 
     def done(steps: list[ad.StepReport], failure: Failure | None) -> Run:
         transitions = frozenset(seen_transitions)
-        return Run(parties, participants, tuple(steps), failure, transitions=transitions)
+        return Run(
+            parties,
+            participants,
+            tuple(steps),
+            failure,
+            transitions=transitions,
+            construction=built,
+        )
 
     try:
         caps = driver.capabilities
         if not observers:
             caps = dataclasses.replace(caps, has_n_waiting=False, has_broken=False)
-        oracle = Oracle(profile, parties, participants, caps, real_clock)
+        oracle = Oracle(profile, parties, participants, caps, real_clock, built.default_timeout)
         if caps.named:  # the model starts with `parties` members: create them
             for p in range(parties):
                 joined = driver.perform(ad.JoinOp(p))

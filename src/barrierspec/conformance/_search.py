@@ -14,7 +14,11 @@ Two phases share one time budget:
    operations (a wait, and what the property is about: a kill, a cancel, a reset ...), with 2
    then 3 parties, shortest first; under control, each program under every schedule with at
    most :data:`PREEMPTIONS` preemptions (at most :data:`SCHEDULES_PER_PROGRAM` of them).
-   Shallow bugs are found deterministically, already minimal.
+   Shallow bugs are found deterministically, already minimal. Then the *scope sweep*
+   (properties with ``sweep``): for 1 up to ``InputSpace.max_parties`` parties, one program
+   of plain waits filling ``InputSpace.max_rounds`` rounds (``SWEEP_WIDE_ROUNDS`` rounds
+   beyond ``SWEEP_DEEP_PARTIES`` parties, to bound its cost), under the default schedule, so
+   bugs that need many parties or a late round are found deterministically.
 2. *Random*: Hypothesis draws whole programs (swarm-style, see ``_program``) -- under control
    with their schedule: a few decisions drawn as ranks, then a seeded PCT scheduler or the
    non-preemptive default -- and shrinks the first failure to a minimal program and schedule,
@@ -41,7 +45,7 @@ from hypothesis.errors import Flaky, NoSuchExample
 
 from barrierspec.adapters._controlled_schedules import Schedule, next_schedule
 from barrierspec.conformance import _properties as props
-from barrierspec.conformance._program import Instruction, instructions
+from barrierspec.conformance._program import FULL_SPACE, InputSpace, Instruction, instructions
 from barrierspec.conformance._runner import Run
 
 __all__ = ["PREEMPTIONS", "SCHEDULES_PER_PROGRAM", "Runner", "schedules", "search"]
@@ -58,6 +62,8 @@ SMALL_SCOPE_LENGTH = 5
 SMALL_SCOPE_SHARE = 0.4  # of the budget
 SEEDED_SMALL_PROGRAMS = 130  # a seeded search's small scope: this many programs, in order
 MIN_SMALL = 12  # ... or four times the random examples (at least this many), if fewer
+SWEEP_DEEP_PARTIES = 3  # the sweep fills every round up to max_rounds up to this many parties
+SWEEP_WIDE_ROUNDS = 2  # ... and this many rounds with more parties
 SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a failure
 PREEMPTIONS = 1  # small scope: schedules with at most this many preemptions
 SCHEDULES_PER_PROGRAM = 4  # ... and at most this many schedules of one program
@@ -85,6 +91,25 @@ def _scheduled(
             return runs, run
         schedule = next_schedule(run.decisions, PREEMPTIONS)
     return runs, None
+
+
+def _sweep(
+    prop: props.Property, runner: Runner, space: InputSpace, deadline: float
+) -> tuple[int, Run | None]:
+    """Full rounds of plain waits, for every number of parties up to the space's bound."""
+    if not prop.sweep:
+        return 0, None
+    count = 0
+    for parties in range(1, space.max_parties + 1):
+        if time.monotonic() > deadline:
+            break
+        count += 1
+        rounds = space.max_rounds if parties <= SWEEP_DEEP_PARTIES else SWEEP_WIDE_ROUNDS
+        program = [Instruction(props.WAIT, 0)] * (parties * min(rounds, space.max_rounds))
+        run = runner(parties, program, Schedule())
+        if run.failure is not None:
+            return count, run
+    return count, None
 
 
 def _small_scope(
@@ -118,7 +143,7 @@ def _small_scope(
     return count, None
 
 
-def search(
+def search(  # noqa: PLR0913 -- keyword-only settings of one search
     prop: props.Property,
     runner: Runner,
     kinds: list[str],
@@ -128,11 +153,13 @@ def search(
     budget: float | None,
     shrink_budget: float,
     controlled: bool = False,
+    space: InputSpace = FULL_SPACE,
 ) -> tuple[int, Run | None]:
     """Look for a failing program; return (runs, the minimal failing run or None).
 
     ``budget``: seconds for the search (None: no clock, see the module docstring).
     ``controlled``: the runner obeys schedules, so they are enumerated and drawn.
+    ``space``: the scope (parties, rounds) of the sweep and of the random programs.
     """
     start = time.monotonic()
     if budget is None:
@@ -142,7 +169,12 @@ def search(
         budget *= prop.budget_factor
         small_deadline = start + budget * SMALL_SCOPE_SHARE
         deadline, shrink, limit = start + budget, shrink_budget, None
+    prop = attrs.evolve(prop, max_parties=min(prop.max_parties, space.max_parties))
     small, found = _small_scope(prop, runner, kinds, small_deadline, limit, controlled)
+    if found is not None:
+        return small, found
+    swept, found = _sweep(prop, runner, space, deadline)
+    small += swept
     if found is not None:
         return small, found
     limits = _Limits(deadline, shrink, SEEDED_SHRINK_RUNS if budget is None else None)

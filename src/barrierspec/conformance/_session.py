@@ -30,7 +30,13 @@ from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._drivers import DriverChoice, opener
 from barrierspec.conformance._evidence import Accounting, CleanupHung, Evidence, insufficient
-from barrierspec.conformance._program import Instruction, Timing
+from barrierspec.conformance._program import (
+    AS_DECLARED,
+    Construction,
+    InputSpace,
+    Instruction,
+    Timing,
+)
 from barrierspec.conformance._result import Finding, PropertyResult
 from barrierspec.conformance._runner import DriverLike, Run, run_program
 from barrierspec.conformance._search import Runner, search
@@ -70,6 +76,7 @@ class Session:
     settle: float
     driver: DriverChoice
     listener: Listener | None = None
+    space: InputSpace = attrs.field(factory=InputSpace)
     abandoned: str | None = None  # why the remaining properties are not searched
     findings: dict[str, Finding] = attrs.field(factory=dict)
 
@@ -120,6 +127,7 @@ class Session:
                 budget=self.budget,
                 shrink_budget=self.shrink_budget,
                 controlled=self.driver.controlled,
+                space=self.space,
             )
         except CleanupHung as hung:
             self.abandoned = str(hung)
@@ -140,9 +148,12 @@ class Session:
             ranked = schedule.chooser(parties + prop.extra) if self.driver.controlled else None
 
             def open_driver(
-                parties: int, participants: int, chooser: Chooser | None = None
+                parties: int,
+                participants: int,
+                chooser: Chooser | None = None,
+                construction: Construction = AS_DECLARED,
             ) -> DriverLike:
-                return accounting.open(parties, participants, ranked)
+                return accounting.open(parties, participants, ranked, construction)
 
             try:
                 run = run_program(

@@ -42,7 +42,7 @@ from barrierspec.conformance import _properties as props
 from barrierspec.conformance._check import _kinds
 from barrierspec.conformance._drivers import default_profile, driver_choice, opener, resolve
 from barrierspec.conformance._oracle import Mismatch, Oracle
-from barrierspec.conformance._program import Instruction, Timing, concretise
+from barrierspec.conformance._program import InputSpace, Instruction, Timing, concretise
 from barrierspec.conformance._result import render_op, render_step
 from barrierspec.conformance._runner import DriverLike
 from barrierspec.spec import Profile
@@ -50,6 +50,8 @@ from barrierspec.spec._custom import resolve_profile
 
 __all__ = ["BarrierStateMachine", "barrier_state_machine"]
 
+# the machine's barrier is built once, as declared: no construction instructions
+_NO_CONSTRUCTION = InputSpace(default_timeouts=False, action_absent=False)
 _EVERY_KIND = props.Property(
     "state machine",
     "every operation the target supports",
@@ -100,7 +102,9 @@ class BarrierStateMachine(RuleBasedStateMachine):
         caps = target.capabilities
         real_clock = target.kind != "asyncio"
         choice = driver_choice(target)
-        self.kinds = frozenset(_kinds(_EVERY_KIND, caps, profile, target.kind, choice.controlled))
+        self.kinds = frozenset(
+            _kinds(_EVERY_KIND, target, profile, target.kind, choice.controlled, _NO_CONSTRUCTION)
+        )
         self.timing = Timing(self.timeout if real_clock else 1.0)
         self.oracle = Oracle(profile, self.parties, self.participants, caps, real_clock)
         self.steps: list[ad.StepReport] = []

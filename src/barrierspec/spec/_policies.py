@@ -234,6 +234,31 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+def _strict(contract: Profile, implementation: str) -> Profile:
+    """``contract`` with CPython's choices where its documentation is silent."""
+    return attrs.evolve(
+        contract,
+        name=f"{contract.name}-cpython",
+        summary=f"{implementation} as CPython implements it: newcomers block while the last "
+        "round drains, abort() breaks released parties that have not resumed",
+        policies=attrs.evolve(
+            contract.policies, newcomer=Newcomer.BLOCK, abort=AbortDrainers.BREAK
+        ),
+    )
+
+
+# Strict CPython profiles, for drop-in replacements: the contract, with CPython's choices
+# where the documentation is silent (docs/semantics.md, "Profile `threading-cpython`" ...).
+# The arrival-order index (first arrival 0, last parties - 1) is not pinned yet: it needs an
+# IndexPolicy value that remembers each arrival's position, which the model does not have.
+for _name, _what in (
+    ("threading", "threading.Barrier"),
+    ("multiprocessing", "multiprocessing.Barrier"),
+    ("asyncio", "asyncio.Barrier"),
+):
+    PROFILES[f"{_name}-cpython"] = _strict(PROFILES[_name], _what)
+
+
 def get_profile(name: str) -> Profile:
     """Return the profile called ``name``; :class:`UsageError` names the known ones."""
     try:

@@ -1,0 +1,91 @@
+"""Broken barriers that only a wide enough input space catches: each is
+:class:`~.correct.DrainingBarrier` with ONE seeded bug in how it treats a constructor
+argument, a class of timeout value, or the scope (parties, rounds).
+
+``INPUT_SPACE`` maps each class to the property that must reject it and the
+:class:`~barrierspec.conformance.InputSpace` dimension its bug needs: with that dimension
+switched off the barrier passes the property, with it on the property fails
+(``tests/conformance/test_input_space.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .correct import DrainingBarrier
+
+
+class DefaultTimeoutIgnoredBarrier(DrainingBarrier):
+    """Bug: the constructor's default ``timeout`` is dropped, so ``wait()`` with no timeout
+    blocks forever where it must break after the default. Dimension: default timeouts."""
+
+    def __init__(
+        self, parties: int, action: Callable[[], object] | None = None, timeout: float | None = None
+    ) -> None:
+        super().__init__(parties, action, None)
+
+
+class ZeroTimeoutAsNoneBarrier(DrainingBarrier):
+    """Bug: ``wait(0)`` is taken as "no timeout" (``timeout or default``), so it blocks
+    instead of breaking at once. Dimension: timeout values."""
+
+    def wait(self, timeout: float | None = None) -> int:
+        return super().wait(timeout or None)
+
+
+class DefaultBeatsExplicitBarrier(DrainingBarrier):
+    """Bug: the constructor's default timeout wins over the wait's own, so ``wait(t)`` on a
+    barrier built with a default expires after the default, not after ``t``.
+    Dimension: default timeouts."""
+
+    def wait(self, timeout: float | None = None) -> int:
+        return super().wait(self._timeout if self._timeout is not None else timeout)
+
+
+class ManyPartiesDuplicateIndexBarrier(DrainingBarrier):
+    """Bug: with five or more parties the last arrival gets index 0, which the first arrival
+    also got. Dimension: scope (parties >= 5)."""
+
+    def _arrive(self) -> int:
+        index = super()._arrive()
+        return 0 if self._parties >= 5 and index == self._parties - 1 else index
+
+
+class FourthRoundDuplicateIndexBarrier(DrainingBarrier):
+    """Bug: from the fourth round on the last arrival gets index 0, which the first arrival
+    also got. Dimension: scope (rounds >= 4)."""
+
+    def _arrive(self) -> int:
+        index = super()._arrive()
+        return 0 if self._rounds >= 3 and index == self._parties - 1 else index
+
+
+class MissingActionCalledBarrier(DrainingBarrier):
+    """Bug: the action is called even when none was given, so a barrier built without one
+    fails every trip with ``TypeError``. Dimension: the action absent."""
+
+    def _run_action(self) -> None:
+        self._action()  # type: ignore[misc]
+
+
+__all__ = [
+    "DefaultBeatsExplicitBarrier",
+    "DefaultTimeoutIgnoredBarrier",
+    "FourthRoundDuplicateIndexBarrier",
+    "ManyPartiesDuplicateIndexBarrier",
+    "MissingActionCalledBarrier",
+    "ZeroDefaultTimeoutRejectedBarrier",
+    "ZeroTimeoutAsNoneBarrier",
+]
+
+
+class ZeroDefaultTimeoutRejectedBarrier(DrainingBarrier):
+    """Bug: a constructor default ``timeout=0`` is rejected with ``ValueError``, though the
+    docs allow any default timeout (and ``0`` breaks at once). Dimension: default timeouts."""
+
+    def __init__(
+        self, parties: int, action: Callable[[], object] | None = None, timeout: float | None = None
+    ) -> None:
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"timeout must be > 0, got {timeout!r}")
+        super().__init__(parties, action, timeout)
