@@ -82,7 +82,6 @@ __all__ = [
     "ThreadDriver",
     "WaitOp",
     "describe",
-    "firing_timeout",
     "make_driver",
     "resolve_target",
     "target_from",
