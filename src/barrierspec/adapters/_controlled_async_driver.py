@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 from barrierspec.adapters._asyncio import late_operations, run_async_op
 from barrierspec.adapters._base import Driver, DriverError, build_barrier, describe
 from barrierspec.adapters._controlled_loop import ControlledLoop, LoopEnd
-from barrierspec.adapters._controlled_schedules import non_preemptive
+from barrierspec.adapters._controlled_schedules import Schedule, non_preemptive
 from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
 from barrierspec.adapters._ops import (
     AdvanceOp,
@@ -106,6 +106,8 @@ class ControlledAsyncioDriver(Driver):
         self.chooser: Chooser = chooser or _LastRun()
         if hasattr(self.chooser, "note"):
             self.chooser.note = self.ledger.note  # a drawn schedule describes its decisions
+        if hasattr(self.chooser, "note"):
+            self.chooser.note = self.ledger.note  # a drawn schedule describes its decisions
         self.action = RecordingAction(self.ledger) if action else None
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._tasks: dict[int, Any] = {}
@@ -163,6 +165,13 @@ class ControlledAsyncioDriver(Driver):
             raise UsageError(
                 f"participant {op.participant} has no pending operation to cancel: {op!r}"
             )
+
+    def schedule_next(self, schedule: Schedule) -> None:
+        """From now on, make the scheduling decisions as ``schedule`` says (counted from
+        here; its decisions are described in the log)."""
+        chooser = schedule.chooser(self.participants)
+        chooser.note = self.ledger.note
+        self.chooser = chooser
 
     def hold_next(self, plan: int) -> None:
         """For the next operation only: bit i of ``plan`` set holds the participant woken

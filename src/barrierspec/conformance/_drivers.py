@@ -1,9 +1,10 @@
 """Choosing a driver for a target, and the profile a target is checked under by default.
 
 Thread targets run under the controlled driver (``adapters.ControlledThreadDriver``) whenever
-their class can be seen through controlled primitives; the others, and every other kind,
-under the observing drivers. A controlled run that meets a primitive the runtime does not
-control (a participant keeps the turn past the bound) raises
+their class can be seen through controlled primitives, asyncio targets always under the
+controlled loop (``adapters.ControlledAsyncioDriver``); the other thread targets, and every
+other kind, under the observing drivers. A controlled thread run that meets a primitive the
+runtime does not control (a participant keeps the turn past the bound) raises
 :class:`~barrierspec.adapters._controlled_view.RunsUncontrolled`; ``check()`` then runs the
 whole target again under the observing driver, and the report says which driver ran and why.
 ``BARRIERSPEC_CONTROLLED=0`` in the environment switches the controlled driver off.
@@ -39,6 +40,7 @@ _DRIVER_CLASS = {
     "named-process": "NamedProcessDriver",
 }
 CONTROLLED = "ControlledThreadDriver"
+CONTROLLED_ASYNCIO = "ControlledAsyncioDriver"
 
 
 @attrs.frozen
@@ -72,6 +74,16 @@ def default_profile(target: ad.Target) -> str:
 
 def driver_choice(target: ad.Target) -> DriverChoice:
     """The driver that runs ``target`` (see the module docstring), and why."""
+    if target.kind == "asyncio" and os.environ.get("BARRIERSPEC_CONTROLLED") != "0":
+        return DriverChoice(
+            CONTROLLED_ASYNCIO, "controlled: the event loop chooses whose callback runs"
+        )
+    if target.kind == "asyncio":
+        return DriverChoice(
+            "AsyncioDriver",
+            "observed (FIFO loop): the controlled driver is switched off "
+            "(BARRIERSPEC_CONTROLLED=0)",
+        )
     if target.kind != "thread":
         return DriverChoice(
             _DRIVER_CLASS[target.kind], f"observed: {target.kind} targets are not controlled yet"

@@ -233,6 +233,12 @@ def _wait(kind: str, p: int, timing: Timing) -> ad.WaitOp:
     return ad.WaitOp(p, action_raises=kind == props.RAISE)
 
 
+def _held(oracle: Oracle, p: int) -> bool:
+    """Released (or broken) inside wait() and not resumed: between two steps, only a held
+    participant of a controlled run is in that state."""
+    return all(s.locals[p].status in (Status.PASSED, Status.FAILING) for s in oracle.states)
+
+
 def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None:
     """The adapter operation ``ins`` stands for now, or None if nobody can perform it.
 
@@ -254,8 +260,8 @@ def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None
     elif kind == props.CANCEL:
         if oracle.profile.policies.membership is Membership.DYNAMIC:
             candidates = [p for p in everyone if _holds_member(oracle, p)]
-        else:
-            candidates = [p for p in everyone if oracle.is_waiting(p)]
+        else:  # waiting, blocked, or released and held before it resumed (controlled)
+            candidates = [p for p in everyone if oracle.is_waiting(p) or _held(oracle, p)]
     elif kind == props.KILL:
         # one death per program (as the explorer's default bound), preferably of a waiter
         if any(not _alive(oracle, p) for p in everyone):

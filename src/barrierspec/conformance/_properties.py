@@ -154,7 +154,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "cancellation",
         "a cancelled waiter leaves as the profile says, without disturbing the others",
-        (WAIT, CANCEL),
+        (WAIT, CANCEL, HOLD),
         needs=("has_cancel",),
         extra=1,
         key_ops=(WAIT, CANCEL),

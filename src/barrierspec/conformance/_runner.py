@@ -118,6 +118,14 @@ def _plan_hold(driver: DriverLike, pick: int) -> None:
         hold_next(pick + 1)
 
 
+def _last(steps: list[ad.Step], real_clock: bool) -> ad.Op | None:
+    """After the program: ``Advance(0)`` if its last step left tasks held on a virtual-clock
+    (asyncio) driver, so that they resume and what they meet is checked too."""
+    if steps and steps[-1].held and not real_clock:
+        return ad.Advance(0.0)
+    return None
+
+
 def run_program(
     open_driver: OpenDriver,
     profile: Profile,
@@ -177,11 +185,11 @@ def run_program(
                         "creating a member returns at once",
                     )
                     return done(steps, Failure(hung, tuple(steps)))
-        for ins in program:
-            if ins.kind == props.HOLD:
+        for ins in [*program, None]:
+            if ins is not None and ins.kind == props.HOLD:
                 _plan_hold(driver, ins.pick)
                 continue
-            op = concretise(ins, oracle, timing)
+            op = concretise(ins, oracle, timing) if ins is not None else _last(steps, real_clock)
             if op is None:
                 continue
             seen = driver.perform(op)
