@@ -6,13 +6,13 @@
 the ``chooser`` decides at every turn whose ready callback runs (default: non-preemptive),
 until quiescence. And, as the controlled thread driver does, it can *hold* woken tasks:
 ``hold_next(plan)`` makes the next step leave the tasks it wakes (bit i of ``plan``: the
-one woken i-th) with their wake-up ready but not run, reported in ``StepReport.held``. A held task
-stays held through the following step too, and resumes in the one after only when nobody
+one woken i-th) with their wake-up ready but not run, reported in ``StepReport.held``. A held
+task stays held through the following step too, and resumes in the one after only when nobody
 else can run; so the next operations -- a newcomer's ``wait()`` (which may block on entry
 behind the held one), ``reset()``, ``abort()``, a ``CancelOp`` of it or of the newcomer -- land
 while it is released but not resumed. The participant of the operation itself is never
-held, so a ``CancelOp`` lands at once (the model's cancellation is one event); an ``AdvanceOp``
-lets every held task resume.
+held, so a ``CancelOp`` lands at once (the model's cancellation is one event); an
+``AdvanceOp`` holds nobody (a timeout lands at once too) and lets every held task resume.
 
 The loop runs on a worker thread the driver owns, which executes one step at a time; a step
 that does not come back within ``settle + 1`` real seconds (a callback blocking the thread)
@@ -205,7 +205,8 @@ class ControlledAsyncioDriver(Driver):
         control: OpOutcome | None = None
         if isinstance(op, AdvanceOp):
             self.ledger.note(f"advance {op.seconds:g} s")
-            end = self._advance(op.seconds, plan, self._begin_holds(op))
+            # no holds: a timeout is the clock's event and lands at once, as a cancel does
+            end = self._advance(op.seconds, 0, self._begin_holds(op))
         else:
             if isinstance(op, CancelOp):
                 self.ledger.note(f"control cancel p{op.participant}")
