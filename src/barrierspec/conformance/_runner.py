@@ -118,11 +118,11 @@ def _plan_hold(driver: DriverLike, pick: int) -> None:
         hold_next(pick + 1)
 
 
-def _last(steps: list[ad.Step], real_clock: bool) -> ad.Op | None:
-    """After the program: ``Advance(0)`` if its last step left tasks held on a virtual-clock
+def _last(steps: list[ad.StepReport], real_clock: bool) -> ad.Op | None:
+    """After the program: ``AdvanceOp(0)`` if its last step left tasks held on a virtual-clock
     (asyncio) driver, so that they resume and what they meet is checked too."""
     if steps and steps[-1].held and not real_clock:
-        return ad.Advance(0.0)
+        return ad.AdvanceOp(0.0)
     return None
 
 
