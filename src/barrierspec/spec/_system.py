@@ -76,6 +76,15 @@ class TransitionSystem(Protocol[S]):
     * ``orbit_size(state) -> int``: for a canonical state, how many concrete states it
       stands for (the size of its symmetry class). When present, a symmetric exploration
       reports the number of concrete states and the exact reduction factor.
+    * ``fused_checks()``: ``None``, or an object whose ``state_checks()`` and
+      ``transition_checks()`` give ``(name, check)`` pairs the explorer runs *instead of* the
+      named invariants, each named :data:`FUSED` or by an invariant's name. A fused check must
+      fail exactly when some named invariant does; the explorer then names the first named
+      invariant (in order) that fails on that state or transition.
+    * ``concretisation() -> (concrete_system, abstract)``: for a system whose states abstract
+      another's (a counted system), the concrete system and the map from its states to this
+      system's; a counterexample is then replayed on the concrete system (its invariants
+      give the messages), so traces show concrete states.
     """
 
     @property
