@@ -35,6 +35,7 @@ from barrierspec.spec._compiled_invariants import (
     compiled_transition_invariants,
 )
 from barrierspec.spec._compiled_step import Labels, Successors, make_successors
+from barrierspec.spec._count_checks import FusedChecks
 from barrierspec.spec._enabled import Bounds
 from barrierspec.spec._policies import Profile
 from barrierspec.spec._state import State
@@ -113,6 +114,13 @@ class CompiledBarrierSystem:
     def invariants(self) -> Sequence[Invariant[CompiledState]]:
         """The profile's state invariants (the readable ones' names and messages)."""
         return self._state_invs
+
+    def fused_checks(self) -> FusedChecks | None:
+        """One state check and one transition check standing for every invariant (built
+        per exploration from the current invariants; ``None`` without invariants)."""
+        if not self._state_invs and not self._transition_invs:
+            return None
+        return FusedChecks(self)
 
     @property
     def transition_invariants(self) -> Sequence[TransitionInvariant[CompiledState]]:

@@ -19,7 +19,8 @@ Successors are the compiled interpretation of the rules run once per *distinct* 
 (``make_successors(..., one_per_local=True)``): the events of one participant in a local state
 stand for those of every participant in it. No rule is restated here. Each transition is
 checked against the same named invariants as the compiled system, through one fused check per
-state and one per transition (:mod:`barrierspec.spec._count_checks`).
+state and one per transition (:mod:`barrierspec.spec._count_checks`), as the compiled search
+does.
 
 Exactness: the quotient map (``canonical``) is a symmetry of the transition relation and
 every invariant is symmetric under it, so the counting search reaches exactly the quotients
@@ -40,7 +41,6 @@ from math import comb, factorial
 from barrierspec.spec._compiled_codes import CompiledState
 from barrierspec.spec._compiled_step import make_successors
 from barrierspec.spec._compiled_system import CompiledBarrierSystem
-from barrierspec.spec._count_checks import FusedChecks
 from barrierspec.spec._enabled import Bounds
 from barrierspec.spec._policies import IndexPolicy, Membership, Profile
 
@@ -73,16 +73,11 @@ class CountingBarrierSystem(CompiledBarrierSystem):
             pol.index is IndexPolicy.DISTINCT and pol.membership is Membership.FIXED
         )
         self._taken_forms: dict[int, tuple[int, int]] = {0: (0, 1)}
-        self._fused = FusedChecks(self) if checks else None
 
     @property
     def name(self) -> str:
         """The compiled system's name, marked as counted."""
         return super().name + " counted"
-
-    def fused_checks(self) -> FusedChecks | None:
-        """One state check and one transition check standing for every invariant."""
-        return self._fused
 
     def canonical(self, state: CompiledState) -> CompiledState:
         """The counting form: locals sorted, each round's indices the lowest in range."""
