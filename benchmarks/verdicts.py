@@ -7,11 +7,14 @@ the verdict (conformant, or the failing properties), the wall time of the whole 
 for a broken barrier the time and programs its expected property took to reject it
 (search plus shrinking), the driver that ran it, and the programs and schedules the
 properties tried (a schedule: a distinct program-with-decisions run under the controlled
-driver). For scale, the same run times CPython's own ``test.lock_tests.BarrierTests`` (on
-``threading.Barrier``) before and after the targets, and reports each thread target's
-time as a ratio to it. Usage, from the repository root::
+driver), with the wall and CPU seconds of each check (``--observed-too``: each controlled
+target checked again under the observing driver, in the same run). For scale, the same run
+times CPython's own ``test.lock_tests.BarrierTests`` (on ``threading.Barrier``) before and
+after the targets, and reports each target's wall time as a ratio to it. Usage, from the
+repository root::
 
-    python benchmarks/verdicts.py [--seed 0] [--only SUBSTRING] [--kind thread] [--out PATH]
+    python benchmarks/verdicts.py [--seed 0] [--only SUBSTRING] [--kind thread]
+                                  [--observed-too] [--out PATH]
 
 Prints a Markdown table (and writes it to ``--out`` when given). Timings are wall-clock on
 whatever else the machine is doing; the verdicts are what matter for reproducibility.
@@ -84,6 +87,31 @@ def _tried(result: CheckResult) -> tuple[int, int]:
     return programs, sum(int(m.group(1)) for m in found if m)
 
 
+def _timed(spelling: str, seed: int) -> tuple[CheckResult, float, float]:
+    """The default seeded check of ``spelling``, its wall and CPU seconds (this process;
+    the controlled participants are threads of it, so their work counts)."""
+    wall, cpu = time.monotonic(), time.process_time()
+    result = check(spelling, settings_=CheckSettings(seed=seed))
+    return result, time.monotonic() - wall, time.process_time() - cpu
+
+
+def _row(
+    name: str,
+    result: CheckResult,
+    took: float,
+    cpu: float,
+    stdlib: float,
+    expected: str | None,
+) -> str:
+    driver = result.driver.split(" ", 1)[0]
+    programs, schedules = _tried(result)
+    return (
+        f"| `{name}` | {result.profile} | {driver} | {_verdict(result)} | {took:.1f} | "
+        f"{cpu:.1f} | {took / stdlib:.2f} | {programs} | {schedules} | "
+        f"{_caught(result, expected)} |"
+    )
+
+
 def cpython_barrier_tests() -> float:
     """Wall seconds of CPython's ``test.lock_tests.BarrierTests`` on threading.Barrier
     (every test must pass, else the figure is meaningless)."""
@@ -114,6 +142,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default="", help="run the targets containing this text")
     parser.add_argument("--kind", default="", help="run only targets of this kind (thread)")
+    parser.add_argument(
+        "--observed-too",
+        action="store_true",
+        help="also check each controlled target with the observing driver, in the same run",
+    )
     parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args()
     stdlib_before = cpython_barrier_tests()
@@ -128,16 +161,17 @@ def main() -> int:
     lines = [
         f"Command: `python benchmarks/verdicts.py --seed {args.seed}`"
         + (f" `--only {args.only}`" if args.only else "")
-        + (f" `--kind {args.kind}`" if args.kind else ""),
+        + (f" `--kind {args.kind}`" if args.kind else "")
+        + (" `--observed-too`" if args.observed_too else ""),
         f"Machine: `nproc` = {os.cpu_count()}, Python {platform.python_version()}, "
         f"{platform.system()}; commit {commit}; default CheckSettings (seed {args.seed}).",
         "",
         f"CPython `test.lock_tests.BarrierTests` (threading.Barrier), same run: "
         f"{stdlib_before:.1f} s before the targets; load average before: {load_before}.",
         "",
-        "| target | profile | driver | verdict | check s | / lock_tests | programs | "
+        "| target | profile | driver | verdict | check s | CPU s | / lock_tests | programs | "
         "schedules | expected property caught in |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
     started = time.monotonic()
@@ -146,19 +180,20 @@ def main() -> int:
             continue
         if args.kind and resolve_target(spelling).kind != args.kind:
             continue
-        t0 = time.monotonic()
-        result = check(spelling, settings_=CheckSettings(seed=args.seed))
-        took = time.monotonic() - t0
         name = spelling.replace("barrierspec.reference:", "reference:").replace("tests.broken.", "")
-        driver = result.driver.split(" ", 1)[0]
-        programs, schedules = _tried(result)
-        row = (
-            f"| `{name}` | {result.profile} | {driver} | {_verdict(result)} | {took:.1f} | "
-            f"{took / stdlib_before:.2f} | {programs} | {schedules} | "
-            f"{_caught(result, expected)} |"
-        )
+        result, took, cpu = _timed(spelling, args.seed)
+        row = _row(name, result, took, cpu, stdlib_before, expected)
         lines.append(row)
         print(row, flush=True)
+        if args.observed_too and result.driver.startswith("Controlled"):
+            os.environ["BARRIERSPEC_CONTROLLED"] = "0"
+            try:
+                observed, took, cpu = _timed(spelling, args.seed)
+            finally:
+                del os.environ["BARRIERSPEC_CONTROLLED"]
+            row = _row(name, observed, took, cpu, stdlib_before, expected)
+            lines.append(row)
+            print(row, flush=True)
     stdlib_after = cpython_barrier_tests()
     total = (
         f"\nTotal: {time.monotonic() - started:.0f} s. lock_tests.BarrierTests after the "

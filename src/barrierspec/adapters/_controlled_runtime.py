@@ -166,6 +166,11 @@ class Scheduler:
             for grant in self._grants:
                 grant.notify_all()
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`shutdown` was called."""
+        return self._closed
+
     def busy(self) -> set[int]:
         """Participants inside an operation."""
         with self._cv:

@@ -116,7 +116,10 @@ class ControlledThreadDriver(Driver):
             self.scheduler.finish()
 
     def _execute(self, p: int, op: Op) -> OpOutcome:
-        return run_thread_op(self.barrier, self.action, p, op, passthrough=(SchedulerClosed,))
+        outcome = run_thread_op(self.barrier, self.action, p, op, passthrough=(SchedulerClosed,))
+        if self.scheduler.closed:  # e.g. a release failing while SchedulerClosed unwinds a wait
+            raise SchedulerClosed
+        return outcome
 
     # -- one step -----------------------------------------------------------------------------
 
