@@ -1,10 +1,11 @@
-"""The environment rules are one function: the oracle and the generated tests follow ``enabled``.
+"""The environment rules are one function: oracle, generated tests and programs follow it.
 
 Which events can happen in a state is said once, by :func:`barrierspec.spec.enabled` (its
 rules in ``spec/_enabled.py``). The oracle closes observations under the events nobody sends
-(resumptions, entries, notices, timeouts) and the generated tests send the others; both take
-them from ``enabled``. A change of the rule (a monkeypatch here) or of a profile's policies
-(a profile that is not built in) is therefore followed by both, with no second edit.
+(resumptions, entries, notices, timeouts); the generated tests and the drawn programs send the
+others; all three take them from ``enabled``. A change of the rule (a monkeypatch here) or of
+a profile's policies (a profile that is not built in) is therefore followed by all three, with
+no second edit.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from barrierspec.adapters import Capabilities, resolve_target
+from barrierspec.adapters import CancelOp, Capabilities, resolve_target
 from barrierspec.conformance import Oracle
+from barrierspec.conformance import _properties as props
 from barrierspec.conformance._generated import PARTICIPANTS, PARTIES, operation_graph
+from barrierspec.conformance._program import Instruction, Timing, concretise
 from barrierspec.proofs._agreement import reachable_states
 from barrierspec.spec import (
     PROFILES,
@@ -147,3 +150,24 @@ def test_a_changed_rule_is_followed_by_the_oracle(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(_enabled, "actor_events", _without(Timeout, _enabled.actor_events))
     changed = Oracle(profile, 2, 3, caps, real_clock=False)  # built after the rule changed
     assert changed.settle(waiting, None) == {waiting}
+
+
+def _cancel_in_a_waiting_state(profile: Profile) -> object:
+    """What a drawn ``cancel`` instruction becomes once P0 waits (asyncio capabilities)."""
+    oracle = Oracle(profile, 2, 3, _caps("asyncio")[0], real_clock=False)
+    oracle.states = oracle.settle(next(iter(oracle.states)), Wait(0))
+    return concretise(Instruction(props.CANCEL), oracle, Timing(1.0))
+
+
+def test_the_program_generator_follows_the_rule_and_the_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _cancel_in_a_waiting_state(PROFILES["asyncio"]) == CancelOp(0)
+    no_cancel = attrs.evolve(
+        PROFILES["asyncio"],
+        name="asyncio-no-cancel",
+        policies=attrs.evolve(PROFILES["asyncio"].policies, cancellation=Cancellation.NONE),
+    )
+    assert _cancel_in_a_waiting_state(no_cancel) is None
+    monkeypatch.setattr(_enabled, "actor_events", _without(Cancel, _enabled.actor_events))
+    assert _cancel_in_a_waiting_state(PROFILES["asyncio"]) is None

@@ -3,8 +3,9 @@
 A program is a list of :class:`Instruction` values -- an operation kind and a *pick* -- drawn
 by Hypothesis in full before any worker starts, so timing never changes what is drawn. At
 run time each instruction becomes a concrete adapter operation: the pick chooses among the
-participants for which the operation makes sense at that point (``wait`` picks among the idle
-ones, ``cancel`` among the waiting ones), so every drawn program is executable and shrinks
+participants for which the model enables the operation's event at that point (``wait`` picks
+among the idle ones, ``cancel`` among the waiting ones: :func:`barrierspec.spec.enabled`
+says which), so every drawn program is executable and shrinks
 cleanly (smaller picks, fewer instructions). An instruction with no candidate is skipped.
 
 The input space (``docs/semantics.md``, "The input space"): a program also fixes how the
@@ -20,7 +21,8 @@ dimension a bug needs.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -31,7 +33,7 @@ from barrierspec.adapters._ops import LONG_TIMEOUT
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._oracle import Oracle
 from barrierspec.errors import UsageError
-from barrierspec.spec import Member, Membership, Status
+from barrierspec.spec import Abort, Bounds, Cancel, Die, Event, Join, Reset, Status, Wait, enabled
 
 __all__ = [
     "AS_DECLARED",
@@ -201,18 +203,14 @@ def instructions(
     return subsets.flatmap(program)
 
 
-def _member_ok(oracle: Oracle, p: int) -> bool:
-    if oracle.profile.policies.membership is not Membership.DYNAMIC:
-        return True
-    return all(s.locals[p].member is not Member.NOT_MEMBER for s in oracle.states)
+# Programs bound no round and allow one death (as the explorer's default bound).
+_PROGRAM_BOUNDS = Bounds(rounds=sys.maxsize, deaths=1)
 
 
-def _holds_member(oracle: Oracle, p: int) -> bool:
-    return all(s.locals[p].member is Member.MEMBER for s in oracle.states)
-
-
-def _alive(oracle: Oracle, p: int) -> bool:
-    return all(s.locals[p].status is not Status.DEAD for s in oracle.states)
+def _able(oracle: Oracle, event: Event, quantifier: Callable[[Iterable[bool]], bool] = all) -> bool:
+    """Whether the model's environment rule (:func:`enabled`) allows ``event`` in every
+    candidate state of ``oracle`` (``quantifier=any``: in some candidate state)."""
+    return quantifier(event in enabled(oracle.profile, s, _PROGRAM_BOUNDS) for s in oracle.states)
 
 
 _WAITS = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG)
@@ -242,11 +240,12 @@ def _held(oracle: Oracle, p: int) -> bool:
 def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None:
     """The adapter operation ``ins`` stands for now, or None if nobody can perform it.
 
-    Construction instructions stand for no operation (see :func:`construction_of`); once
-    ``timing.max_rounds`` rounds have tripped, no wait is sent.
+    The candidates are the participants for which the model enables the instruction's event
+    in every state the run may be in (a join: in some state). Construction instructions stand
+    for no operation (see :func:`construction_of`); once ``timing.max_rounds`` rounds have
+    tripped, no wait is sent.
     """
     everyone = range(oracle.participants)
-    idle = [p for p in everyone if oracle.is_idle(p)]
     kind = ins.kind
     candidates: list[int]
     if kind in props.CONSTRUCTION:
@@ -254,21 +253,19 @@ def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None
     if kind in _WAITS:
         if _rounds_done(oracle, timing.max_rounds):
             return None
-        candidates = [p for p in idle if _member_ok(oracle, p)]
+        candidates = [p for p in everyone if _able(oracle, Wait(p))]
     elif kind in (props.ABORT, props.RESET):
-        candidates = idle
+        event = Abort if kind == props.ABORT else Reset
+        candidates = [p for p in everyone if _able(oracle, event(p))]
     elif kind == props.CANCEL:
-        if oracle.profile.policies.membership is Membership.DYNAMIC:
-            candidates = [p for p in everyone if _holds_member(oracle, p)]
-        else:  # waiting, blocked, or released and held before it resumed (controlled)
-            candidates = [p for p in everyone if oracle.is_waiting(p) or _held(oracle, p)]
+        # the cancels the model enables, and a held party of a controlled run
+        candidates = [p for p in everyone if _able(oracle, Cancel(p)) or _held(oracle, p)]
     elif kind == props.KILL:
-        # one death per program (as the explorer's default bound), preferably of a waiter
-        if any(not _alive(oracle, p) for p in everyone):
-            return None
-        candidates = [p for p in everyone if oracle.is_waiting(p)] or list(everyone)
+        # one death per program (the bound above), preferably of a waiter
+        alive = [p for p in everyone if _able(oracle, Die(p))]
+        candidates = [p for p in alive if oracle.is_waiting(p)] or alive
     elif kind == props.JOIN:
-        candidates = [p for p in idle if not _holds_member(oracle, p)]
+        candidates = [p for p in everyone if _able(oracle, Join(p), any)]
     elif kind == props.ADVANCE:
         return ad.AdvanceOp(timing.timeout)
     else:
