@@ -8,7 +8,9 @@ clears it). The controller calls :meth:`Probe.observe` from its own thread:
 * inside ``acquire``/``__enter__`` of a lock that is currently held (``_thread.lock``,
   ``_thread.RLock``, a multiprocessing ``SemLock`` whose value is 0): blocked;
 * inside the same on a lock that is free: about to succeed, so *running*;
-* inside ``time.sleep``: running (it ends by itself);
+* inside ``time.sleep`` or ``os.write`` (a process participant writing its result to its
+  pipe, which a loaded machine can leave unscheduled there for seconds): running, as both
+  end by themselves;
 * inside any other C call (``select``, ``recv`` ...): blocked;
 * on a ``with`` statement's ``BEFORE_WITH`` instruction (``with lock:`` acquires the lock
   without a ``c_call`` event): blocked;
@@ -35,6 +37,7 @@ __all__ = ["Observation", "Probe"]
 
 _LOCK_METHODS = frozenset({"acquire", "__enter__", "acquire_lock"})
 _RUNNING_CALLS = frozenset({"sleep"})
+_OS_WRITES = frozenset({("write", "posix")})  # a pipe write of a result ends by itself
 _with_offsets: dict[types.CodeType, frozenset[int]] = {}
 
 
@@ -105,7 +108,7 @@ class Probe:
             name = getattr(func, "__name__", "?")
             owner = getattr(func, "__self__", None)
             where = f"{type(owner).__name__}.{name}" if owner is not None else name
-            if name in _RUNNING_CALLS:
+            if name in _RUNNING_CALLS or (name, getattr(owner, "__name__", None)) in _OS_WRITES:
                 return Observation(events, False, where)
             if name in _LOCK_METHODS and owner is not None:
                 held = _is_held(owner)
