@@ -72,6 +72,7 @@ class Cancellation(enum.Enum):
     NONE = "none"  # not applicable (threads cannot be cancelled)
     WITHDRAW = "withdraw"  # asyncio: the waiter gets CancelledError, its arrival is withdrawn
     CANCEL_MEMBER = "cancel-member"  # Grinder: the member leaves; a waiting one gets an error
+    BREAK_ALL = "break-all"  # aiologic: cancelling a counted waiter breaks the barrier
 
 
 class Newcomer(enum.Enum):

@@ -277,7 +277,10 @@ def on_timeout(d: Domain[S], profile: Profile, s: S, event: Timeout, loc: Local)
 
 
 def on_cancel(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -> _Successors:
-    """A pending wait is cancelled (asyncio), or the actor's member is (named barriers)."""
+    """A pending wait is cancelled (asyncio), or the actor's member is (named barriers).
+
+    A counted waiter's arrival is withdrawn, or under ``Cancellation.BREAK_ALL`` the barrier
+    breaks; a blocked newcomer just leaves; a released party raises ``CancelledError``."""
     p = event.p
     mode = profile.policies.cancellation
     _require(mode is not Cancellation.NONE, event, f"profile {profile.name!r} has no cancellation")
@@ -285,7 +288,10 @@ def on_cancel(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -
         yield from _cancel_member(d, profile, s, event, loc)
         return
     raised = (Raised(p, Fault.CANCELLED),)
-    if loc.status is Status.WAITING:
+    if loc.status is Status.WAITING and mode is Cancellation.BREAK_ALL:
+        # the cancelled waiter gets CancelledError, the others BrokenBarrierError
+        yield break_all(d, profile.policies, d.set_actor(s, idle(loc))), raised
+    elif loc.status is Status.WAITING:
         yield d.add(d.set_actor(s, idle(loc)), arrived=-1), raised
     elif loc.status is Status.BLOCKED:
         yield d.set_actor(s, idle(loc)), raised
