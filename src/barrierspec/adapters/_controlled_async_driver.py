@@ -15,7 +15,7 @@ held, so a ``CancelOp`` lands at once (the model's cancellation is one event); a
 ``AdvanceOp`` holds nobody (a timeout lands at once too) and lets every held task resume.
 
 The loop runs on a worker thread the driver owns, which executes one step at a time; a step
-that does not come back within ``settle + 1`` real seconds (a callback blocking the thread)
+that does not come back within ``3 settle + 1`` real seconds (a callback blocking the thread)
 is a hang, and the driver is unusable afterwards, as with the observing driver. Watchdog
 findings are the observing driver's (``_asyncio.late_operations``), plus a step running
 more than ``MAX_TURNS`` turns (tasks that never block) and an executor job that does not
@@ -58,6 +58,8 @@ Chooser = Callable[[list[int]], int]
 T = TypeVar("T")
 
 _Call = tuple[Callable[[], Any], "concurrent.futures.Future[Any]"]
+_STEP_BOUNDS = 3  # a step answers within this many settle periods (generous: a loaded machine
+# can starve the loop's thread for seconds; only a callback that blocks it should be a hang)
 MAX_TURNS = 50_000  # turns of one step before its tasks count as never blocking
 _CLOSE_BOUND = 1.0
 
@@ -181,7 +183,9 @@ class ControlledAsyncioDriver(Driver):
     def _perform(self, op: Op) -> StepReport:
         plan, self._plan = self._plan, 0
         try:
-            step: StepReport = self._call(lambda: self._step(op, plan), self.settle + 1.0)
+            step: StepReport = self._call(
+                lambda: self._step(op, plan), _STEP_BOUNDS * self.settle + 1.0
+            )
         except DriverError as exc:
             stuck = frozenset(self._busy) | {getattr(op, "participant", -1)} - {-1}
             self._stuck.update(stuck)
