@@ -33,6 +33,20 @@ def _state(pid: int | None) -> str:
         return "X"
 
 
+def _stopped_outside_the_lock(barrier: ProcessBarrier, pid: int) -> bool:
+    """Stop ``pid``; True if it stopped asleep, not holding the barrier's lock (it takes the
+    lock for a moment every liveness slice); else let it go on and report False."""
+    os.kill(pid, signal.SIGSTOP)
+    wait_until(lambda: _state(pid) == "T")
+    lock = barrier._shared.lock
+    if lock.acquire(False):  # free: the child sleeps on its semaphore
+        lock.release()
+        return True
+    os.kill(pid, signal.SIGCONT)
+    wait_until(lambda: _state(pid) != "T")
+    return False
+
+
 @pytest.fixture
 def drained(
     fork: BaseContext, reaper: list[BaseProcess]
@@ -42,8 +56,7 @@ def drained(
     results, send = fork.Pipe(duplex=False)
     child = start(fork, reaper, w.wait_and_report, barrier, send, DEADLINE)
     wait_until(lambda: barrier.n_waiting == 1)
-    os.kill(child.pid, signal.SIGSTOP)  # type: ignore[arg-type]
-    wait_until(lambda: _state(child.pid) == "T")
+    wait_until(lambda: _stopped_outside_the_lock(barrier, child.pid))  # type: ignore[arg-type]
     assert barrier.wait(DEADLINE) == 1  # the last arrival releases the stopped child
     shared = barrier._shared
     assert [shared.mem[shared.pids + s] for s in range(shared.nslots)].count(child.pid) == 1
