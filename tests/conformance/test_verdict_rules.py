@@ -44,11 +44,12 @@ def test_failures_with_the_same_violation_are_one_defect_listing_its_properties(
         _fail("arrival index", _cex("P0 returned None where an index in range(3) is required")),
         PropertyResult("abort", "rule", "pass", "", None, 50),
     )
-    result = CheckResult("t", "threading", 1, props, 1.0)
+    renamed = _fail("timeout", _cex(lost.replace("P1", "P3"), 3))
+    result = CheckResult("t", "threading", 1, (*props, renamed), 1.0)
     text = result.format()
     assert text.count("DEFECT ") == 2, text
     assert "DEFECT 1: P1 is still blocked after its round was released" in text
-    assert "  breaks: release count, lost wake-ups" in text
+    assert "  breaks: release count, lost wake-ups, timeout" in text  # P3 for P1: one defect
     assert text.count("  1. P0 wait()") == 2 and "  3. P2 wait()" not in text  # the shortest
     assert "NOT conformant (2 defects)" in text
     assert result.exit_code == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import attrs
@@ -113,13 +114,19 @@ class ProgramCounterexample:
         return cls(data["parties"], data["participants"], steps, data["reason"], data["expected"])
 
     def signature(self) -> tuple[object, ...]:
-        """What makes two failures one defect: the same violation, in the same words.
+        """What makes two failures one defect: the same violation, in the same words up to
+        the names of the participants.
 
         The reasons name the participants and what they did ("P1 is still blocked after its
         round was released"), so properties whose minimal programs end in the same broken
-        rule are one defect, shown with the shortest of their programs.
+        rule are one defect, shown with the shortest of their programs. Participants are
+        interchangeable, so "P3 is still blocked ..." found by another property's program is
+        the same defect.
         """
-        return (self.reason,)
+        return (_PARTICIPANT.sub("P*", self.reason),)
+
+
+_PARTICIPANT = re.compile(r"\bP\d+\b")
 
 
 @attrs.frozen
