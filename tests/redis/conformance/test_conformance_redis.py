@@ -64,7 +64,9 @@ def test_a_registry_whose_cancel_does_not_recheck_the_release_is_rejected(
     # then P1 (the only member not waiting) is cancelled, which must release P0.
     target = redis_target(CancelWithoutRecheck)
 
-    def open_driver(parties: int, participants: int) -> NamedProcessDriver:
+    def open_driver(parties: int, participants: int, **_: object) -> NamedProcessDriver:
+        # the runner also says how to build the barrier (construction=); the registry is
+        # built as declared
         return NamedProcessDriver(target, parties, participants, settle=3.0)
 
     program = [Instruction("wait", 0), Instruction("cancel", 1)]
@@ -82,7 +84,7 @@ def test_a_registry_whose_cancel_does_not_recheck_the_release_is_rejected(
     assert run.failure.mismatch.expected == "P0 returns True; blocked: nobody", run.failure
     assert run.steps[-1].blocked == {0}
     correct = run_program(
-        lambda n, m: NamedProcessDriver(redis_target(), n, m, settle=3.0),
+        lambda n, m, **_: NamedProcessDriver(redis_target(), n, m, settle=3.0),
         get_profile("grinder"),
         2,
         3,
