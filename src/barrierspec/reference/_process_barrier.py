@@ -173,7 +173,7 @@ class ProcessBarrier:
         while True:
             sh.acquire()
             phase = mem[PHASE]
-            drained = phase != FILLING or mem[COUNT] > 0 or not sh.draining(reap)
+            drained = phase != FILLING or mem[COUNT] > 0 or not self._behind_drainers(reap)
             if phase == FILLING and drained:
                 slot = sh.free_slot()
                 if slot >= 0:
@@ -193,12 +193,23 @@ class ProcessBarrier:
                 sh.release()
                 raise BrokenBarrierError("a wait timed out before it could join a round")
             if not drained:  # the last round drains: sleep until its last party has left
-                mem[NEWCOMERS] += 1
                 sh.release()
                 reap = not sh.gate.acquire(True, _slice(deadline))
                 continue
             sh.release()
             time.sleep(_NEWCOMER_PAUSE)  # an action runs
+
+    def _behind_drainers(self, reap: bool) -> bool:
+        """Lock held, no arrival yet: count this newcomer in, then look for drainers; if there
+        are none, count it out again. Counting in first means a drainer that frees the last
+        slot (a plain store, then a read of NEWCOMERS) cannot miss a newcomer that saw its slot
+        still held; one that does is rechecked within a slice."""
+        sh = self._shared
+        sh.mem[NEWCOMERS] += 1
+        if sh.draining(reap):
+            return True
+        sh.mem[NEWCOMERS] -= 1
+        return False
 
     def _stalled(self, slot: int, my_round: int, deadline: float | None) -> bool:
         """A slice expired: end the round if it must end. True once a token is posted."""
