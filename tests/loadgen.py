@@ -11,8 +11,11 @@ import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
-__all__ = ["busy_processes"]
+from barrierspec.conformance import CheckSettings, check
+
+__all__ = ["busy_processes", "seeded_verdict"]
 
 _SPIN = "while True:\n    pass\n"
 _END_BOUND = 10.0  # seconds to wait for a terminated (then killed) process
@@ -36,3 +39,19 @@ def busy_processes(count: int = 2) -> Iterator[list[subprocess.Popen[bytes]]]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(_END_BOUND)
+
+
+def seeded_verdict(
+    target: object, settings: CheckSettings
+) -> tuple[list[str], list[tuple[str, str, str]], str]:
+    """Check ``target``: (the programs run, in order; each property's row; the driver line),
+    what a loaded-machine test compares between an idle and a loaded run."""
+    programs: list[str] = []
+
+    def listen(event: dict[str, Any]) -> None:
+        if event["event"] == "program":
+            programs.append(f"{event['property']}: {event['program']}")
+
+    result = check(target, settings_=settings, listener=listen)
+    table = [(p.name, p.status, p.exercised or p.note) for p in result.properties]
+    return programs, table, result.driver

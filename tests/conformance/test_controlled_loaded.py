@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import ast
 import pathlib
-from typing import Any
 
 from tests.broken.window_style import ReleaseFlagBarrier
-from tests.loadgen import busy_processes
+from tests.loadgen import busy_processes, seeded_verdict
 
-from barrierspec.conformance import CheckSettings, check
+from barrierspec.conformance import CheckSettings
 
 CFG = CheckSettings(
     seed=11,
@@ -24,15 +23,7 @@ ADAPTERS = pathlib.Path(__file__).parents[2] / "src" / "barrierspec" / "adapters
 
 
 def _run(target: object) -> tuple[list[str], list[tuple[str, str, str]], str]:
-    programs: list[str] = []
-
-    def listen(event: dict[str, Any]) -> None:
-        if event["event"] == "program":
-            programs.append(f"{event['property']}: {event['program']}")
-
-    result = check(target, settings_=CFG, listener=listen)
-    table = [(p.name, p.status, p.exercised or p.note) for p in result.properties]
-    return programs, table, result.driver
+    return seeded_verdict(target, CFG)
 
 
 def test_a_seeded_threading_verdict_is_the_same_on_a_loaded_machine() -> None:
