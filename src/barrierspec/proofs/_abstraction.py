@@ -106,11 +106,11 @@ def abstract_local(loc: Local, state: State, rho: int) -> LocalClass:
         tag = Tag.RHO if loc.round == rho else Tag.NOT_RHO
     elif loc.round != 0 and not (loc.status is Status.DEAD and loc.arrived):
         raise AbstractionError(f"{loc} carries round {loc.round} but its status has none")
-    return _classify(loc, tag)
+    return classify_local(loc, tag)
 
 
 @functools.lru_cache(maxsize=4096)
-def _classify(loc: Local, tag: Tag) -> LocalClass:
+def classify_local(loc: Local, tag: Tag) -> LocalClass:
     return LocalClass(
         status=loc.status,
         tag=tag,

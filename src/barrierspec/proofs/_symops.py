@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable, Iterator
 
 import attrs
 
-from barrierspec.proofs._abstraction import LocalClass, Sym, Tag
+from barrierspec.proofs._abstraction import LocalClass, Sym, Tag, classify_local
 from barrierspec.proofs._z3 import (
     BoolTerm,
     IntTerm,
@@ -85,16 +85,7 @@ def to_class(loc: Local, released: Tag = Tag.NONE) -> LocalClass:
         tag = _TAG_OF_PASSED.get(loc.round, released)
         if tag is Tag.NONE:
             raise ValueError(f"{loc}: a party released in the filling round needs its tag")
-    return LocalClass(
-        status=loc.status,
-        tag=tag,
-        timed=loc.timed,
-        raises=loc.raises,
-        doomed=loc.doomed,
-        fault=loc.fault,
-        member=loc.member,
-        arrived=loc.arrived,
-    )
+    return classify_local(loc, tag)
 
 
 @functools.cache
