@@ -72,6 +72,8 @@ def test_check_exits_1_with_the_minimal_program(tmp_path: pathlib.Path) -> None:
             "tests.broken.threading_style:EarlyReleaseBarrier",
             "--property",
             "release count",
+            "--kind",
+            "thread",
             "--seed",
             "3",
             "--json",
@@ -87,10 +89,13 @@ def test_check_exits_1_with_the_minimal_program(tmp_path: pathlib.Path) -> None:
     assert "DEFECT 1: P0 passed the barrier before all parties arrived" in proc.stdout
     assert "breaks: release count" in proc.stdout
     assert "1. P0 wait()" in proc.stdout
-    assert proc.stdout.rstrip().endswith(
-        "reproduce: barrierspec check tests.broken.threading_style:EarlyReleaseBarrier "
-        "--seed 3 --property 'release count'"
+    command = (
+        "barrierspec check tests.broken.threading_style:EarlyReleaseBarrier "
+        "--kind thread --seed 3 --property 'release count'"
     )
+    assert proc.stdout.rstrip().endswith(f"reproduce: {command}")
+    # the report opens with the same command, every option included (--kind here)
+    assert proc.stdout.splitlines()[0] == command
     doc = json.loads(report.read_text())
     assert doc["conformant"] is False
     (prop,) = doc["properties"]

@@ -129,8 +129,13 @@ class CheckResult:
         return f" on {sum(p.status in counted for p in judged)} of {len(judged)} properties"
 
     def format(self) -> str:
-        """The report: defects and findings first, then the table, then the verdict."""
-        lines = [f"barrierspec check {self.target} --profile {self.profile} --seed {self.seed}"]
+        """The report: the command, defects and findings, then the table, then the verdict.
+
+        The first line is the command that reruns the check (every option it was given, as in
+        the ``reproduce:`` line) when it is known, else target, profile and seed.
+        """
+        header = f"barrierspec check {self.target} --profile {self.profile} --seed {self.seed}"
+        lines = [self.command or header]
         for number, defect in enumerate(defects(self.properties), 1):
             lines.append("")
             lines.extend(defect.lines(number))
