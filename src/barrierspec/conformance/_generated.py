@@ -22,7 +22,7 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.conformance._deviations import known_deviation
 from barrierspec.conformance._drivers import DriverChoice, opener
-from barrierspec.conformance._oracle import Oracle
+from barrierspec.conformance._oracle import EVENT_OF_OP, Oracle
 from barrierspec.conformance._program import Timing
 from barrierspec.conformance._result import (
     ProgramCounterexample,
@@ -107,19 +107,15 @@ def operation_graph(
     return paths, edges
 
 
+_OP_OF_EVENT = {event: op for op, event in EVENT_OF_OP.items()}
+
+
 def _to_op(event: Event | None, timing: Timing) -> ad.Op:
     if event is None:
         return ad.AdvanceOp(timing.timeout)
     if isinstance(event, Wait):
         return ad.WaitOp(event.p, timing.timeout if event.timeout else None, event.raises)
-    table: dict[type, type] = {
-        Abort: ad.AbortOp,
-        Reset: ad.ResetOp,
-        Cancel: ad.CancelOp,
-        Die: ad.KillOp,
-        Join: ad.JoinOp,
-    }
-    op: ad.Op = table[type(event)](event.p)
+    op: ad.Op = _OP_OF_EVENT[type(event)](event.p)
     return op
 
 

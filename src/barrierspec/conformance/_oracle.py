@@ -69,6 +69,18 @@ _SCHEDULED = (Resume, Enter, Notice, Timeout)
 _ANY_BOUNDS = Bounds()
 
 
+#: The operations that stand for a model event of the same participant and nothing else
+#: (a wait carries its timing and action, an advance is no event); the generated tests
+#: invert this table.
+EVENT_OF_OP: dict[type[ad.Op], type[Event]] = {
+    ad.AbortOp: Abort,
+    ad.ResetOp: Reset,
+    ad.CancelOp: Cancel,
+    ad.KillOp: Die,
+    ad.JoinOp: Join,
+}
+
+
 def event_of(op: ad.Op, default_timeout: float | None = None) -> Event | None:
     """The model event an adapter operation stands for (None for ``Advance``).
 
@@ -78,16 +90,9 @@ def event_of(op: ad.Op, default_timeout: float | None = None) -> Event | None:
     if isinstance(op, ad.WaitOp):
         timed = firing_timeout(op.timeout, default_timeout) is not None
         return Wait(op.participant, timed, op.action_raises)
-    table: dict[type, type] = {
-        ad.AbortOp: Abort,
-        ad.ResetOp: Reset,
-        ad.CancelOp: Cancel,
-        ad.KillOp: Die,
-        ad.JoinOp: Join,
-    }
     if isinstance(op, ad.AdvanceOp):
         return None
-    event: Event = table[type(op)](op.participant)
+    event: Event = EVENT_OF_OP[type(op)](op.participant)
     return event
 
 
