@@ -18,7 +18,8 @@ import types
 import pytest
 
 PUBLIC: dict[str, frozenset[str]] = {
-    "barrierspec": frozenset({"__version__"}),
+    "barrierspec": frozenset({"Barrier", "__version__"}),
+    "barrierspec.aio": frozenset({"Barrier"}),
     "barrierspec.spec": frozenset(
         {
             "PROFILES",
@@ -237,6 +238,12 @@ RETIRED: dict[str, frozenset[str]] = {
 
 MODULES = sorted(PUBLIC)
 
+# The one deliberate exception to "one name, one meaning": the standard library's own names,
+# module by module (threading.Barrier, asyncio.Barrier). CPython's suites pin both the class
+# name ("object Barrier can't be used in 'await' expression") and a one-identifier module in
+# the thread barrier's repr (<\w+\.Barrier at ...>), so both drop-ins are named Barrier.
+STDLIB_MIRRORS = ["barrierspec.Barrier / barrierspec.aio.Barrier"]
+
 
 def _public_attributes(module: types.ModuleType) -> set[str]:
     """Attributes that look public: no leading underscore, not a module, not a __future__ flag."""
@@ -320,7 +327,7 @@ def test_retired_names_are_gone(name: str) -> None:
 
 def test_no_name_means_two_things() -> None:
     modules = [importlib.import_module(name) for name in MODULES]
-    assert not _clashes(modules), "one name, two meanings"
+    assert _clashes(modules) == STDLIB_MIRRORS, "one name, two meanings"
 
 
 def test_the_checks_catch_what_they_are_for() -> None:

@@ -7,7 +7,9 @@ CPython's own suites run in test_ref_cpython_suites.py; these tests pin what the
 from __future__ import annotations
 
 import asyncio
+import importlib
 import multiprocessing
+import pickle
 import re
 import subprocess
 import sys
@@ -118,9 +120,10 @@ def test_wrong_values_raise_value_error_not_type_error(
 
 # ------------------------------------------------------------------------------ repr
 def test_thread_and_process_repr_in_threadings_format(runner: Runner) -> None:
+    names = {Barrier: "barrierspec.Barrier", ProcessBarrier: "barrierspec.reference.ProcessBarrier"}
     for barrier in (Barrier(3), ProcessBarrier(3, ctx=FORK)):
         name = type(barrier).__name__
-        head = rf"<barrierspec\.reference\.{name} at 0x[0-9a-f]+: "
+        head = rf"<{re.escape(names[type(barrier)])} at 0x[0-9a-f]+: "
         assert re.fullmatch(head + r"waiters=0/3>", repr(barrier))
         runner.start(name, lambda barrier=barrier: barrier.wait(10))
         wait_until(lambda barrier=barrier: barrier.n_waiting == 1)
@@ -147,7 +150,7 @@ def test_async_repr_in_asyncios_format_through_every_phase() -> None:
         seen.append(repr(barrier))
         return seen
 
-    head = r"<barrierspec\.reference\.AsyncBarrier object at 0x[0-9a-f]+ "
+    head = r"<barrierspec\.aio\.Barrier object at 0x[0-9a-f]+ "
     tails = [
         r"\[filling, waiters:0/2\]>",
         r"\[filling, waiters:1/2\]>",
@@ -190,18 +193,69 @@ def test_async_abort_while_draining_breaks_drainers_and_blocked_newcomers() -> N
     run(main)
 
 
-# ----------------------------------------------------------------------- lazy imports
-def test_import_reference_loads_neither_redis_nor_z3_nor_hypothesis() -> None:
-    code = (
-        "import sys, barrierspec.reference\n"
-        "heavy = sorted(m for m in ('redis', 'z3', 'hypothesis') if m in sys.modules)\n"
-        "print(heavy)\n"
-    )
+# ------------------------------------------------------------------ names and pickling
+PUBLIC_NAMES = [
+    (Barrier, "barrierspec.Barrier"),
+    (AsyncBarrier, "barrierspec.aio.Barrier"),
+    (ProcessBarrier, "barrierspec.reference.ProcessBarrier"),
+]
+
+
+@pytest.mark.parametrize(("cls", "name"), PUBLIC_NAMES, ids=[n for _, n in PUBLIC_NAMES])
+def test_module_and_qualname_are_an_importable_public_name(cls: type, name: str) -> None:
+    assert f"{cls.__module__}.{cls.__qualname__}" == name
+    assert not any(part.startswith("_") for part in cls.__module__.split("."))
+    assert getattr(importlib.import_module(cls.__module__), cls.__qualname__) is cls
+    assert pickle.loads(pickle.dumps(cls)) is cls
+
+
+def test_the_async_barrier_is_named_like_asyncios() -> None:
+    import barrierspec.aio
+
+    assert AsyncBarrier is barrierspec.aio.Barrier
+    assert AsyncBarrier.__name__ == asyncio.Barrier.__name__ == "Barrier"
+
+    async def main() -> None:
+        message = "object Barrier can't be used in 'await' expression"
+        with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+            await AsyncBarrier(2)  # type: ignore[misc]
+
+    run(main)
+
+
+def _fresh(code: str) -> str:
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
+    return proc.stdout.strip()
+
+
+def test_pickled_classes_load_in_a_fresh_interpreter() -> None:
+    """``barrierspec.Barrier`` is loaded on first access, pickle's access included."""
+    data = pickle.dumps([cls for cls, _ in PUBLIC_NAMES])
+    code = f"import pickle; print([repr(c) for c in pickle.loads({data!r})])"
+    assert _fresh(code) == str([repr(cls) for cls, _ in PUBLIC_NAMES])
+
+
+# ----------------------------------------------------------------------- lazy imports
+HEAVY = "heavy = sorted(m for m in ('redis', 'z3', 'hypothesis') if m in sys.modules)\n"
+
+
+def test_import_reference_loads_neither_redis_nor_z3_nor_hypothesis() -> None:
+    assert (
+        _fresh("import sys, barrierspec.reference, barrierspec.aio\n" + HEAVY + "print(heavy)")
+        == "[]"
+    )
+
+
+def test_import_barrierspec_loads_no_barrier_until_one_is_used() -> None:
+    code = (
+        "import sys, barrierspec\n"
+        "print('barrierspec.reference' in sys.modules)\n"
+        "barrierspec.Barrier(2)\n" + HEAVY + "print('barrierspec.reference' in sys.modules, heavy)"
+    )
+    assert _fresh(code).splitlines() == ["False", "True []"]
 
 
 # ------------------------------------------------------------- CPython's choices (threads)

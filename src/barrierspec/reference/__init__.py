@@ -1,7 +1,9 @@
 """barrierspec.reference: the reference barriers users import.
 
-* :class:`Barrier`: threads, a drop-in for :class:`threading.Barrier`.
-* :class:`AsyncBarrier`: asyncio tasks, a drop-in for :class:`asyncio.Barrier`.
+* :class:`Barrier`: threads, a drop-in for :class:`threading.Barrier` (also
+  ``barrierspec.Barrier``, its home: the name its ``repr`` and pickle use).
+* :class:`AsyncBarrier`: asyncio tasks, a drop-in for :class:`asyncio.Barrier` (its home is
+  ``barrierspec.aio.Barrier``: like asyncio's, the class is named ``Barrier``).
 * :class:`ProcessBarrier`: processes, a drop-in for :class:`multiprocessing.Barrier` that
   breaks instead of hanging when a participant dies (at most :data:`MAX_PROCESS_PARTIES`).
 * :class:`NamedBarriers` and :class:`ProcessNamedBarriers`: The Grinder's named barriers

@@ -56,7 +56,7 @@ from barrierspec.reference._rounds import RESETTING as _RESETTING
 from barrierspec.reference._rounds import PhaseObservers
 from barrierspec.reference._validate import check_action, check_parties, check_timeout
 
-__all__ = ["AsyncBarrier"]
+__all__ = ["AsyncBarrier", "Barrier"]
 
 
 class _Pool:
@@ -84,7 +84,7 @@ class _Pool:
                 fut.set_result(None)
 
 
-class AsyncBarrier(PhaseObservers):
+class Barrier(PhaseObservers):
     """A barrier for a fixed number of asyncio tasks; a drop-in for :class:`asyncio.Barrier`.
 
     ``await wait()`` suspends until ``parties`` tasks have called it, then all resume and
@@ -114,7 +114,14 @@ class AsyncBarrier(PhaseObservers):
     until ``reset()``. ``BrokenBarrierError`` is an :class:`asyncio.BrokenBarrierError`
     (and a :class:`threading.BrokenBarrierError`). The barrier binds to the event loop of
     the first ``wait()`` that suspends.
+
+    Its name is ``Barrier`` and its home :mod:`barrierspec.aio` (``barrierspec.aio.Barrier``,
+    as ``asyncio.Barrier``); ``barrierspec.reference.AsyncBarrier`` is the same class. The
+    interpreter's own messages name it as they name asyncio's (``object Barrier can't be
+    used in 'await' expression``), and ``repr`` and pickle use that importable name.
     """
+
+    __module__ = "barrierspec.aio"
 
     def __init__(self, parties: int, action: Callable[[], Any] | None = None) -> None:
         self._parties = check_parties(parties)
@@ -317,3 +324,6 @@ class AsyncBarrier(PhaseObservers):
         ``BrokenBarrierError`` until ``reset()``. Idempotent; never suspends."""
         if self._state is not _BROKEN:
             self._end_round(_BROKEN, "the barrier was aborted")
+
+
+AsyncBarrier = Barrier  # the name it has in barrierspec.reference, beside the thread Barrier

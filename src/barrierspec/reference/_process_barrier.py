@@ -111,6 +111,8 @@ class ProcessBarrier:
     multiprocessing context (default: ``multiprocessing.get_context()``).
     """
 
+    __module__ = "barrierspec.reference"
+
     def __init__(
         self,
         parties: int,
@@ -348,7 +350,7 @@ class ProcessBarrier:
 
     def __repr__(self) -> str:
         """threading's format: ``<... at 0x..: waiters=2/5>`` or ``<... at 0x..: broken>``."""
-        cls = f"{type(self).__module__.rsplit('._', 1)[0]}.{type(self).__qualname__}"
+        cls = f"{type(self).__module__}.{type(self).__qualname__}"
         if self.broken:
             return f"<{cls} at {id(self):#x}: broken>"
         return f"<{cls} at {id(self):#x}: waiters={self.n_waiting}/{self._parties}>"

@@ -59,5 +59,7 @@ class PhaseObservers:
         return self._rounds
 
     def _public_name(self) -> str:
-        """``barrierspec.reference.<Class>`` (the public module, not the private one)."""
-        return f"{type(self).__module__.rsplit('._', 1)[0]}.{type(self).__qualname__}"
+        """``module.qualname`` of the barrier's class, as CPython's reprs name it (each
+        reference class sets ``__module__`` to the public module that exports it)."""
+        cls = type(self)
+        return f"{cls.__module__}.{cls.__qualname__}"

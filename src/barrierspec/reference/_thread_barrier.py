@@ -96,7 +96,13 @@ class Barrier(PhaseObservers):
     :data:`threading.TIMEOUT_MAX`), ``action`` ``None`` or callable. A wrong type raises
     :class:`~barrierspec.errors.ArgumentTypeError` (a :class:`TypeError`), a wrong value
     :class:`~barrierspec.errors.UsageError` (a :class:`ValueError`).
+
+    Its home is the top of the package, ``barrierspec.Barrier`` (as ``threading.Barrier``;
+    ``barrierspec.reference.Barrier`` is the same class), so ``repr`` reads
+    ``<barrierspec.Barrier at 0x..: waiters=0/3>``, CPython's format with an importable name.
     """
+
+    __module__ = "barrierspec"
 
     def __init__(
         self,
