@@ -26,6 +26,16 @@ class IndexOutOfRangeBarrier(DrainingBarrier):
         return super()._arrive() + 1
 
 
+class CountdownIndexBarrier(DrainingBarrier):
+    """Not a bug of the contract: indices count down from ``parties - 1`` (the first arrival
+    gets ``parties - 1``, the last 0, as Java's ``CyclicBarrier.await``). Distinct and in range,
+    so it keeps ``threading``; CPython numbers arrivals up from 0, so it breaks
+    ``threading-cpython``. Property: arrival index (the arrival order)."""
+
+    def _arrive(self) -> int:
+        return self._parties - 1 - super()._arrive()
+
+
 class EarlyReleaseBarrier(DrainingBarrier):
     """Bug: a round is released after parties-1 arrivals. Property: release count (nobody
     passes before ``parties`` parties have arrived)."""

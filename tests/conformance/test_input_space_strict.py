@@ -1,8 +1,9 @@
 """The strict CPython profiles: the reference barriers and the standard library pass them.
 
 ``threading-cpython``, ``multiprocessing-cpython`` and ``asyncio-cpython`` are the contract
-profiles with CPython's choices where the documentation is silent (newcomers block while the
-last round drains; ``abort()`` breaks released parties that have not resumed). The properties
+profiles with CPython's choices where the documentation is silent (the index is the arrival
+order; newcomers block while the last round drains; ``abort()`` breaks released parties that
+have not resumed). The properties
 run are the ones those choices touch (draining, abort, reset) and the index.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from tests.broken.threading_style import CountdownIndexBarrier
 
 from barrierspec.conformance import CheckSettings, check
-from barrierspec.spec import PROFILES, AbortDrainers, Newcomer
+from barrierspec.spec import PROFILES, AbortDrainers, IndexPolicy, Newcomer
 
 STRICT = CheckSettings(
     seed=11,
@@ -28,8 +30,13 @@ STRICT = CheckSettings(
 def test_a_strict_profile_is_its_contract_with_cpythons_choices(contract: str) -> None:
     strict = PROFILES[f"{contract}-cpython"]
     base = PROFILES[contract]
+    # asyncio keeps any distinct index: after a withdrawal CPython's has none to pin
+    index = IndexPolicy.DISTINCT if contract == "asyncio" else IndexPolicy.ARRIVAL
     assert strict.policies == attrs.evolve(
-        base.policies, newcomer=Newcomer.BLOCK, abort=AbortDrainers.BREAK
+        base.policies,
+        index=index,
+        newcomer=Newcomer.BLOCK,
+        abort=AbortDrainers.BREAK,
     )
     assert strict.deviations == base.deviations
 
@@ -60,3 +67,14 @@ def test_asyncio_barrier_fails_its_strict_profile_only_by_its_recorded_deviation
     (failure,) = result.failures
     assert failure.name == "arrival index", result.format()
     assert "known deviation gh-155233" in failure.note, result.format()
+
+
+_INDEX = attrs.evolve(STRICT, only=("arrival index",), examples=40)
+
+
+def test_a_barrier_numbering_arrivals_down_keeps_threading_and_breaks_threading_cpython() -> None:
+    assert check(CountdownIndexBarrier, "threading", settings_=_INDEX).conformant
+    result = check(CountdownIndexBarrier, "threading-cpython", settings_=_INDEX)
+    (failure,) = result.failures
+    assert failure.name == "arrival index", result.format()
+    assert "where the arrival order gives" in result.format(), result.format()

@@ -1,5 +1,9 @@
 """New policy values, each one edit of the rules that every interpretation follows.
 
+``IndexPolicy.ARRIVAL`` (CPython: ``index = self._count``): the k-th party counted into a round
+returns k; a withdrawn arrival moves the later ones down. The strict threading and
+multiprocessing profiles pin it; every interpretation follows ``_rules.arrive``.
+
 ``Cancellation.BREAK_ALL`` (aiologic: cancelling a waiter breaks the barrier): the readable
 step, the compiled search (successors equal on every reachable state), the Z3 moves (exact
 agreement with the step function) and the explorer (every invariant holds) all take it from
@@ -9,20 +13,19 @@ profile that says so and fails asyncio's.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import attrs
 import pytest
 from tests.broken.asyncio_style import CancelBreaksBarrier
+from tests.proofs.test_proofs_rules import _compiled_follows, _graph
 
 from barrierspec.conformance import CheckSettings, check
 from barrierspec.proofs import check_agreement
 from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Profile, State, explore, step
-from barrierspec.spec._compiled_system import CompiledBarrierSystem
 from barrierspec.spec._custom import customise
-from barrierspec.spec._policies import Cancellation
+from barrierspec.spec._policies import Cancellation, IndexPolicy
 from barrierspec.spec._result import ExplorationStatus
-from barrierspec.spec._state import Cancel, Fault, Raised, Status, Wait
+from barrierspec.spec._state import Cancel, Event, Fault, Raised, Resume, Returned, Status, Wait
+from barrierspec.spec._step import Successor
 
 BREAKS = customise(PROFILES["asyncio"], {"cancellation": "break-all"})
 
@@ -53,31 +56,11 @@ def _fresh(profile: Profile, parties: int) -> State:
     return initial_state(profile, parties, parties)
 
 
-def _graph(system: BarrierSystem) -> dict[State, Counter[tuple[object, State]]]:
-    frontier = system.initial_states()
-    graph: dict[State, Counter[tuple[object, State]]] = {}
-    while frontier:
-        following = []
-        for state in frontier:
-            successors = Counter(system.successors(state))
-            graph[state] = successors
-            following += [post for _, post in successors if post not in graph]
-        frontier = list(dict.fromkeys(following))
-    return graph
-
-
 @pytest.mark.parametrize(("parties", "participants"), [(2, 2), (2, 3)])
 def test_the_compiled_search_follows_the_new_value(parties: int, participants: int) -> None:
-    bounds = Bounds(rounds=1)
-    compiled = CompiledBarrierSystem(BREAKS, parties, participants, bounds)
-    graph = _graph(BarrierSystem(BREAKS, parties, participants, bounds))
+    graph = _graph(BarrierSystem(BREAKS, parties, participants, Bounds(rounds=1)))
     assert any(s.broken for s in graph)  # the new branch is reached
-    for state, want in graph.items():
-        got = Counter(
-            (label.transition, compiled.decode(post))
-            for label, post in compiled.successors(compiled.encode(state))
-        )
-        assert got == want, state.describe()
+    _compiled_follows(BREAKS, parties, participants)
 
 
 @pytest.mark.parametrize(("parties", "participants"), [(2, 3), (3, 3)])
@@ -95,3 +78,115 @@ def test_a_barrier_that_breaks_on_cancellation_passes_the_profile_that_says_so()
     cfg = CheckSettings(seed=3, examples=40, budget=1.0, generated=False, only=("cancellation",))
     assert check(CancelBreaksBarrier, BREAKS, settings_=cfg).conformant
     assert not check(CancelBreaksBarrier, "asyncio", settings_=cfg).conformant
+
+
+# ------------------------------------------------------------------ IndexPolicy.ARRIVAL
+
+# withdrawals renumber: asyncio's cancellation and timeouts, with the arrival order
+ARRIVAL_ASYNC = customise(PROFILES["asyncio"], {"index": "arrival"})
+_ARRIVAL = {
+    "threading-cpython": PROFILES["threading-cpython"],
+    "multiprocessing-cpython": PROFILES["multiprocessing-cpython"],
+    "asyncio+arrival": ARRIVAL_ASYNC,
+}
+
+
+def test_the_strict_threading_profiles_pin_the_arrival_order() -> None:
+    for name in ("threading-cpython", "multiprocessing-cpython"):
+        assert PROFILES[name].policies.index is IndexPolicy.ARRIVAL
+    assert ARRIVAL_ASYNC.policies.index is IndexPolicy.ARRIVAL
+
+
+def _run(profile: Profile, state: State, *events: Event) -> Successor:
+    succ = Successor(state)
+    for event in events:
+        (succ,) = step(profile, succ.state, event)
+    return succ
+
+
+def test_the_kth_arrival_returns_k() -> None:
+    strict = PROFILES["threading-cpython"]
+    tripped = _run(strict, _fresh(strict, 3), Wait(2), Wait(0), Wait(1))
+    resumed = [step(strict, tripped.state, Resume(p)) for p in (0, 1, 2)]
+    assert [[s.outputs for s in r] for r in resumed] == [
+        [(Returned(0, 1),)],
+        [(Returned(1, 2),)],
+        [(Returned(2, 0),)],
+    ]
+    # the contract lets each of them return any free index
+    assert (
+        len(
+            step(
+                PROFILES["threading"],
+                _run(
+                    PROFILES["threading"],
+                    _fresh(PROFILES["threading"], 3),
+                    Wait(2),
+                    Wait(0),
+                    Wait(1),
+                ).state,
+                Resume(0),
+            )
+        )
+        == 3
+    )
+
+
+def test_a_withdrawn_arrival_moves_the_later_ones_down() -> None:
+    state = _run(ARRIVAL_ASYNC, _fresh(ARRIVAL_ASYNC, 3), Wait(0), Wait(1), Cancel(0)).state
+    assert state.locals[1].position == 0
+    tripped = _run(ARRIVAL_ASYNC, state, Wait(2), Wait(0)).state
+    assert [loc.position for loc in tripped.locals] == [2, 0, 1]
+
+
+def _positions_are_the_arrival_order(state: State) -> bool:
+    waiting = sorted(
+        loc.position
+        for loc in state.locals
+        if loc.status is Status.WAITING or (loc.status is Status.DEAD and loc.arrived)
+    )
+    passed: dict[int, list[int]] = {}
+    for loc in state.locals:
+        if loc.status is Status.PASSED:
+            passed.setdefault(loc.round, []).append(loc.position)
+    ranks_ok = all(len(set(ps)) == len(ps) for ps in passed.values())
+    return waiting == list(range(state.arrived)) and ranks_ok
+
+
+@pytest.mark.parametrize(
+    ("name", "parties", "participants"),
+    [("threading-cpython", 3, 3), ("multiprocessing-cpython", 2, 3), ("asyncio+arrival", 3, 4)],
+)
+def test_every_reachable_state_numbers_its_round_by_arrival(
+    name: str, parties: int, participants: int
+) -> None:
+    graph = _graph(BarrierSystem(_ARRIVAL[name], parties, participants, Bounds(rounds=2)))
+    assert any(loc.position for s in graph for loc in s.locals)
+    bad = [s.describe() for s in graph if not _positions_are_the_arrival_order(s)]
+    assert not bad, bad[:3]
+
+
+@pytest.mark.parametrize(
+    ("name", "parties", "participants"),
+    [("threading-cpython", 2, 3), ("multiprocessing-cpython", 2, 3), ("asyncio+arrival", 3, 3)],
+)
+def test_the_compiled_search_follows_the_arrival_order(
+    name: str, parties: int, participants: int
+) -> None:
+    _compiled_follows(_ARRIVAL[name], parties, participants)
+
+
+@pytest.mark.parametrize(
+    ("name", "parties", "participants"),
+    [("threading-cpython", 3, 3), ("multiprocessing-cpython", 2, 3), ("asyncio+arrival", 3, 3)],
+)
+def test_the_z3_moves_agree_with_the_arrival_order(
+    name: str, parties: int, participants: int
+) -> None:
+    result = check_agreement(_ARRIVAL[name], parties, participants, rounds=2)
+    assert result.ok, "\n".join(result.mismatches)
+
+
+def test_the_explorer_finds_every_invariant_kept_under_the_arrival_order() -> None:
+    result = explore(BarrierSystem(ARRIVAL_ASYNC, 3, 3, Bounds(rounds=2)))
+    assert result.status is ExplorationStatus.OK, result.violation

@@ -481,6 +481,9 @@ class Oracle:
                 return f"duplicate arrival index {value} ({names} in one round)"
             if all(not 0 <= value < n for n in parties):  # type: ignore[operator]
                 return f"arrival index {value} outside range(parties) (parties={max(parties)})"
+        out_of_order = self._out_of_order(seen)
+        if out_of_order is not None:
+            return out_of_order
         runs = len(seen.actions)
         if self.capabilities.has_action and runs > 1:
             return f"the action ran {runs} times for one operation"
@@ -498,13 +501,26 @@ class Oracle:
 
     def _wrong_type(self, seen: ad.StepReport) -> str | None:
         """``P0 returned None where an index in range(3) is required``, if a wait did that."""
-        distinct = self.profile.policies.index is IndexPolicy.DISTINCT
+        distinct = self.profile.policies.index in (IndexPolicy.DISTINCT, IndexPolicy.ARRIVAL)
         parties = max(s.parties for s in self.states)
         for p, o in sorted(seen.returned.items()):
             if not isinstance(o, ad.OpReturned) or isinstance(seen.op, ad.AbortOp | ad.ResetOp):
                 continue
             if distinct and type(o.value) is not int and o.value is not False:
                 return f"P{p} returned {o.value!r} where an index in range({parties}) is required"
+        return None
+
+    def _out_of_order(self, seen: ad.StepReport) -> str | None:
+        """``P1 returned 0 where the arrival order gives 1``, under ``IndexPolicy.ARRIVAL``."""
+        if self.profile.policies.index is not IndexPolicy.ARRIVAL:
+            return None
+        for p, o in sorted(seen.returned.items()):
+            if not isinstance(o, ad.OpReturned) or type(o.value) is not int:
+                continue
+            ranks = sorted({r for s in self.states if (r := _rank(s, p)) is not None})
+            if ranks and o.value not in ranks:
+                order = " or ".join(map(str, ranks))
+                return f"P{p} returned {o.value} where the arrival order gives {order}"
         return None
 
     def _outcome_difference(self, seen: ad.StepReport) -> str:
@@ -557,3 +573,12 @@ class Oracle:
                         seen_paths.add(item)
                         frontier.append(item)
         return found
+
+
+def _rank(state: State, p: int) -> int | None:
+    """``p``'s arrival position in ``state``: its own once counted, ``arrived`` if it arrives
+    now, None while blocked or outside a wait."""
+    loc = state.locals[p]
+    if loc.status in (Status.WAITING, Status.PASSED):
+        return loc.position
+    return state.arrived if loc.status is Status.IDLE else None

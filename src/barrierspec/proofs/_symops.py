@@ -223,6 +223,9 @@ class SymDomain:
     def filling_round(self, s: SymState) -> int:
         return ROUNDS[Tag.CUR]
 
+    def position(self, s: SymState) -> int:
+        return 0  # positions are abstracted away: the abstraction keeps no index values
+
     def open_indices(self, s: SymState) -> SymState:
         sym = s.sym
         return attrs.evolve(

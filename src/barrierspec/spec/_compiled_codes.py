@@ -7,12 +7,14 @@ The compiled search (:mod:`barrierspec.spec._compiled_system`) keeps a state as 
 where ``locals`` is a tuple of *local codes* and ``taken`` one int (see :class:`TakenCodec`).
 
 A local code is the rank of a :class:`~barrierspec.spec._state.Local` in the lexicographic
-order of its fields ``(status, round, timed, raises, doomed, fault, member, arrived)`` -- the
-order attrs gives ``Local`` -- over every combination of field values with a round in
-``0..max_round``. Sorting codes therefore sorts the readable locals: the compiled canonical
-form is exactly the encoding of the readable canonical form. Codes are dense, so every
-per-local fact and every per-local rewrite the successor function needs (the local after a
-break, after a reset, after a trip in round ``r``) is a list indexed by code.
+order of its fields ``(status, round, timed, raises, doomed, fault, member, arrived,
+position)`` -- the order attrs gives ``Local`` -- over every combination of field values with
+a round in ``0..max_round`` and a position in ``0..positions-1`` (``positions`` is 1 unless
+the profile's index is the arrival order). Sorting codes therefore sorts the readable
+locals: the compiled canonical form is exactly the encoding of the readable canonical form.
+Codes are dense, so every per-local fact and every per-local rewrite the successor function
+needs (the local after a break, after a reset, after a trip in round ``r``) is a list
+indexed by code.
 """
 
 from __future__ import annotations
@@ -51,20 +53,24 @@ class CompiledRangeError(BarrierSpecError, ValueError):
 
 
 class LocalCodes:
-    """The local codes of one compiled system, with a round in ``0..max_round``.
+    """The local codes of one compiled system, with a round in ``0..max_round`` and a
+    position in ``0..positions-1``.
 
     Field tables (``status``, ``round``, ``timed``, ``raises``, ``doomed``, ``fault``,
-    ``member``, ``arrived``) give each code's fields; ``idle[c]`` is the code of the same
-    participant back outside the barrier with its membership kept, ``cancelled[c]`` the same
-    local with its member cancelled.
+    ``member``, ``arrived``, ``position``) give each code's fields; ``idle[c]`` is the code of
+    the same participant back outside the barrier with its membership kept, ``cancelled[c]``
+    the same local with its member cancelled.
     """
 
-    def __init__(self, max_round: int) -> None:
+    def __init__(self, max_round: int, positions: int = 1) -> None:
         if max_round < 0:
             raise CompiledRangeError(f"max_round must be >= 0, got {max_round}")
+        if positions < 1:
+            raise CompiledRangeError(f"positions must be >= 1, got {positions}")
         self.max_round = max_round
+        self.positions = positions
         self._rounds = max_round + 1
-        self.size = _STATUSES * self._rounds * 2 * 2 * 2 * _FAULTS * _MEMBERS * 2
+        self.size = _STATUSES * self._rounds * 2 * 2 * 2 * _FAULTS * _MEMBERS * 2 * positions
         fields = [self.fields(c) for c in range(self.size)]
         self.status: list[int] = [f[0] for f in fields]
         self.round: list[int] = [f[1] for f in fields]
@@ -74,6 +80,7 @@ class LocalCodes:
         self.fault: list[int] = [f[5] for f in fields]
         self.member: list[int] = [f[6] for f in fields]
         self.arrived: list[bool] = [f[7] for f in fields]
+        self.position: list[int] = [f[8] for f in fields]
         self.idle = [self.code(IDLE, member=m) for m in self.member]
         self.cancelled = [
             self.code(
@@ -86,7 +93,8 @@ class LocalCodes:
                 member=_CANCELLED,
                 arrived=arrived,
             )
-            for s, r, timed, raises, doomed, fault, _, arrived in fields
+            + position
+            for s, r, timed, raises, doomed, fault, _, arrived, position in fields
         ]
         self._locals: dict[int, Local] = {}
 
@@ -102,7 +110,8 @@ class LocalCodes:
         member: int = 0,
         arrived: int = False,
     ) -> int:
-        """The code of the local with these fields; :class:`CompiledRangeError` past the bound."""
+        """The code of the local with these fields at position 0 (add the position);
+        :class:`CompiledRangeError` past the bound."""
         if not 0 <= round < self._rounds:
             raise CompiledRangeError(
                 f"round {round} is beyond the compiled bound 0..{self.max_round}; compile the "
@@ -110,10 +119,13 @@ class LocalCodes:
             )
         c = status * self._rounds + round
         c = ((c * 2 + timed) * 2 + raises) * 2 + doomed
-        return ((c * _FAULTS + fault) * _MEMBERS + member) * 2 + arrived
+        c = ((c * _FAULTS + fault) * _MEMBERS + member) * 2 + arrived
+        return c * self.positions
 
-    def fields(self, code: int) -> tuple[int, int, bool, bool, bool, int, int, bool]:
-        """``(status, round, timed, raises, doomed, fault, member, arrived)`` of ``code``."""
+    def fields(self, code: int) -> tuple[int, int, bool, bool, bool, int, int, bool, int]:
+        """``(status, round, timed, raises, doomed, fault, member, arrived, position)`` of
+        ``code``."""
+        code, position = divmod(code, self.positions)
         code, arrived = divmod(code, 2)
         code, member = divmod(code, _MEMBERS)
         code, fault = divmod(code, _FAULTS)
@@ -121,13 +133,14 @@ class LocalCodes:
         code, raises = divmod(code, 2)
         code, timed = divmod(code, 2)
         status, round_ = divmod(code, self._rounds)
-        return status, round_, bool(timed), bool(raises), bool(doomed), fault, member, bool(arrived)
+        flags = bool(timed), bool(raises), bool(doomed)
+        return status, round_, *flags, fault, member, bool(arrived), position
 
     def local(self, code: int) -> Local:
         """The readable local of ``code`` (cached)."""
         loc = self._locals.get(code)
         if loc is None:
-            s, r, timed, raises, doomed, fault, member, arrived = self.fields(code)
+            s, r, timed, raises, doomed, fault, member, arrived, position = self.fields(code)
             loc = Local(
                 status=Status(s),
                 round=r,
@@ -137,13 +150,18 @@ class LocalCodes:
                 fault=Fault(fault),
                 member=Member(member),
                 arrived=arrived,
+                position=position,
             )
             self._locals[code] = loc
         return loc
 
     def encode_local(self, loc: Local) -> int:
         """The code of the readable local ``loc``."""
-        return self.code(
+        if not 0 <= loc.position < self.positions:
+            raise CompiledRangeError(
+                f"position {loc.position} is beyond the compiled bound 0..{self.positions - 1}"
+            )
+        return loc.position + self.code(
             int(loc.status),
             loc.round,
             timed=loc.timed,

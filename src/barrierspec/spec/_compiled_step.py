@@ -118,7 +118,10 @@ class _Codegen:
         return name
 
     def test(self, s: _Expr, cond: Cond) -> bool:
-        expr = self.gen.condition(s, cond)
+        return self.test_expr(self.gen.condition(s, cond))
+
+    def test_expr(self, expr: str) -> bool:
+        """The outcome of the Python condition ``expr`` in this run (an ``if`` in the plan)."""
         if expr in ("True", "False"):
             return expr == "True"
         outcome, new = self.forcing.decide(expr)
@@ -152,6 +155,13 @@ class _Codegen:
 
     def filling_round(self, s: _Expr) -> int:
         return s.rnd
+
+    def position(self, s: _Expr) -> int:
+        last = self.gen.codes.positions - 1
+        for k in range(last):
+            if self.test_expr(f"{s.arrived} == {k}"):
+                return k
+        return last
 
     def open_indices(self, s: _Expr) -> _Expr:
         present = self.gen.taken.present << (s.rnd * self.gen.taken.width)

@@ -37,7 +37,7 @@ from barrierspec.spec._compiled_invariants import (
 from barrierspec.spec._compiled_step import Labels, Successors, make_successors
 from barrierspec.spec._count_checks import FusedChecks
 from barrierspec.spec._enabled import Bounds
-from barrierspec.spec._policies import Profile
+from barrierspec.spec._policies import IndexPolicy, Profile
 from barrierspec.spec._state import State
 from barrierspec.spec._step import initial_state
 from barrierspec.spec._system import Invariant, TransitionInvariant
@@ -74,7 +74,9 @@ class CompiledBarrierSystem:
         # blocked ones: past `rounds`, each completed round needs a participant blocked
         # before, so no local ever holds a round beyond rounds + participants.
         max_round = self.bounds.rounds + participants + 1
-        self.codes = LocalCodes(max_round)
+        # an arrival position is below the parties the barrier can have
+        arrival = profile.policies.index is IndexPolicy.ARRIVAL
+        self.codes = LocalCodes(max_round, max(parties, participants) if arrival else 1)
         width = max(parties, participants) + 1  # indices 0..parties-1 plus the presence bit
         self.taken = TakenCodec(width, max_round)
         self.labels = Labels(participants)

@@ -163,6 +163,10 @@ class Counting:
         """The round counter."""
         return s[0].round
 
+    def position(self, s: _S) -> int:
+        """The arrivals counted in the filling round."""
+        return s[0].arrived
+
     def open_indices(self, s: _S) -> _S:
         """The filling round starts handing out indices (none yet)."""
         c = s[0]

@@ -42,12 +42,17 @@ The operations, and the two places where the domains really differ:
     (``Local(status=WAITING, round=d.filling_round(s))``). Concrete: the round counter.
     Symbolic domains return a representative number and map rounds back to tags (the
     filling round, the distinguished round ``rho``, another round) when they read a local.
+``position(s)`` -- *the arrival position*
+    How many arrivals the filling round counts now (``arrived``): the index of a party that
+    arrives now under ``IndexPolicy.ARRIVAL``, as an ``int`` for building locals. Concrete
+    and counting: ``arrived``. Compiled: one branch per value (``arrived == k``). Symbolic:
+    0, positions are abstracted away (the proofs keep no index values).
 ``open_indices(s)``, ``prune(s)``, ``pick_index(s, local)`` -- *the choice of a free index*
     Round ``filling_round`` starts handing out indices; rounds that nobody drains forget
     theirs; ``pick_index`` yields ``(s', index)`` for each index of ``local``'s round still
     free (a domain that cannot enumerate them yields guarded or abstract choices).
 
-How to add a policy value (say ``IndexPolicy.ARRIVAL_ORDER``):
+How to add a policy value (say ``IndexPolicy.ARRIVAL``, which added ``position``):
 
 1. add the member to its enum in :mod:`barrierspec.spec._policies` (and its row in
    ``docs/semantics.md``);
@@ -106,6 +111,8 @@ class Domain(Protocol[S]):
     def advance(self, s: S) -> S: ...
 
     def filling_round(self, s: S) -> int: ...
+
+    def position(self, s: S) -> int: ...
 
     def open_indices(self, s: S) -> S: ...
 

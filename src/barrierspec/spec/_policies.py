@@ -48,6 +48,7 @@ class IndexPolicy(enum.Enum):
     """What a successful wait returns."""
 
     DISTINCT = "distinct"  # an int in range(parties), different for each party of a round
+    ARRIVAL = "arrival"  # the k-th party counted into the round (0-based) returns k (CPython)
     NONE = "none"  # no index: a successful wait returns True (Grinder)
 
 
@@ -235,29 +236,31 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def _strict(contract: Profile, implementation: str) -> Profile:
+def _strict(contract: Profile, implementation: str, index: IndexPolicy) -> Profile:
     """``contract`` with CPython's choices where its documentation is silent."""
+    numbered = "the index is the arrival order, " if index is IndexPolicy.ARRIVAL else ""
     return attrs.evolve(
         contract,
         name=f"{contract.name}-cpython",
-        summary=f"{implementation} as CPython implements it: newcomers block while the last "
-        "round drains, abort() breaks released parties that have not resumed",
+        summary=f"{implementation} as CPython implements it: {numbered}newcomers block while "
+        "the last round drains, abort() breaks released parties that have not resumed",
         policies=attrs.evolve(
-            contract.policies, newcomer=Newcomer.BLOCK, abort=AbortDrainers.BREAK
+            contract.policies, index=index, newcomer=Newcomer.BLOCK, abort=AbortDrainers.BREAK
         ),
     )
 
 
 # Strict CPython profiles, for drop-in replacements: the contract, with CPython's choices
 # where the documentation is silent (docs/semantics.md, "Profile `threading-cpython`" ...).
-# The arrival-order index (first arrival 0, last parties - 1) is not pinned yet: it needs an
-# IndexPolicy value that remembers each arrival's position, which the model does not have.
-for _name, _what in (
-    ("threading", "threading.Barrier"),
-    ("multiprocessing", "multiprocessing.Barrier"),
-    ("asyncio", "asyncio.Barrier"),
+# asyncio keeps any distinct index: its waiters withdraw (cancellation, timeouts), and after a
+# withdrawal CPython's count gives two tasks one index (gh-155233), so there is no CPython
+# choice to pin that keeps the documented distinctness.
+for _name, _what, _index in (
+    ("threading", "threading.Barrier", IndexPolicy.ARRIVAL),
+    ("multiprocessing", "multiprocessing.Barrier", IndexPolicy.ARRIVAL),
+    ("asyncio", "asyncio.Barrier", IndexPolicy.DISTINCT),
 ):
-    PROFILES[f"{_name}-cpython"] = _strict(PROFILES[_name], _what)
+    PROFILES[f"{_name}-cpython"] = _strict(PROFILES[_name], _what, _index)
 
 
 def get_profile(name: str) -> Profile:

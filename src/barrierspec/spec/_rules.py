@@ -16,7 +16,9 @@ The rounds, in prose (every rule cites its source in ``docs/semantics.md``):
   that participant before anyone is released; if the action raises, that participant gets the
   exception and the barrier breaks; otherwise every counted waiter becomes ``PASSED``, the
   round counter advances and ``arrived`` returns to 0.
-* A ``PASSED`` participant resumes with a fresh index of its round (or ``True``).
+* A ``PASSED`` participant resumes with a fresh index of its round (or ``True``); under
+  ``IndexPolicy.ARRIVAL`` with its arrival position, fixed when it was counted (an arrival
+  withdrawn before the trip moves every later one down by one).
 * A *break* (timeout under ``BREAK_ALL``, ``abort``, a failed action) wakes every waiter with
   ``BrokenBarrierError`` and leaves the barrier broken until ``reset``.
 * ``reset`` wakes the waiters with ``BrokenBarrierError`` and leaves the barrier usable; under
@@ -71,6 +73,7 @@ from barrierspec.spec._state import (
 
 __all__ = [
     "HANDLERS",
+    "behind_local",
     "broken_local",
     "idle",
     "released_local",
@@ -130,9 +133,18 @@ def released_local(released: int, loc: Local) -> Local:
     """One participant's local when round ``released`` trips: a counted waiter is released
     in that round, a dead arrival is forgotten."""
     if loc.status is Status.WAITING:
-        return Local(status=Status.PASSED, round=released, member=loc.member)
+        return Local(status=Status.PASSED, round=released, member=loc.member, position=loc.position)
     if loc.status is Status.DEAD and loc.arrived:
         return Local(status=Status.DEAD)
+    return loc
+
+
+def behind_local(withdrawn: int, loc: Local) -> Local:
+    """One participant's local when the arrival at position ``withdrawn`` of the filling
+    round is withdrawn: a counted party that arrived after it moves down one position."""
+    counted = loc.status is Status.WAITING or (loc.status is Status.DEAD and loc.arrived)
+    if counted and loc.position > withdrawn:
+        return attrs.evolve(loc, position=loc.position - 1)
     return loc
 
 
@@ -172,6 +184,7 @@ def arrive(
         timed=timed,
         raises=raises,
         member=loc.member,
+        position=d.position(s) if profile.policies.index is IndexPolicy.ARRIVAL else 0,
     )
     if d.test(s, Cond.LAST):
         return trip(d, profile, d.set_actor(s, waiting), waiting, p=p, raises=raises)
@@ -186,10 +199,18 @@ def recheck(d: Domain[S], profile: Profile, s: S, outputs: Outputs) -> tuple[S, 
     return s, outputs
 
 
-def leave(d: Domain[S], s: S, loc: Local, new: Local) -> S:
+def withdraw(d: Domain[S], pol: Policies, s: S, loc: Local) -> S:
+    """The arrival of ``loc`` (a counted party, already rewritten in ``s``) is withdrawn."""
+    s = d.add(s, arrived=-1)
+    if pol.index is IndexPolicy.ARRIVAL:
+        s = d.each(s, behind_local, loc.position)
+    return s
+
+
+def leave(d: Domain[S], pol: Policies, s: S, loc: Local, new: Local) -> S:
     """The actor (a member, local ``loc``) leaves a dynamic barrier; its arrival is withdrawn."""
-    arrived = -1 if loc.status is Status.WAITING else 0
-    return d.add(d.set_actor(s, new), parties=-1, arrived=arrived)
+    left = d.add(d.set_actor(s, new), parties=-1)
+    return withdraw(d, pol, left, loc) if loc.status is Status.WAITING else left
 
 
 # ------------------------------------------------------------------------------ handlers
@@ -249,6 +270,9 @@ def on_resume(d: Domain[S], profile: Profile, s: S, event: Resume, loc: Local) -
     if profile.policies.index is IndexPolicy.NONE:
         yield d.prune(left), (Returned(p, True),)
         return
+    if profile.policies.index is IndexPolicy.ARRIVAL:
+        yield d.prune(left), (Returned(p, loc.position),)
+        return
     for picked, index in d.pick_index(left, loc):
         yield d.prune(picked), (Returned(p, index),)
 
@@ -270,9 +294,9 @@ def on_timeout(d: Domain[S], profile: Profile, s: S, event: Timeout, loc: Local)
     if pol.give_up is GiveUp.BREAK_ALL:
         yield break_all(d, pol, d.set_actor(s, idle(loc))), (Raised(p, Fault.BROKEN),)
     elif pol.give_up is GiveUp.WITHDRAW:
-        yield d.add(d.set_actor(s, idle(loc)), arrived=-1), (Raised(p, Fault.TIMEOUT),)
+        yield withdraw(d, pol, d.set_actor(s, idle(loc)), loc), (Raised(p, Fault.TIMEOUT),)
     else:
-        left = leave(d, s, loc, Local(member=Member.CANCELLED))
+        left = leave(d, pol, s, loc, Local(member=Member.CANCELLED))
         yield recheck(d, profile, left, (Returned(p, False),))
 
 
@@ -292,7 +316,7 @@ def on_cancel(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -
         # the cancelled waiter gets CancelledError, the others BrokenBarrierError
         yield break_all(d, profile.policies, d.set_actor(s, idle(loc))), raised
     elif loc.status is Status.WAITING:
-        yield d.add(d.set_actor(s, idle(loc)), arrived=-1), raised
+        yield withdraw(d, profile.policies, d.set_actor(s, idle(loc)), loc), raised
     elif loc.status is Status.BLOCKED:
         yield d.set_actor(s, idle(loc)), raised
     else:
@@ -307,17 +331,18 @@ def _cancel_member(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Loc
     if loc.member is Member.CANCELLED:  # cancel() is idempotent
         yield s, ()
         return
+    pol = profile.policies
     if loc.status is Status.WAITING:
-        left = leave(d, s, loc, Local(member=Member.CANCELLED))
+        left = leave(d, pol, s, loc, Local(member=Member.CANCELLED))
         yield recheck(d, profile, left, (Raised(p, Fault.CANCELLED_BARRIER),))
         return
     cancelled = attrs.evolve(loc, member=Member.CANCELLED)
-    yield recheck(d, profile, leave(d, s, loc, cancelled), ())
+    yield recheck(d, profile, leave(d, pol, s, loc, cancelled), ())
     if loc.status is Status.PASSED:  # cancel() may win the race with the wake-up
         failing = Local(
             status=Status.FAILING, fault=Fault.CANCELLED_BARRIER, member=Member.CANCELLED
         )
-        yield recheck(d, profile, d.prune(leave(d, s, loc, failing)), ())
+        yield recheck(d, profile, d.prune(leave(d, pol, s, loc, failing)), ())
 
 
 def on_abort(d: Domain[S], profile: Profile, s: S, event: Abort, loc: Local) -> _Successors:
@@ -341,7 +366,7 @@ def on_die(d: Domain[S], profile: Profile, s: S, event: Die, loc: Local) -> _Suc
     dead = Local(status=Status.DEAD)
     if death is Death.WITHDRAW:
         if loc.member is Member.MEMBER:
-            yield recheck(d, profile, d.prune(leave(d, s, loc, dead)), ())
+            yield recheck(d, profile, d.prune(leave(d, profile.policies, s, loc, dead)), ())
         else:
             yield d.prune(d.set_actor(s, dead)), ()
         return
@@ -349,7 +374,8 @@ def on_die(d: Domain[S], profile: Profile, s: S, event: Die, loc: Local) -> _Suc
         yield d.prune(d.set_actor(s, dead)), ()
         return
     # its arrival stands until the barrier notices the death (see on_notice)
-    yield d.set_actor(s, Local(status=Status.DEAD, round=loc.round, arrived=True)), ()
+    standing = Local(status=Status.DEAD, round=loc.round, arrived=True, position=loc.position)
+    yield d.set_actor(s, standing), ()
 
 
 def on_notice(d: Domain[S], profile: Profile, s: S, event: Notice, loc: Local) -> _Successors:
@@ -360,7 +386,7 @@ def on_notice(d: Domain[S], profile: Profile, s: S, event: Notice, loc: Local) -
         event,
         f"participant {event.p} is not a dead arrival",
     )
-    withdrawn = d.add(d.set_actor(s, Local(status=Status.DEAD)), arrived=-1)
+    withdrawn = withdraw(d, profile.policies, d.set_actor(s, Local(status=Status.DEAD)), loc)
     yield withdrawn, ()
     yield break_all(d, profile.policies, withdrawn), ()
 

@@ -17,6 +17,9 @@ Local states (``Status``):
 Arrival indices are handed out lazily: a ``PASSED`` party picks, when it resumes, any index of
 ``range(parties)`` not yet returned in its round. The documentation promises only "different
 for each thread" and "in the range 0 to parties - 1", so every such choice is allowed.
+Under ``IndexPolicy.ARRIVAL`` (CPython's ``index = self._count``) the index is fixed at
+arrival instead: a counted participant's ``position`` is the number of parties still counted
+in its round that arrived before it, and it returns that number.
 """
 
 from __future__ import annotations
@@ -101,6 +104,9 @@ class Local:
     fault: Fault = Fault.NONE  # FAILING: what it raises when it resumes
     member: Member = Member.NOT_MEMBER
     arrived: bool = False  # DEAD: its arrival in `round` still counts
+    # WAITING / PASSED / arrived DEAD under IndexPolicy.ARRIVAL: how many parties still
+    # counted in its round arrived before it (its index); else 0
+    position: int = 0
 
     def describe(self) -> str:
         """A short rendering: ``waiting(r0,t)``."""
@@ -110,9 +116,9 @@ class Local:
         elif s is Status.BLOCKED:
             text = "blocked" + (",t" if self.timed else "")
         elif s is Status.WAITING:
-            text = f"waiting(r{self.round}{',t' if self.timed else ''})"
+            text = f"waiting(r{self.round}{',t' if self.timed else ''}{self._at()})"
         elif s is Status.PASSED:
-            text = f"passed(r{self.round}{',doomed' if self.doomed else ''})"
+            text = f"passed(r{self.round}{',doomed' if self.doomed else ''}{self._at()})"
         elif s is Status.FAILING:
             text = f"failing({_FAULT_TEXT[self.fault]})"
         else:
@@ -120,6 +126,9 @@ class Local:
         if self.member is Member.CANCELLED:
             text += "[cancelled]"
         return text
+
+    def _at(self) -> str:
+        return f",#{self.position}" if self.position else ""
 
 
 @attrs.frozen

@@ -140,6 +140,10 @@ class Concrete:
         """The round counter."""
         return s.round
 
+    def position(self, s: State) -> int:
+        """The arrivals counted in the filling round."""
+        return s.arrived
+
     def open_indices(self, s: State) -> State:
         """The filling round starts handing out indices (none taken yet)."""
         return attrs.evolve(s, taken=(*s.taken, (s.round, frozenset())))
