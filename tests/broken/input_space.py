@@ -10,6 +10,8 @@ switched off the barrier passes the property, with it on the property fails
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 from .correct import DrainingBarrier
@@ -68,12 +70,34 @@ class MissingActionCalledBarrier(DrainingBarrier):
         self._action()  # type: ignore[misc]
 
 
+class SlowActionTimesOutBarrier(DrainingBarrier):
+    """Bug: the last arrival's own timeout keeps running while it runs the action, so an
+    action that outlasts that timeout breaks a round that has filled (everyone gets
+    BrokenBarrierError). CPython's timeout bounds only the wait for the round to fill: once
+    the last party arrives the round trips, however long the action takes.
+    Dimension: the action takes time."""
+
+    def wait(self, timeout: float | None = None) -> int:
+        # no __init__ of its own: super().__init__ would build real primitives under control
+        timeouts: dict[int, float | None] = self.__dict__.setdefault("_timeouts", {})
+        timeouts[threading.get_ident()] = self._timeout if timeout is None else timeout
+        return super().wait(timeout)
+
+    def _run_action(self) -> None:
+        started = time.monotonic()
+        super()._run_action()
+        timeout = self.__dict__["_timeouts"].get(threading.get_ident())
+        if timeout is not None and time.monotonic() - started > timeout:
+            raise threading.BrokenBarrierError("timed out while the action ran")
+
+
 __all__ = [
     "DefaultBeatsExplicitBarrier",
     "DefaultTimeoutIgnoredBarrier",
     "FourthRoundDuplicateIndexBarrier",
     "ManyPartiesDuplicateIndexBarrier",
     "MissingActionCalledBarrier",
+    "SlowActionTimesOutBarrier",
     "ZeroDefaultTimeoutRejectedBarrier",
     "ZeroTimeoutAsNoneBarrier",
 ]

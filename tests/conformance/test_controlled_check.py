@@ -86,7 +86,9 @@ def test_a_return_while_the_action_still_runs_counts_against_it() -> None:
     action = RecordingAction(ledger)
     first = action.wait_started(0, False)
     action.wait_started(1, False)
-    action.pause = lambda: action.wait_returned(first, ad.OpReturned(0))  # P0 returns meanwhile
+    action.pause = lambda _seconds: action.wait_returned(
+        first, ad.OpReturned(0)
+    )  # P0 returns meanwhile
     action()
     _outcomes, (run,), _log = ledger.drain()
     assert run.returned_before == 1

@@ -51,6 +51,11 @@ CASES: dict[type, tuple[str, dict[str, object], str]] = {
         {"default_timeouts": False},
         "parties=2, timeout=0.0 is valid but construction raises",
     ),
+    bad.SlowActionTimesOutBarrier: (
+        "timeout",
+        {"slow_actions": False},
+        "wait(timeout=0.05) [the action takes 0.1 s if it runs here]",
+    ),
     ActionFailureNotBreakingBarrier: (
         "action failure",
         {"raising_actions": False},
@@ -116,3 +121,23 @@ def test_explicit_timeouts_win_over_the_default(
 def test_a_scope_bound_must_be_a_positive_int(field: str, value: object) -> None:
     with pytest.raises(UsageError, match=f"InputSpace.{field} must be an int >= 1, got"):
         InputSpace(**{field: value})  # type: ignore[arg-type]
+
+
+def test_a_slow_action_sleeps_on_the_virtual_clock_while_the_round_trips() -> None:
+    from tests.broken.correct import DrainingBarrier
+
+    with ad.ControlledThreadDriver(DrainingBarrier, 2, 2, action=True) as driver:
+        driver.perform(ad.WaitOp(0))
+        step = driver.perform(ad.WaitOp(1, timeout=0.05, action_takes=0.1))
+        assert driver.scheduler.clock.now >= 0.1
+    assert {p: o.value for p, o in step.returned.items()} == {0: 0, 1: 1}  # type: ignore[union-attr]
+    (run,) = step.actions
+    assert run.participant == 1 and run.returned_before == 0
+
+
+def test_a_slow_action_needs_a_driver_with_an_action() -> None:
+    with (
+        ad.ControlledThreadDriver("threading", 2, 2) as driver,
+        pytest.raises(UsageError, match="action_takes needs a driver built with action=True"),
+    ):
+        driver.perform(ad.WaitOp(0, action_takes=0.1))

@@ -61,7 +61,8 @@ def describe(op: Op) -> str:
     """A short readable form of an operation, as used in logs and messages."""
     if isinstance(op, WaitOp):
         args = "" if op.timeout is None else repr(op.timeout)
-        return f"wait({args})" + (" [action raises]" if op.action_raises else "")
+        slow = f" [action takes {op.action_takes:g} s]" if op.action_takes else ""
+        return f"wait({args})" + (" [action raises]" if op.action_raises else "") + slow
     return {
         AbortOp: "abort()",
         ResetOp: "reset()",
@@ -218,6 +219,10 @@ class Driver(abc.ABC):
                 raise UsageError(f"target {self.target.name!r} takes no timeout: {op!r}")
             if op.action_raises and not caps.has_action:
                 raise UsageError(f"action_raises needs a driver built with action=True: {op!r}")
+            if op.action_takes and not caps.has_action:
+                raise UsageError(f"action_takes needs a driver built with action=True: {op!r}")
+            if op.action_takes < 0:
+                raise UsageError(f"action_takes must be >= 0 seconds, got {op.action_takes!r}")
         if isinstance(op, AdvanceOp):
             if op.seconds < 0:
                 raise UsageError(f"AdvanceOp needs seconds >= 0, got {op.seconds!r}")

@@ -101,9 +101,16 @@ class ControlledThreadDriver(Driver):
             self.scheduler, self._serve, name="barrierspec-c", park=False, bound=self.settle
         )
 
-    def _action_takes_time(self) -> None:
-        """The action is a scheduling point: while it runs, others may be given the turn."""
-        if self.scheduler.current() is not None:
+    def _action_takes_time(self, seconds: float) -> None:
+        """The action is a scheduling point: while it runs, others may be given the turn;
+        with ``seconds`` > 0 it sleeps that long on the virtual clock, so timers of others
+        may fire before it ends (a drawn input: ``WaitOp.action_takes``)."""
+        if self.scheduler.current() is None:
+            return
+        if seconds > 0:
+            clock = self.scheduler.clock
+            self.scheduler.point(lambda: False, clock.now + seconds)
+        else:
             self.scheduler.point(lambda: True)
 
     def _serve(self, p: int) -> None:

@@ -83,14 +83,18 @@ class RecordingAction:
         self._started = 0  # action runs started so far
         self._pending = 0  # normal returns of waits sent since the last action started
         self._raises: dict[int, bool] = {}
-        self.pause: Callable[[], None] | None = None  # set by a controlled driver
+        self._takes: dict[int, float] = {}  # seconds the action takes in each participant
+        # set by a controlled driver: the action's scheduling point, given its duration
+        self.pause: Callable[[float], None] | None = None
         self._ended = True  # the last action run has ended
         self._during = 0  # normal returns of its round while a pausing action ran
 
-    def wait_started(self, participant: int, action_raises: bool) -> int:
-        """Note a wait being sent; returns its round tag for :meth:`wait_returned`."""
+    def wait_started(self, participant: int, action_raises: bool, action_takes: float = 0.0) -> int:
+        """Note a wait being sent (what the action does if it runs in it: raise, take
+        ``action_takes`` seconds); returns its round tag for :meth:`wait_returned`."""
         with self._lock:
             self._raises[participant] = action_raises
+            self._takes[participant] = action_takes
             return self._started
 
     def wait_returned(self, tag: int, outcome: OpOutcome) -> None:
@@ -113,8 +117,9 @@ class RecordingAction:
             self._started += 1
             self._ended = self.pause is None
             raises = self._raises.get(participant, False)
+            takes = self._takes.get(participant, 0.0)
         if self.pause is not None:  # the action "takes time": others may run meanwhile
-            self.pause()
+            self.pause(takes)
             with self._lock:  # waits of its round that returned while it ran count too
                 before, self._during, self._ended = before + self._during, 0, True
         self._ledger.ran(ActionRun(participant, raises, n_waiting, before))

@@ -71,12 +71,16 @@ class WaitOp:
     threads/processes: ``barrier.wait(timeout)`` (``wait()`` when ``timeout`` is None);
     asyncio: ``await barrier.wait()`` inside ``asyncio.timeout(timeout)`` on the virtual clock;
     named barriers: ``member.wait(timeout) -> bool``. With ``action_raises``, the action raises
-    :class:`ActionFailure` if it runs during this wait in this participant.
+    :class:`ActionFailure` if it runs during this wait in this participant. ``action_takes``:
+    seconds the action takes if it runs in this participant (the controlled thread driver
+    sleeps that long on its virtual clock inside the action, so others' timers may fire
+    while it runs; the other drivers give the action no duration).
     """
 
     participant: int
     timeout: float | None = None
     action_raises: bool = False
+    action_takes: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -100,36 +100,26 @@ def _kinds(
     """The operation kinds of ``prop`` a ``kind`` target can perform (``hold``: only under
     a controlled driver), as the input ``space`` allows."""
     caps = target.capabilities
-    usable = []
-    for op in prop.ops:
-        if not space.allows(op):
-            continue
-        if op == props.HOLD and not controlled:
-            continue
-        if op in (props.TIMED, props.LONG) and not caps.has_timeout:
-            continue
-        if op == props.ZERO and not (caps.has_timeout and target.kind != "asyncio"):
-            continue
-        if op in (props.DEFAULT_SHORT, props.DEFAULT_LONG) and not takes_default_timeout(target):
-            continue
-        if op == props.NO_ACTION and not caps.has_action:
-            continue
-        if op == props.RAISE and not caps.has_action:
-            continue
-        if op == props.ABORT and not (caps.has_abort and profile.has_abort):
-            continue
-        if op == props.RESET and not (caps.has_reset and profile.has_reset):
-            continue
-        if op == props.CANCEL and not caps.has_cancel:
-            continue
-        if op == props.KILL and not caps.has_kill:
-            continue
-        if op == props.ADVANCE and (kind != "asyncio" or not caps.has_timeout):
-            continue
-        if op == props.JOIN and not caps.named:
-            continue
-        usable.append(op)
-    return usable
+    defaults = takes_default_timeout(target)
+    can: dict[str, bool] = {
+        props.HOLD: controlled,
+        props.TIMED: caps.has_timeout,
+        props.LONG: caps.has_timeout,
+        props.ZERO: caps.has_timeout and target.kind != "asyncio",
+        props.DEFAULT_SHORT: defaults,
+        props.DEFAULT_LONG: defaults,
+        props.NO_ACTION: caps.has_action,
+        props.RAISE: caps.has_action,
+        # only the controlled thread driver gives the action a duration
+        props.SLOW: caps.has_action and controlled and kind == "thread",
+        props.ABORT: caps.has_abort and profile.has_abort,
+        props.RESET: caps.has_reset and profile.has_reset,
+        props.CANCEL: caps.has_cancel,
+        props.KILL: caps.has_kill,
+        props.ADVANCE: kind == "asyncio" and caps.has_timeout,
+        props.JOIN: caps.named,
+    }
+    return [op for op in prop.ops if space.allows(op) and can.get(op, True)]
 
 
 def check(

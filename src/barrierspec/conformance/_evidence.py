@@ -48,6 +48,8 @@ def kind_of_op(op: ad.Op) -> str:
     if isinstance(op, ad.WaitOp):
         if op.action_raises:
             return props.RAISE
+        if op.action_takes:
+            return props.SLOW
         if op.timeout is None:
             return props.WAIT
         if op.timeout == 0:

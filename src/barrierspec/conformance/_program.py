@@ -13,7 +13,10 @@ barrier is built -- a *construction* instruction anywhere in it (``default-short
 ``default-long``, ``no-action``) builds the barrier with a short or a long constructor
 default timeout, or without an action; the first of each wins. Waits come in timeout
 classes: none (``wait``: the default applies), short (``timed-wait``), zero (``zero-wait``)
-and long (``long-wait``: explicit, never expiring within a run). :class:`InputSpace` bounds
+and long (``long-wait``: explicit, never expiring within a run). A wait's action may take
+time (``slow-action-wait``: a timed wait whose action, if it runs there, takes twice the
+timeout; under controlled threads it sleeps on the virtual clock, and every other participant
+that can run does so meanwhile). :class:`InputSpace` bounds
 the scope (parties, rounds) and switches each dimension on or off, so a test can show which
 dimension a bug needs.
 """
@@ -82,7 +85,8 @@ class InputSpace:
     ``default_timeouts``: build some barriers with a constructor default timeout (short or
     long). ``timeout_values``: draw ``wait(0)`` and a long explicit timeout besides ``wait()``
     and a short one. ``action_absent``: build some barriers without an action.
-    ``raising_actions``: draw waits whose action raises. ``max_parties``: the scope sweep and
+    ``raising_actions``: draw waits whose action raises. ``slow_actions``: draw waits whose
+    action takes time (controlled thread runs only). ``max_parties``: the scope sweep and
     the random programs use at most this many parties; ``max_rounds``: no wait is sent once
     this many rounds have tripped (the sweep reaches exactly this many).
     """
@@ -91,6 +95,7 @@ class InputSpace:
     timeout_values: bool = True
     action_absent: bool = True
     raising_actions: bool = True
+    slow_actions: bool = True
     max_parties: int = 6
     max_rounds: int = 6
 
@@ -110,6 +115,8 @@ class InputSpace:
             return self.action_absent
         if kind == props.RAISE:
             return self.raising_actions
+        if kind == props.SLOW:
+            return self.slow_actions
         return True
 
 
@@ -213,7 +220,8 @@ def _able(oracle: Oracle, event: Event, quantifier: Callable[[Iterable[bool]], b
     return quantifier(event in enabled(oracle.profile, s, _PROGRAM_BOUNDS) for s in oracle.states)
 
 
-_WAITS = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG)
+_WAITS = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG, props.SLOW)
+SLOW_FACTOR = 2.0  # a slow action takes this many short timeouts: longer than a timed wait
 
 
 def _rounds_done(oracle: Oracle, max_rounds: int | None) -> bool:
@@ -228,6 +236,8 @@ def _wait(kind: str, p: int, timing: Timing) -> ad.WaitOp:
         return ad.WaitOp(p, timeout=0.0)
     if kind == props.LONG:
         return ad.WaitOp(p, timeout=timing.long)
+    if kind == props.SLOW:
+        return ad.WaitOp(p, timeout=timing.timeout, action_takes=SLOW_FACTOR * timing.timeout)
     return ad.WaitOp(p, action_raises=kind == props.RAISE)
 
 

@@ -29,13 +29,15 @@ JOIN = "join"
 HOLD = "hold"  # controlled threads: keep the next step's woken participants from resuming
 ZERO = "zero-wait"  # wait(0): a timeout that expires at once
 LONG = "long-wait"  # wait(LONG_TIMEOUT): explicit, never expires within a run
+SLOW = "slow-action-wait"  # wait(t) whose action, if it runs here, takes 2 t (virtual clock)
 # construction: where one of these appears in a program, the barrier is built with it
 DEFAULT_SHORT = "default-short"  # the constructor's default timeout: short
 DEFAULT_LONG = "default-long"  # the constructor's default timeout: LONG_TIMEOUT
 NO_ACTION = "no-action"  # the barrier is built without an action
 CONSTRUCTION = (DEFAULT_SHORT, DEFAULT_LONG, NO_ACTION)
 # every instruction kind a program may hold (docs/semantics.md, section 8)
-KINDS: tuple[str, ...] = (WAIT, TIMED, ZERO, LONG, RAISE, ABORT, RESET, CANCEL, KILL, ADVANCE)
+KINDS: tuple[str, ...] = (WAIT, TIMED, ZERO, LONG, SLOW, RAISE, ABORT, RESET, CANCEL, KILL)
+KINDS += (ADVANCE,)
 KINDS += (JOIN, HOLD, *CONSTRUCTION)
 
 
@@ -116,9 +118,9 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "timeout",
         "a wait's timeout has the profile's effect (break, withdraw, or False)",
-        (WAIT, TIMED, RESET, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG),
+        (WAIT, TIMED, RESET, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG, SLOW),
         needs=("has_timeout",),
-        key_ops=(WAIT, TIMED, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG),
+        key_ops=(WAIT, TIMED, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG, SLOW),
     ),
     Property(
         "abort",
