@@ -10,11 +10,12 @@ switched off the barrier passes the property, with it on the property fails
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
 
-from .correct import DrainingBarrier
+from .correct import AsyncDrainingBarrier, DrainingBarrier
 
 
 class DefaultTimeoutIgnoredBarrier(DrainingBarrier):
@@ -91,7 +92,59 @@ class SlowActionTimesOutBarrier(DrainingBarrier):
             raise threading.BrokenBarrierError("timed out while the action ran")
 
 
+class AsyncTimedBarrier(AsyncDrainingBarrier):
+    """Correct: :class:`~.correct.AsyncDrainingBarrier` with a timeout of its own,
+    ``wait(timeout)``: a task still waiting after ``timeout`` seconds withdraws and raises
+    TimeoutError (asyncio's rule for a task that gives up); ``wait(0)`` times out at once."""
+
+    async def wait(self, timeout: float | None = None) -> int:  # type: ignore[override]
+        limit = self._limit(timeout)
+        if limit is None:
+            return await super().wait()
+        async with asyncio.timeout(limit):
+            return await super().wait()
+
+    def _limit(self, timeout: float | None) -> float | None:
+        return timeout
+
+
+class AsyncOwnTimeoutIgnoredBarrier(AsyncTimedBarrier):
+    """Bug: ``wait(timeout)`` accepts its own timeout and ignores it, so a timed task waits
+    until released, possibly forever; ``asyncio.timeout`` from outside still works.
+    Dimension: the async barrier's own timeout parameter."""
+
+    def _limit(self, timeout: float | None) -> float | None:
+        return None
+
+
+class AsyncOwnZeroAsNoneBarrier(AsyncTimedBarrier):
+    """Bug: its own ``wait(0)`` is taken as "no timeout" (``timeout or None``), so it blocks
+    instead of timing out at once; ``wait(t)`` with ``t > 0`` works.
+    Dimension: timeout values (``wait(0)``) through the barrier's own timeout."""
+
+    def _limit(self, timeout: float | None) -> float | None:
+        return timeout or None
+
+
+class AsyncZeroTimeoutLeakBarrier(AsyncDrainingBarrier):
+    """Bug: ``wait()`` reserves its slot, then yields once before it takes the barrier's
+    lock, and a cancellation at that yield leaves the slot reserved: the next round is
+    released one arrival early. ``asyncio.timeout(0)`` lands exactly there; a positive
+    timeout (or a cancel) lands while the task waits for the round, which is handled.
+    Dimension: timeout values (``wait(0)`` under ``asyncio.timeout``)."""
+
+    async def wait(self) -> int:
+        self._count += 1  # the reservation
+        await asyncio.sleep(0)  # let the tasks woken before it run first
+        self._count -= 1
+        return await super().wait()
+
+
 __all__ = [
+    "AsyncOwnTimeoutIgnoredBarrier",
+    "AsyncOwnZeroAsNoneBarrier",
+    "AsyncTimedBarrier",
+    "AsyncZeroTimeoutLeakBarrier",
     "DefaultBeatsExplicitBarrier",
     "DefaultTimeoutIgnoredBarrier",
     "FourthRoundDuplicateIndexBarrier",

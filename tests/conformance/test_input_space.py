@@ -56,6 +56,13 @@ CASES: dict[type, tuple[str, dict[str, object], str]] = {
         {"slow_actions": False},
         "wait(timeout=0.05) [the action takes 0.1 s if it runs here]",
     ),
+    bad.AsyncOwnTimeoutIgnoredBarrier: ("timeout", {"own_timeouts": False}, "[its own timeout]"),
+    bad.AsyncOwnZeroAsNoneBarrier: (
+        "timeout",
+        {"timeout_values": False},
+        "wait(timeout=0) [its own timeout]",
+    ),
+    bad.AsyncZeroTimeoutLeakBarrier: ("timeout", {"timeout_values": False}, "wait(timeout=0)"),
     ActionFailureNotBreakingBarrier: (
         "action failure",
         {"raising_actions": False},
@@ -141,3 +148,24 @@ def test_a_slow_action_needs_a_driver_with_an_action() -> None:
         pytest.raises(UsageError, match="action_takes needs a driver built with action=True"),
     ):
         driver.perform(ad.WaitOp(0, action_takes=0.1))
+
+
+def test_an_async_barrier_has_its_own_timeout_when_its_wait_takes_one_or_one_is_mapped() -> None:
+    assert ad.resolve_target("barrierspec.reference:AsyncBarrier").capabilities.own_timeout
+    assert ad.resolve_target(bad.AsyncTimedBarrier).capabilities.own_timeout
+    assert not ad.resolve_target("asyncio").capabilities.own_timeout
+    assert not ad.resolve_target("threading").capabilities.own_timeout  # always its own
+    with (
+        ad.AsyncioDriver("asyncio", 2, 2) as driver,
+        pytest.raises(UsageError, match="has no timeout of its own"),
+    ):
+        driver.perform(ad.WaitOp(0, timeout=1.0, own=True))
+
+
+@pytest.mark.parametrize("target", ["barrierspec.reference:AsyncBarrier", bad.AsyncTimedBarrier])
+def test_async_barriers_with_their_own_timeout_pass_both_forms_and_wait_0(target: object) -> None:
+    result = check(target, settings_=attrs.evolve(FOCUSED, only=("timeout",)))
+    (verdict,) = result.properties
+    assert verdict.status == "pass", result.format()
+    for kind in ("own-timed-wait", "own-zero-wait", " timed-wait", "zero-wait"):
+        assert kind in verdict.exercised, verdict.exercised

@@ -338,9 +338,10 @@ async def run_async_op(
 ) -> None:
     """Run participant ``p``'s operation ``op`` in the current task; record its outcome.
 
-    A timed wait runs under ``asyncio.timeout`` (the loop's clock); ``abort()``/``reset()``
-    are awaited when they return an awaitable; every exception, CancelledError included, is
-    an outcome.
+    A timed wait runs under ``asyncio.timeout`` (the loop's clock), or, with ``op.own``,
+    passes its timeout to the barrier's own ``wait(timeout)``; ``abort()``/``reset()`` are
+    awaited when they return an awaitable; every exception, CancelledError included, is an
+    outcome.
     """
     PARTICIPANT.set(p)
     tag = 0
@@ -348,7 +349,9 @@ async def run_async_op(
         tag = action.wait_started(p, op.action_raises)
     try:
         if isinstance(op, WaitOp):
-            if timeout is None:
+            if op.own and op.timeout is not None:
+                value = await barrier.wait(op.timeout)
+            elif timeout is None:
                 value = await barrier.wait()
             else:
                 async with asyncio.timeout(timeout):

@@ -61,6 +61,7 @@ def describe(op: Op) -> str:
     """A short readable form of an operation, as used in logs and messages."""
     if isinstance(op, WaitOp):
         args = "" if op.timeout is None else repr(op.timeout)
+        args += ", own" if op.own else ""
         slow = f" [action takes {op.action_takes:g} s]" if op.action_takes else ""
         return f"wait({args})" + (" [action raises]" if op.action_raises else "") + slow
     return {
@@ -217,6 +218,11 @@ class Driver(abc.ABC):
         if isinstance(op, WaitOp):
             if op.timeout is not None and not caps.has_timeout:
                 raise UsageError(f"target {self.target.name!r} takes no timeout: {op!r}")
+            if op.own and not caps.own_timeout:
+                raise UsageError(
+                    f"target {self.target.name!r} has no timeout of its own (map one with "
+                    f"--map timeout=METHOD): {op!r}"
+                )
             if op.action_raises and not caps.has_action:
                 raise UsageError(f"action_raises needs a driver built with action=True: {op!r}")
             if op.action_takes and not caps.has_action:

@@ -69,7 +69,9 @@ class WaitOp:
     """The participant waits at the barrier.
 
     threads/processes: ``barrier.wait(timeout)`` (``wait()`` when ``timeout`` is None);
-    asyncio: ``await barrier.wait()`` inside ``asyncio.timeout(timeout)`` on the virtual clock;
+    asyncio: ``await barrier.wait()`` inside ``asyncio.timeout(timeout)`` on the virtual clock,
+    or with ``own``, ``await barrier.wait(timeout)``: the barrier's own timeout parameter (its
+    mapped timeout method, such as aiologic's ``with_(timeout)``);
     named barriers: ``member.wait(timeout) -> bool``. With ``action_raises``, the action raises
     :class:`ActionFailure` if it runs during this wait in this participant. ``action_takes``:
     seconds the action takes if it runs in this participant (the controlled thread driver
@@ -81,6 +83,7 @@ class WaitOp:
     timeout: float | None = None
     action_raises: bool = False
     action_takes: float = 0.0
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ class Capabilities:
 
     has_action: bool = False
     has_timeout: bool = False
+    own_timeout: bool = False  # asyncio: wait() takes a timeout of its own (or one is mapped)
     has_abort: bool = False
     has_reset: bool = False
     has_n_waiting: bool = False

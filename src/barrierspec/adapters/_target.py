@@ -271,6 +271,7 @@ def _capabilities(
     return Capabilities(
         has_action="action" in params,
         has_timeout=kind == "asyncio" or timed,
+        own_timeout=kind == "asyncio" and timed,
         has_abort=hasattr(sample, "abort"),
         has_reset=hasattr(sample, "reset"),
         has_n_waiting=hasattr(sample, "n_waiting"),

@@ -52,6 +52,8 @@ def kind_of_op(op: ad.Op) -> str:
             return props.SLOW
         if op.timeout is None:
             return props.WAIT
+        if op.own:
+            return props.OWN_ZERO if op.timeout == 0 else props.OWN_TIMED
         if op.timeout == 0:
             return props.ZERO
         return props.LONG if op.timeout >= LONG_TIMEOUT else props.TIMED

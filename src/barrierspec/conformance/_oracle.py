@@ -30,6 +30,7 @@ from barrierspec.spec import (
     ActionRan,
     Bounds,
     Cancel,
+    Cancellation,
     Die,
     Enter,
     Event,
@@ -139,8 +140,9 @@ class Oracle:
 
     ``real_clock``: timeouts fire by themselves (threads, processes), so they are internal
     events and a quiescent state has no pending timed wait; otherwise (asyncio's virtual
-    clock) they fire only on ``Advance``. ``has_action`` / ``has_n_waiting`` / ... say which
-    observations the target makes, so missing capabilities are not held against it.
+    clock) they fire only on ``Advance``, except a zero timeout (``wait(0)``), which is due at
+    once on any clock: its timeout is internal too. ``has_action`` / ``has_n_waiting`` / ...
+    say which observations the target makes, so missing capabilities are not held against it.
     """
 
     profile: Profile
@@ -150,6 +152,10 @@ class Oracle:
     real_clock: bool
     default_timeout: float | None = None  # the barrier's constructor timeout, if it has one
     states: set[State] = attrs.field(init=False)
+    # participants whose pending wait has a zero timeout: due at once, also on a virtual clock
+    _due_now: set[int] = attrs.field(init=False, factory=set, eq=False, repr=False)
+    # ... of which timed from outside (``asyncio.timeout``): the timeout is a cancellation
+    _outside: set[int] = attrs.field(init=False, factory=set, eq=False, repr=False)
     # the scheduled events of each state met so far (a closure meets the same states often)
     _scheduled_of: dict[State, tuple[Event, ...]] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
@@ -162,6 +168,7 @@ class Oracle:
 
     def observe(self, step_seen: ad.StepReport) -> Mismatch | None:
         """Advance by one observed step; on a violation keep the old states, return why."""
+        self._note_zero_timeout(step_seen.op)
         if step_seen.hang is not None:  # a watchdog finding is never allowed
             return self._diagnose(step_seen)
         late = [a for a in step_seen.actions if a.returned_before > 0]
@@ -177,6 +184,43 @@ class Oracle:
             self.states = survivors
             return None
         return self._diagnose(step_seen)
+
+    def _note_zero_timeout(self, op: ad.Op) -> None:
+        """A wait whose timeout is 0 times out at once (also on a virtual clock); timed from
+        outside (asyncio, not ``own``) it cancels the task wherever it next suspends."""
+        if isinstance(op, ad.WaitOp):
+            p = op.participant
+            self._due_now.discard(p)
+            self._outside.discard(p)
+            if firing_timeout(op.timeout, self.default_timeout) == 0:
+                self._due_now.add(p)
+                if not self.real_clock and not op.own:
+                    self._outside.add(p)
+
+    def _timeout_cancels(self, state: State) -> Iterator[Event]:
+        """``asyncio.timeout(0)`` landing on a task released but not resumed (it suspends
+        after its round tripped): a cancellation of a released task, the profile's
+        ``Cancel`` rule (asyncio: it raises instead of returning; the round stands)."""
+        for p in self._outside:
+            if state.locals[p].status is Status.PASSED:
+                yield Cancel(p)
+
+    def _seen_as(self, model: Returned | Raised, seen: ad.OpOutcome) -> bool:
+        """``model`` matches ``seen``; a cancellation by ``asyncio.timeout`` is seen as
+        TimeoutError (the context manager turns the CancelledError into one)."""
+        if _matches(model, seen):
+            return True
+        return (
+            isinstance(model, Raised)
+            and model.fault is Fault.CANCELLED
+            and model.p in self._outside
+            and isinstance(seen, ad.OpRaised)
+            and seen.kind == "timeout"
+        )
+
+    def _fires_by_itself(self, event: Event) -> bool:
+        """Whether a scheduled timeout fires without a clock advance."""
+        return self.real_clock or getattr(event, "p", None) in self._due_now
 
     def is_idle(self, p: int) -> bool:
         """True if ``p`` is outside the barrier in every candidate state."""
@@ -248,8 +292,10 @@ class Oracle:
     def _internal(self, state: State) -> Iterator[Event]:
         """Events the environment does not control: resumptions, entries, real timeouts."""
         for event in self._scheduled(state):
-            if self.real_clock or not isinstance(event, Timeout):
+            if not isinstance(event, Timeout) or self._fires_by_itself(event):
                 yield event
+        if self._outside and self.profile.policies.cancellation is not Cancellation.NONE:
+            yield from self._timeout_cancels(state)
 
     def _timeouts_due(self, state: State) -> Iterator[Event]:
         """The timeouts a clock advance may fire (every pending timed wait's)."""
@@ -263,7 +309,7 @@ class Oracle:
                 continue  # the barrier may notice a death at any later time, or never
             if getattr(event, "p", None) in held:
                 continue
-            if not isinstance(event, Timeout) or self.real_clock:
+            if not isinstance(event, Timeout) or self._fires_by_itself(event):
                 return False
         return not (advance and any(True for _ in self._timeouts_due(state)))
 
@@ -278,7 +324,7 @@ class Oracle:
                     return None
                 actions.remove((o.p, o.raised))
             elif isinstance(o, Returned | Raised):
-                if o.p not in pending or not _matches(o, seen.returned[o.p]):
+                if o.p not in pending or not self._seen_as(o, seen.returned[o.p]):
                     return None
                 pending.discard(o.p)
         return _Path(path.state, frozenset(pending), tuple(actions))

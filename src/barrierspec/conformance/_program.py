@@ -13,7 +13,9 @@ barrier is built -- a *construction* instruction anywhere in it (``default-short
 ``default-long``, ``no-action``) builds the barrier with a short or a long constructor
 default timeout, or without an action; the first of each wins. Waits come in timeout
 classes: none (``wait``: the default applies), short (``timed-wait``), zero (``zero-wait``)
-and long (``long-wait``: explicit, never expiring within a run). A wait's action may take
+and long (``long-wait``: explicit, never expiring within a run); an asyncio barrier is timed
+from outside (``asyncio.timeout``) and, when its ``wait`` takes a timeout, also through it
+(``own-timed-wait``, ``own-zero-wait``). A wait's action may take
 time (``slow-action-wait``: a timed wait whose action, if it runs there, takes twice the
 timeout; under controlled threads it sleeps on the virtual clock, and every other participant
 that can run does so meanwhile). :class:`InputSpace` bounds
@@ -86,7 +88,9 @@ class InputSpace:
     long). ``timeout_values``: draw ``wait(0)`` and a long explicit timeout besides ``wait()``
     and a short one. ``action_absent``: build some barriers without an action.
     ``raising_actions``: draw waits whose action raises. ``slow_actions``: draw waits whose
-    action takes time (controlled thread runs only). ``max_parties``: the scope sweep and
+    action takes time (controlled thread runs only). ``own_timeouts``: asyncio targets whose
+    ``wait`` takes a timeout (or has one mapped) also get timed waits through it, not only
+    under ``asyncio.timeout``. ``max_parties``: the scope sweep and
     the random programs use at most this many parties; ``max_rounds``: no wait is sent once
     this many rounds have tripped (the sweep reaches exactly this many).
     """
@@ -96,6 +100,7 @@ class InputSpace:
     action_absent: bool = True
     raising_actions: bool = True
     slow_actions: bool = True
+    own_timeouts: bool = True
     max_parties: int = 6
     max_rounds: int = 6
 
@@ -117,6 +122,10 @@ class InputSpace:
             return self.raising_actions
         if kind == props.SLOW:
             return self.slow_actions
+        if kind == props.OWN_TIMED:
+            return self.own_timeouts
+        if kind == props.OWN_ZERO:
+            return self.own_timeouts and self.timeout_values
         return True
 
 
@@ -220,7 +229,7 @@ def _able(oracle: Oracle, event: Event, quantifier: Callable[[Iterable[bool]], b
     return quantifier(event in enabled(oracle.profile, s, _PROGRAM_BOUNDS) for s in oracle.states)
 
 
-_WAITS = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG, props.SLOW)
+_WAITS = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG, props.SLOW, *props.OWN)
 SLOW_FACTOR = 2.0  # a slow action takes this many short timeouts: longer than a timed wait
 
 
@@ -238,6 +247,8 @@ def _wait(kind: str, p: int, timing: Timing) -> ad.WaitOp:
         return ad.WaitOp(p, timeout=timing.long)
     if kind == props.SLOW:
         return ad.WaitOp(p, timeout=timing.timeout, action_takes=SLOW_FACTOR * timing.timeout)
+    if kind in props.OWN:
+        return ad.WaitOp(p, timeout=timing.timeout if kind == props.OWN_TIMED else 0.0, own=True)
     return ad.WaitOp(p, action_raises=kind == props.RAISE)
 
 

@@ -29,15 +29,18 @@ JOIN = "join"
 HOLD = "hold"  # controlled threads: keep the next step's woken participants from resuming
 ZERO = "zero-wait"  # wait(0): a timeout that expires at once
 LONG = "long-wait"  # wait(LONG_TIMEOUT): explicit, never expires within a run
+OWN_TIMED = "own-timed-wait"  # asyncio: wait(t) through the barrier's own timeout parameter
+OWN_ZERO = "own-zero-wait"  # asyncio: wait(0) through the barrier's own timeout parameter
 SLOW = "slow-action-wait"  # wait(t) whose action, if it runs here, takes 2 t (virtual clock)
 # construction: where one of these appears in a program, the barrier is built with it
 DEFAULT_SHORT = "default-short"  # the constructor's default timeout: short
 DEFAULT_LONG = "default-long"  # the constructor's default timeout: LONG_TIMEOUT
 NO_ACTION = "no-action"  # the barrier is built without an action
 CONSTRUCTION = (DEFAULT_SHORT, DEFAULT_LONG, NO_ACTION)
+OWN = (OWN_TIMED, OWN_ZERO)
 # every instruction kind a program may hold (docs/semantics.md, section 8)
 KINDS: tuple[str, ...] = (WAIT, TIMED, ZERO, LONG, SLOW, RAISE, ABORT, RESET, CANCEL, KILL)
-KINDS += (ADVANCE,)
+KINDS += (ADVANCE, OWN_TIMED, OWN_ZERO)
 KINDS += (JOIN, HOLD, *CONSTRUCTION)
 
 
@@ -118,9 +121,9 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "timeout",
         "a wait's timeout has the profile's effect (break, withdraw, or False)",
-        (WAIT, TIMED, RESET, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG, SLOW),
+        (WAIT, TIMED, RESET, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG, SLOW, *OWN),
         needs=("has_timeout",),
-        key_ops=(WAIT, TIMED, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG, SLOW),
+        key_ops=(WAIT, TIMED, ADVANCE, ZERO, LONG, DEFAULT_SHORT, DEFAULT_LONG, SLOW, *OWN),
     ),
     Property(
         "abort",

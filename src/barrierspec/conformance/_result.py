@@ -34,6 +34,8 @@ def render_op(op: ad.Op) -> str:
         note = " [the action raises if it runs here]" if op.action_raises else ""
         if op.action_takes:
             note += f" [the action takes {op.action_takes:g} s if it runs here]"
+        if op.own:
+            note += " [its own timeout]"
         return f"P{p} wait({args}){note}"
     names = {ad.AbortOp: "abort()", ad.ResetOp: "reset()", ad.JoinOp: "joins: barrier(name)"}
     if type(op) in names:
