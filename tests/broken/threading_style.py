@@ -36,6 +36,15 @@ class CountdownIndexBarrier(DrainingBarrier):
         return self._parties - 1 - super()._arrive()
 
 
+class NoIndexBarrier(DrainingBarrier):
+    """Not a bug of its own contract: ``wait()`` returns None (aiologic's ``Latch`` does), so
+    it keeps ``threading`` with ``index=returns-none`` and breaks ``threading`` itself.
+    Property: arrival index."""
+
+    def wait(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        super().wait(timeout)
+
+
 class EarlyReleaseBarrier(DrainingBarrier):
     """Bug: a round is released after parties-1 arrivals. Property: release count (nobody
     passes before ``parties`` parties have arrived)."""

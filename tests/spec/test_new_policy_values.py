@@ -4,6 +4,11 @@
 returns k; a withdrawn arrival moves the later ones down. The strict threading and
 multiprocessing profiles pin it; every interpretation follows ``_rules.arrive``.
 
+``IndexPolicy.RETURNS_NONE`` (aiologic's ``Latch``): a successful wait returns None.
+
+``PartiesPolicy.ZERO_ALLOWED`` (aiologic: ``parties`` defaults to 0): argument validation
+accepts ``parties=0`` and requires a lone timed wait on it to give up, not pass.
+
 ``Cancellation.BREAK_ALL`` (aiologic: cancelling a waiter breaks the barrier): the readable
 step, the compiled search (successors equal on every reachable state), the Z3 moves (exact
 agreement with the step function) and the explorer (every invariant holds) all take it from
@@ -16,13 +21,14 @@ from __future__ import annotations
 import attrs
 import pytest
 from tests.broken.asyncio_style import CancelBreaksBarrier
+from tests.broken.threading_style import NoIndexBarrier
 from tests.proofs.test_proofs_rules import _compiled_follows, _graph
 
 from barrierspec.conformance import CheckSettings, check
-from barrierspec.proofs import check_agreement
+from barrierspec.proofs import ProofVerdict, check_agreement, prove
 from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Profile, State, explore, step
 from barrierspec.spec._custom import customise
-from barrierspec.spec._policies import Cancellation, IndexPolicy
+from barrierspec.spec._policies import Cancellation, IndexPolicy, PartiesPolicy
 from barrierspec.spec._result import ExplorationStatus
 from barrierspec.spec._state import Cancel, Event, Fault, Raised, Resume, Returned, Status, Wait
 from barrierspec.spec._step import Successor
@@ -155,7 +161,7 @@ def _positions_are_the_arrival_order(state: State) -> bool:
 
 @pytest.mark.parametrize(
     ("name", "parties", "participants"),
-    [("threading-cpython", 3, 3), ("multiprocessing-cpython", 2, 3), ("asyncio+arrival", 3, 4)],
+    [("threading-cpython", 3, 3), ("multiprocessing-cpython", 2, 3), ("asyncio+arrival", 3, 3)],
 )
 def test_every_reachable_state_numbers_its_round_by_arrival(
     name: str, parties: int, participants: int
@@ -190,3 +196,65 @@ def test_the_z3_moves_agree_with_the_arrival_order(
 def test_the_explorer_finds_every_invariant_kept_under_the_arrival_order() -> None:
     result = explore(BarrierSystem(ARRIVAL_ASYNC, 3, 3, Bounds(rounds=2)))
     assert result.status is ExplorationStatus.OK, result.violation
+
+
+# -------------------------------------------------------------- IndexPolicy.RETURNS_NONE
+
+NOTHING = customise(PROFILES["threading"], {"index": "returns-none"})
+
+
+def test_a_released_party_returns_none() -> None:
+    tripped = _run(NOTHING, _fresh(NOTHING, 2), Wait(0), Wait(1))
+    assert [s.outputs for s in step(NOTHING, tripped.state, Resume(0))] == [(Returned(0, None),)]
+
+
+def test_every_interpretation_follows_returns_none() -> None:
+    _compiled_follows(NOTHING, 2, 3)
+    result = check_agreement(NOTHING, 2, 3, rounds=2)
+    assert result.ok, "\n".join(result.mismatches)
+    explored = explore(BarrierSystem(NOTHING, 2, 3, Bounds(rounds=2)))
+    assert explored.status is ExplorationStatus.OK, explored.violation
+
+
+def test_a_barrier_returning_none_passes_the_profile_that_says_so() -> None:
+    cfg = CheckSettings(seed=5, examples=30, budget=1.0, generated=False, only=("arrival index",))
+    assert check(NoIndexBarrier, NOTHING, settings_=cfg).conformant
+    result = check(NoIndexBarrier, "threading", settings_=cfg)
+    assert "returned None where an index in range" in result.format(), result.format()
+
+
+# ------------------------------------------------------------ PartiesPolicy.ZERO_ALLOWED
+
+_ARGUMENTS = CheckSettings(seed=1, examples=10, generated=False, only=("argument validation",))
+_WAITING = {"interface": ["n_waiting=waiting"]}  # aiologic's name for n_waiting
+
+
+def test_zero_parties_are_accepted_where_the_profile_allows_them() -> None:
+    zero = customise(PROFILES["threading"], {"parties": "zero-allowed"})
+    assert zero.policies.parties is PartiesPolicy.ZERO_ALLOWED
+    assert PROFILES["threading"].policies.parties is PartiesPolicy.POSITIVE
+    aiologic = check("aiologic:Barrier", zero, settings_=_ARGUMENTS, target_options=_WAITING)
+    assert aiologic.conformant, aiologic.format()
+    assert "parties=0" not in aiologic.format()  # its only remark is accepting parties=1.5
+    # the same barrier under threading's contract fails on parties=0 ...
+    strict = check("aiologic:Barrier", "threading", settings_=_ARGUMENTS, target_options=_WAITING)
+    assert "accepts parties=0: parties <= 0 must raise" in strict.format(), strict.format()
+    # ... and a barrier that rejects parties=0 fails the profile that allows it
+    rejects = check("barrierspec.reference:Barrier", zero, settings_=_ARGUMENTS)
+    assert "which the profile allows (zero-allowed)" in rejects.format(), rejects.format()
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        PROFILES["threading-cpython"],
+        PROFILES["multiprocessing-cpython"],
+        ARRIVAL_ASYNC,
+        NOTHING,
+        BREAKS,
+    ],
+    ids=lambda profile: profile.name,
+)
+def test_prove_proves_every_obligation_under_the_new_values(profile: Profile) -> None:
+    report = prove(profile)
+    assert report.proved, [o for o in report.obligations if o.verdict is not ProofVerdict.PROVED]

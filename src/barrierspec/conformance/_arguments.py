@@ -4,9 +4,11 @@ Rules checked:
 
 * valid ``parties`` (1, 2, 3) are accepted and read back through ``parties``;
 * nonsense ``parties`` (0, -1) are rejected at construction with ``ValueError`` or
-  ``TypeError``. A barrier that accepts them fails, with one exception: the standard-library
-  barriers on the CPython versions where gh-121474 is recorded, whose leniency (a timed wait
-  then breaks) is a labelled warning. The label is never attached to anything else (a hang,
+  ``TypeError``; under ``PartiesPolicy.ZERO_ALLOWED`` (aiologic) ``parties=0`` must be
+  accepted instead, and a lone timed wait on it must neither pass nor hang. A barrier that
+  accepts them fails, with one exception: the standard-library barriers on the CPython
+  versions where gh-121474 is recorded, whose leniency (a timed wait then breaks) is a
+  labelled warning. The label is never attached to anything else (a hang,
   a wrong type accepted, another barrier);
 * the wrong types ``1.5``, ``"3"``, ``None`` are rejected, or reported as a warning;
 * the other constructor arguments, in every class the docs mention, are accepted: a default
@@ -27,7 +29,7 @@ from barrierspec.adapters._ops import LONG_TIMEOUT
 from barrierspec.conformance._deviations import applies_to, lenient_parties
 from barrierspec.conformance._program import InputSpace, takes_default_timeout
 from barrierspec.conformance._result import PropertyResult, Status
-from barrierspec.spec import Profile
+from barrierspec.spec import PartiesPolicy, Profile
 
 __all__ = ["check_arguments"]
 
@@ -86,13 +88,9 @@ def _abort(barrier: Any) -> None:
         call_bounded(abort, _BOUND)
 
 
-def check_arguments(
-    target: ad.Target, profile: Profile, space: InputSpace | None = None
-) -> PropertyResult:
-    """The verdict of the argument-validation property for ``target``."""
-    space = space or InputSpace()
-    problems: list[str] = _constructor_problems(target, space)
-    warnings: list[str] = []
+def _valid_parties_problems(target: ad.Target) -> list[str]:
+    """Each valid ``parties`` (1, 2, 3) that construction does not accept or read back."""
+    problems: list[str] = []
     for parties in (1, 2, 3):
         got = _build(target, parties)
         if not isinstance(got, ad.OpReturned):
@@ -103,9 +101,38 @@ def check_arguments(
         if read != parties:
             problems.append(f"built with parties={parties}, .parties reads {read!r}")
         _abort(got.value)
+    return problems
+
+
+def _zero_problem(target: ad.Target, got: ad.OpOutcome | None) -> str | None:
+    """What is wrong with ``parties=0`` under ``PartiesPolicy.ZERO_ALLOWED``, if anything."""
+    if got is None:
+        return "construction with parties=0 hangs"
+    if isinstance(got, ad.OpRaised):
+        return f"rejects parties=0 ({got.type_name}), which the profile allows (zero-allowed)"
+    waited = _timed_wait(target, got.value)
+    _abort(got.value)
+    if waited is None:
+        return "accepts parties=0, then a wait outlives its 0.05 s timeout"
+    if isinstance(waited, ad.OpReturned):
+        return f"accepts parties=0, then a lone wait passes ({waited.value!r})"
+    return None
+
+
+def check_arguments(
+    target: ad.Target, profile: Profile, space: InputSpace | None = None
+) -> PropertyResult:
+    """The verdict of the argument-validation property for ``target``."""
+    space = space or InputSpace()
+    problems = _constructor_problems(target, space) + _valid_parties_problems(target)
+    warnings: list[str] = []
     excused = [d for d in profile.deviations if d.prop == _NAME and applies_to(d, target)]
     labelled: list[str] = []
-    for bad in (0, -1, 1.5, "3", None):
+    zero_allowed = profile.policies.parties is PartiesPolicy.ZERO_ALLOWED
+    if zero_allowed:
+        problem = _zero_problem(target, _build(target, 0))
+        problems += [problem] if problem else []
+    for bad in (-1, 1.5, "3", None) if zero_allowed else (0, -1, 1.5, "3", None):
         got = _build(target, bad)
         if got is None:
             problems.append(f"construction with parties={bad!r} hangs")
@@ -137,5 +164,8 @@ def check_arguments(
     accepted = "accepts 1, 2, 3" + (
         " and the timeout/action classes" if _constructor_arguments(target, space) else ""
     )
-    note = "; ".join(problems or warnings) or f"rejects 0, -1, 1.5, '3', None; {accepted}"
+    rejected = "-1, 1.5, '3', None" if zero_allowed else "0, -1, 1.5, '3', None"
+    if zero_allowed:
+        accepted += "; accepts 0 (a timed wait then gives up)"
+    note = "; ".join(problems or warnings) or f"rejects {rejected}; {accepted}"
     return PropertyResult(_NAME, _RULE, status, note)

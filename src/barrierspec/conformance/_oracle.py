@@ -112,7 +112,7 @@ def _matches(model: Returned | Raised, seen: ad.OpOutcome) -> bool:
     if isinstance(model, Returned):
         if not isinstance(seen, ad.OpReturned):
             return False
-        if isinstance(model.value, bool):
+        if model.value is None or isinstance(model.value, bool):
             return seen.value is model.value
         return type(seen.value) is int and seen.value == model.value
     return isinstance(seen, ad.OpRaised) and seen.kind == _KIND_OF_FAULT[model.fault]
@@ -554,6 +554,9 @@ class Oracle:
                 continue
             if distinct and type(o.value) is not int and o.value is not False:
                 return f"P{p} returned {o.value!r} where an index in range({parties}) is required"
+            nothing = self.profile.policies.index is IndexPolicy.RETURNS_NONE
+            if nothing and o.value is not None and o.value is not False:
+                return f"P{p} returned {o.value!r} where wait() returns None"
         return None
 
     def _out_of_order(self, seen: ad.StepReport) -> str | None:

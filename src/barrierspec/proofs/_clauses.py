@@ -213,8 +213,15 @@ def _returns_after_release(pre: Sym, m: Move) -> BoolTerm:
 
 def _make_indices_distinct(profile: Profile) -> Callable[[Sym, Move], BoolTerm]:
     distinct = profile.policies.index is IndexPolicy.DISTINCT
+    arrival = profile.policies.index is IndexPolicy.ARRIVAL
 
     def formula(pre: Sym, m: Move) -> BoolTerm:
+        if arrival:
+            # The abstraction keeps no arrival positions: what is proved for every N is that
+            # only a released party returns an index; that the positions of a round are
+            # 0 .. parties - 1, each once, is checked by the explorer at small sizes.
+            released = m.label.actor.status is Status.PASSED
+            return bool_val(not _has(m, "Returned", "index") or released)
         if not distinct:  # no index at all: a wait returns True or False
             return bool_val(not _has(m, "Returned", "index"))
         # The abstraction keeps no index values: a resume draws a fresh index of round rho

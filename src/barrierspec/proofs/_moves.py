@@ -138,7 +138,7 @@ def abstract_out(obs: Observation, actor: int) -> Out:
         return Out("Raised" + who, obs.fault.name)
     assert isinstance(obs, Returned)
     value = obs.value
-    detail = str(value) if isinstance(value, bool) else "index"
+    detail = str(value) if value is None or isinstance(value, bool) else "index"
     return Out("Returned" + who, detail)
 
 

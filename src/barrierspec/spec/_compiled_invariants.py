@@ -230,7 +230,7 @@ def _step_checks(  # noqa: PLR0915 -- closures sharing caches; to split (issue 1
 
     def indices_distinct(pre: CompiledState, t: Label, post: CompiledState) -> str | None:
         for p, value in t.returns:
-            if isinstance(value, bool):
+            if value is None or isinstance(value, bool):
                 continue
             slot = pre[4] >> (local_round[pre[5][p]] * width) & full
             used = slot & (present - 1) if slot & present else 0

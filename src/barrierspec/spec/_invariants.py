@@ -191,7 +191,7 @@ def _returns_after_release(pre: State, t: object, post: State) -> str | None:
 def _indices_distinct(pre: State, t: object, post: State) -> str | None:
     assert isinstance(t, Transition)
     for o in t.outputs:
-        if isinstance(o, Returned) and not isinstance(o.value, bool):
+        if isinstance(o, Returned) and isinstance(o.value, int) and not isinstance(o.value, bool):
             r = pre.locals[o.p].round
             used = dict(pre.taken).get(r, frozenset())
             if o.value in used or not 0 <= o.value < pre.parties:

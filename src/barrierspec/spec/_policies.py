@@ -30,6 +30,7 @@ __all__ = [
     "IndexPolicy",
     "Membership",
     "Newcomer",
+    "PartiesPolicy",
     "Policies",
     "Profile",
     "ResetPolicy",
@@ -50,6 +51,7 @@ class IndexPolicy(enum.Enum):
     DISTINCT = "distinct"  # an int in range(parties), different for each party of a round
     ARRIVAL = "arrival"  # the k-th party counted into the round (0-based) returns k (CPython)
     NONE = "none"  # no index: a successful wait returns True (Grinder)
+    RETURNS_NONE = "returns-none"  # no index: a successful wait returns None (aiologic Latch)
 
 
 class ActionPolicy(enum.Enum):
@@ -109,6 +111,14 @@ class Death(enum.Enum):
     #             timeouts keep working in every case
 
 
+class PartiesPolicy(enum.Enum):
+    """Which ``parties`` the constructor accepts (the model explores ``parties >= 1``)."""
+
+    POSITIVE = "positive"  # parties >= 1; 0 and negatives raise ValueError (threading, 3.13+)
+    ZERO_ALLOWED = "zero-allowed"  # parties=0 is accepted (aiologic's default): such a barrier
+    #                                never trips, a wait ends only by its give-up or abort()
+
+
 @attrs.frozen
 class Policies:
     """One choice per semantic axis."""
@@ -122,6 +132,7 @@ class Policies:
     reset: ResetPolicy
     abort: AbortDrainers
     death: Death
+    parties: PartiesPolicy = PartiesPolicy.POSITIVE
 
 
 @attrs.frozen

@@ -258,7 +258,8 @@ def on_enter(d: Domain[S], profile: Profile, s: S, event: Enter, loc: Local) -> 
 
 
 def on_resume(d: Domain[S], profile: Profile, s: S, event: Resume, loc: Local) -> _Successors:
-    """A woken party raises its fault; a released one returns a free index (or True)."""
+    """A woken party raises its fault; a released one returns a free index (its arrival
+    position under ``ARRIVAL``, ``True`` or ``None`` when the profile has no index)."""
     p = event.p
     left = d.set_actor(s, idle(loc))
     if loc.status is Status.FAILING:
@@ -267,10 +268,11 @@ def on_resume(d: Domain[S], profile: Profile, s: S, event: Resume, loc: Local) -
     _require(loc.status is Status.PASSED, event, f"participant {p} has not been released")
     if loc.doomed:
         yield d.prune(left), (Raised(p, Fault.BROKEN),)
-    if profile.policies.index is IndexPolicy.NONE:
-        yield d.prune(left), (Returned(p, True),)
+    policy = profile.policies.index
+    if policy is IndexPolicy.NONE or policy is IndexPolicy.RETURNS_NONE:
+        yield d.prune(left), (Returned(p, True if policy is IndexPolicy.NONE else None),)
         return
-    if profile.policies.index is IndexPolicy.ARRIVAL:
+    if policy is IndexPolicy.ARRIVAL:
         yield d.prune(left), (Returned(p, loc.position),)
         return
     for picked, index in d.pick_index(left, loc):

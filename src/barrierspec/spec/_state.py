@@ -271,10 +271,10 @@ Event = Wait | Resume | Enter | Timeout | Cancel | Abort | Reset | Die | Notice 
 
 @attrs.frozen
 class Returned:
-    """``p``'s wait returned ``value`` (an arrival index, or True / False)."""
+    """``p``'s wait returned ``value`` (an arrival index, True / False, or None)."""
 
     p: int
-    value: int | bool
+    value: int | bool | None
 
     def __str__(self) -> str:
         return f"P{self.p} returns {self.value!r}"
