@@ -67,13 +67,20 @@ def drained(
             os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
 
 
+def _queue(barrier: ProcessBarrier, *names: str) -> Runner:
+    """Start a newcomer thread per name, each once the one before it has queued."""
+    runner = Runner()
+    for k, name in enumerate(names):
+        runner.start(name, lambda: barrier.wait(DEADLINE))
+        wait_until(lambda k=k: barrier._shared.mem[NEWCOMERS] == k + 1)
+    return runner
+
+
 def test_a_newcomer_blocks_until_the_released_party_has_left(
     drained: tuple[ProcessBarrier, BaseProcess, Connection],
 ) -> None:
     barrier, child, results = drained
-    runner = Runner()
-    runner.start("newcomer", lambda: barrier.wait(DEADLINE))
-    wait_until(lambda: barrier._shared.mem[NEWCOMERS] >= 1)
+    runner = _queue(barrier, "newcomer")
     assert barrier.n_waiting == 0  # it has not joined the next round
     os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
     assert recv(results) == ("ok", 0)
@@ -107,9 +114,7 @@ def test_a_drainer_that_dies_does_not_keep_newcomers_out(
     drained: tuple[ProcessBarrier, BaseProcess, Connection],
 ) -> None:
     barrier, child, _ = drained
-    runner = Runner()
-    runner.start("newcomer", lambda: barrier.wait(DEADLINE))
-    wait_until(lambda: barrier._shared.mem[NEWCOMERS] >= 1)
+    runner = _queue(barrier, "newcomer")
     os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
     wait_until(lambda: _state(child.pid) in ("Z", "X"))
     wait_until(lambda: barrier.n_waiting == 1)  # found dead within a poll slice: joined
@@ -127,3 +132,70 @@ def test_a_blocked_newcomer_times_out_and_breaks_the_barrier(
     assert barrier.broken
     os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
     assert recv(results)[0] == "ok"  # released before the break: its index stands
+
+
+# ---------------------------------------------------------------- admission of the queue
+def test_queued_newcomers_are_admitted_in_arrival_order(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    """The drainer that leaves last admits the first newcomer (index 0, it goes on sleeping
+    as a member) and wakes the second to enter by itself: it trips the round (index 1)."""
+    barrier, child, results = drained
+    runner = _queue(barrier, "first", "second")
+    assert barrier.n_waiting == 0
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    assert recv(results) == ("ok", 0)
+    assert runner.join() == {"first": 0, "second": 1}
+    assert (barrier.round, barrier.n_waiting, barrier._shared.mem[NEWCOMERS]) == (2, 0, 0)
+
+
+def test_more_newcomers_than_parties_all_get_a_round(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    """Three newcomers queue behind a 2-party round: one is admitted, two are woken to
+    enter; one of those trips the round with the admitted one, the last joins the next."""
+    barrier, child, results = drained
+    runner = _queue(barrier, "q1", "q2", "q3")
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    assert recv(results) == ("ok", 0)
+    wait_until(lambda: barrier.round == 2 and barrier.n_waiting == 1)
+    assert barrier.wait(DEADLINE) == 1  # the partner of the one left over
+    got = runner.join()
+    assert got["q1"] == 0 and sorted(got.values()) == [0, 0, 1], got
+    assert (barrier.round, barrier.broken) == (3, False)
+
+
+def test_abort_breaks_queued_newcomers(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    barrier, child, results = drained
+    runner = _queue(barrier, "newcomer")
+    barrier.abort()
+    error = runner.join()["newcomer"]
+    assert isinstance(error, BrokenBarrierError)
+    assert str(error) == "barrier is broken (the barrier was aborted); call reset()"
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    assert recv(results)[:2] == ("error", "BrokenBarrierError")  # it had not left
+    assert barrier._shared.mem[NEWCOMERS] == 0
+
+
+def test_a_newcomer_killed_in_the_queue_is_not_admitted(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+    fork: BaseContext,
+    reaper: list[BaseProcess],
+) -> None:
+    """Dead before it joined a round, it is dropped at admission: not a member, no break."""
+    barrier, child, results = drained
+    _, send = fork.Pipe(duplex=False)
+    newcomer = start(fork, reaper, w.wait_and_report, barrier, send, DEADLINE)
+    wait_until(lambda: barrier._shared.mem[NEWCOMERS] == 1)
+    os.kill(newcomer.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    wait_until(lambda: _state(newcomer.pid) in ("Z", "X"))
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    assert recv(results) == ("ok", 0)
+    wait_until(lambda: barrier._shared.mem[NEWCOMERS] == 0)
+    assert (barrier.n_waiting, barrier.broken) == (0, False)
+    runner = Runner()
+    runner.start("partner", lambda: barrier.wait(DEADLINE))
+    assert barrier.wait(DEADLINE) in (0, 1)
+    assert runner.join()["partner"] in (0, 1)

@@ -13,7 +13,7 @@ import os
 import select
 from collections.abc import Iterable
 
-__all__ = ["first_dead"]
+__all__ = ["first_dead", "own_pid"]
 
 _CACHE_LIMIT = 256
 
@@ -36,20 +36,23 @@ class _Watcher:
 
     def first_dead(self, pids: Iterable[int]) -> int | None:
         """Return the first pid in ``pids`` whose process has exited, else ``None``."""
-        wanted = []
-        for pid in pids:
-            if pid not in self.fds:
-                if len(self.fds) >= _CACHE_LIMIT:
+        fds = self.fds
+        wanted = list(pids)
+        for pid in wanted:
+            if pid not in fds:
+                if len(fds) >= _CACHE_LIMIT:
                     self.close()
                 try:
                     fd = os.pidfd_open(pid)
                 except ProcessLookupError:
                     return pid
-                self.fds[pid] = fd
+                fds[pid] = fd
                 self.by_fd[fd] = pid
                 self.poller.register(fd, select.POLLIN)
-            wanted.append(pid)
-        exited = {self.by_fd[fd] for fd, _ in self.poller.poll(0)}
+        ready = self.poller.poll(0)
+        if not ready:  # the common case: nobody watched has exited
+            return None
+        exited = {self.by_fd[fd] for fd, _ in ready}
         for pid in wanted:
             if pid in exited and self._still_dead(pid):
                 return pid
@@ -72,6 +75,20 @@ class _Watcher:
 
 
 _watcher: _Watcher | None = None
+_pid = os.getpid()
+
+
+def _refresh_pid() -> None:
+    global _pid  # noqa: PLW0603 - this process's pid, refreshed in a forked child
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_refresh_pid)
+
+
+def own_pid() -> int:
+    """This process's pid without a system call (``os.getpid`` is one on glibc >= 2.25)."""
+    return _pid
 
 
 def _first_dead_by_signal(pids: Iterable[int]) -> int | None:
@@ -90,7 +107,7 @@ def first_dead(pids: Iterable[int]) -> int | None:
     global _watcher  # noqa: PLW0603 - one watcher per process, rebuilt after fork
     if not hasattr(os, "pidfd_open"):
         return _first_dead_by_signal(pids)
-    if _watcher is None or _watcher.owner != os.getpid():
+    if _watcher is None or _watcher.owner != _pid:
         if _watcher is not None:
             _watcher.close()  # this process's inherited copies of the parent's pidfds
         _watcher = _Watcher()

@@ -17,8 +17,11 @@ shared memory (``_process_shared.py``). What differs is how parties sleep and ho
   ``abort()`` from the action or from any process break the round, as in the thread
   barrier;
 * the parties of an ended round *drain*: they hold their slots until they have read their
-  outcome; newcomers sleep on a gate semaphore until the last of them leaves (or is found
-  dead), as CPython's newcomers wait while its barrier drains.
+  outcome; a newcomer queues in a slot of its own until the last of them leaves (or is
+  found dead), as CPython's newcomers wait while its barrier drains. The leaver that frees
+  the last slot admits the queue in arrival order (up to ``parties - 1``, each given its
+  index, sleeping on as a member) and wakes any others to enter by themselves, so a
+  newcomer sleeps once per round (``_process_shared.py``).
 
 There is no ``Condition``: the releaser writes one outcome word and posts one semaphore per
 member, and nobody waits for acknowledgements, so a dead sleeper cannot block anyone
@@ -29,14 +32,13 @@ the missing party like any other, until their timeout breaks the round.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections.abc import Callable
 from multiprocessing.context import BaseContext, get_spawning_popen
 from typing import Any
 
 from barrierspec.errors import BrokenBarrierError, InvalidOperationError
-from barrierspec.reference._liveness import first_dead
+from barrierspec.reference._liveness import first_dead, own_pid
 from barrierspec.reference._process_shared import (
     ABORTED,
     ABORTS,
@@ -54,11 +56,14 @@ from barrierspec.reference._process_shared import (
     PHASE,
     POISONED,
     POLL,
+    QUEUED,
     RELEASED,
     RESET,
+    RETRY,
     ROUND,
     TIMED_OUT,
     SharedState,
+    place_of,
 )
 from barrierspec.reference._validate import check_action, check_parties, check_timeout
 
@@ -151,94 +156,130 @@ class ProcessBarrier:
         deadline = None if limit is None else time.monotonic() + limit
         sh = self._shared
         mem = sh.mem
-        pid = os.getpid()
-        slot = self._enter(pid, deadline)  # returns holding the lock
-        index = mem[COUNT]
-        mem[sh.members + index] = slot
-        mem[sh.pids + slot] = pid
-        mem[COUNT] = index + 1
-        my_round = mem[ROUND]
-        if index + 1 == self._parties:
-            return self._trip(slot, index, my_round)
-        sh.release()
-        sem = sh.sems[slot]
+        pid = own_pid()
+        slot = -1
         while True:
-            if sem.acquire(True, _slice(deadline)) or self._stalled(slot, my_round, deadline):
-                break
-        return self._leave(slot, index, my_round)
+            slot, queued = self._enter(pid, deadline, slot)  # returns holding the lock
+            if not queued:
+                entry = sh.join(slot, pid)
+                if mem[COUNT] == self._parties:
+                    return self._trip(slot, entry)
+            sh.release()
+            sem = sh.sems[slot]
+            while not (
+                sem.acquire(True, POLL if deadline is None else _slice(deadline))
+                or self._stalled(slot, deadline)
+            ):
+                pass
+            entry = mem[sh.entries + slot]
+            if entry != RETRY:  # else: woken to enter by itself, in its slot
+                return self._leave(slot, entry)
 
-    def _enter(self, pid: int, deadline: float | None) -> int:
-        """Take the lock and a free slot in a filling round; raise if broken."""
+    def _enter(self, pid: int, deadline: float | None, held: int) -> tuple[int, bool]:
+        """Take the lock and a slot in a filling round (``held``, the slot this party holds
+        when it was woken to enter by itself, else a free one); return ``(slot, queued)``
+        with the lock held, ``queued`` if parties of the last round have not all left (the
+        newcomer sleeps until admitted). Raises, its slot freed, if broken or too late."""
         sh = self._shared
         mem = sh.mem
-        reap = False  # look for dead drainers only after a whole slice asleep
         while True:
             sh.acquire()
             phase = mem[PHASE]
-            drained = phase != FILLING or mem[COUNT] > 0 or not self._behind_drainers(reap)
-            if phase == FILLING and drained:
-                slot = sh.free_slot()
+            if phase == FILLING:
+                slot = held if held >= 0 else sh.free_slot()
                 if slot >= 0:
-                    return slot
+                    return slot, not mem[COUNT] and self._queues(slot, pid)
             elif phase in (BROKEN, POISONED):
                 reason = sh.reason(mem[CODE])
-                sh.release()
+                self._give_up(held)
                 raise BrokenBarrierError(f"barrier is broken ({reason}); call reset()")
             elif mem[ACTOR] == pid:
-                sh.release()
+                self._give_up(held)
                 raise InvalidOperationError(
                     "wait() called from the barrier's own action: it would wait for itself"
                 )
             if deadline is not None and time.monotonic() >= deadline:
                 if phase == FILLING:
                     sh.end_round(TIMED_OUT)
-                sh.release()
+                self._give_up(held)
                 raise BrokenBarrierError("a wait timed out before it could join a round")
-            if not drained:  # the last round drains: sleep until its last party has left
-                sh.release()
-                reap = not sh.gate.acquire(True, _slice(deadline))
-                continue
             sh.release()
-            time.sleep(_NEWCOMER_PAUSE)  # an action runs
+            time.sleep(_NEWCOMER_PAUSE)  # an action runs (or every slot is held)
 
-    def _behind_drainers(self, reap: bool) -> bool:
-        """Lock held, no arrival yet: count this newcomer in, then look for drainers; if there
-        are none, count it out again. Counting in first means a drainer that frees the last
-        slot (a plain store, then a read of NEWCOMERS) cannot miss a newcomer that saw its slot
-        still held; one that does is rechecked within a slice."""
+    def _give_up(self, held: int) -> None:
+        """Lock held: leave ``wait()`` before joining a round; free ``held``, release."""
         sh = self._shared
-        sh.mem[NEWCOMERS] += 1
-        if sh.draining(reap):
-            return True
-        sh.mem[NEWCOMERS] -= 1
+        if held >= 0:
+            sh.mem[sh.newcomers + held] = 0
+        sh.release()
+
+    def _queues(self, slot: int, pid: int) -> bool:
+        """Lock held, no arrival yet: queue if parties of the last round still hold slots.
+
+        The newcomer counts itself in (``enqueue``) before it looks, so a drainer that frees
+        the last slot (a plain store, then a read of NEWCOMERS) cannot miss a newcomer that
+        saw its slot still held. If the drain is over, newcomers queued before it (that a
+        leaver missed) are admitted first; it joins after them."""
+        sh = self._shared
+        if sh.draining():  # else every drainer has left: nobody needs to see this newcomer
+            sh.enqueue(slot, pid)
+            if sh.draining():
+                return True
+            sh.dequeue(slot)
+        if sh.mem[NEWCOMERS]:
+            sh.admit()
         return False
 
-    def _stalled(self, slot: int, my_round: int, deadline: float | None) -> bool:
-        """A slice expired: end the round if it must end. True once a token is posted."""
+    def _stalled(self, slot: int, deadline: float | None) -> bool:
+        """A slice expired: end the round (or this wait in the queue) if it must end. True
+        once a token is posted for this party (it is then taken)."""
         sh = self._shared
         mem = sh.mem
         sh.acquire()
         try:
-            if not sh.ended(slot, my_round):
-                if (
-                    mem[PHASE] == FILLING
-                    and deadline is not None
-                    and (time.monotonic() >= deadline)
-                ):
-                    sh.end_round(TIMED_OUT)
-                else:
-                    others = [mem[sh.pids + s] for s in sh.round_members()]
-                    dead = first_dead(others)
-                    if dead is None:
-                        return False
-                    acting = mem[PHASE] == ACTING and dead == mem[ACTOR]
-                    sh.end_round(DIED_ACTING if acting else DIED, dead)
+            entry = mem[sh.entries + slot]
+            if entry == QUEUED:
+                posted = self._queue_stalled(slot, deadline)
+            elif entry == RETRY:
+                posted = True
+            else:
+                posted = sh.ended(slot, place_of(entry)[1]) or self._round_stalled(deadline)
         finally:
             sh.release()
-        sh.sems[slot].acquire()  # posted (under the lock) by whoever ended the round
+        if posted:
+            sh.sems[slot].acquire()  # posted (under the lock) by whoever ended the round
+        return posted
+
+    def _round_stalled(self, deadline: float | None) -> bool:
+        """Lock held, the round has not ended: end it if a filling wait timed out or a member
+        died. True if it ended the round."""
+        sh = self._shared
+        mem = sh.mem
+        if mem[PHASE] == FILLING and deadline is not None and time.monotonic() >= deadline:
+            sh.end_round(TIMED_OUT)
+            return True
+        dead = first_dead([mem[sh.pids + s] for s in sh.round_members()])
+        if dead is None:
+            return False
+        acting = mem[PHASE] == ACTING and dead == mem[ACTOR]
+        sh.end_round(DIED_ACTING if acting else DIED, dead)
         return True
 
-    def _leave(self, slot: int, index: int, my_round: int) -> int:
+    def _queue_stalled(self, slot: int, deadline: float | None) -> bool:
+        """Lock held, queued: on a timeout leave and break the barrier; if the drain is over
+        (a leaver missed the queue, or a drainer died) admit the queue. True if woken to
+        enter by itself."""
+        sh = self._shared
+        mem = sh.mem
+        if deadline is not None and time.monotonic() >= deadline:
+            sh.dequeue(slot)
+            mem[sh.newcomers + slot] = 0
+            sh.end_round(TIMED_OUT)
+            raise BrokenBarrierError("a wait timed out before it could join a round")
+        sh.admit_if_drained()
+        return mem[sh.entries + slot] == RETRY
+
+    def _leave(self, slot: int, entry: int) -> int:
         """Read this party's outcome, free its slot, return the index or raise.
 
         A released party that has not left when ``abort()`` is called gets
@@ -246,6 +287,7 @@ class ProcessBarrier:
         """
         sh = self._shared
         mem = sh.mem
+        index, my_round = place_of(entry)
         code = mem[sh.outcome + slot] % 8
         assert sh.ended(slot, my_round), "an outcome is written before its token is posted"
         if code == RELEASED and mem[sh.stamps + slot] != mem[ABORTS]:
@@ -256,27 +298,28 @@ class ProcessBarrier:
             return index
         raise BrokenBarrierError(message)
 
-    def _trip(self, slot: int, index: int, my_round: int) -> int:
+    def _trip(self, slot: int, entry: int) -> int:
         """Last arrival, lock held: check liveness, run the action, release the round."""
         sh = self._shared
         mem = sh.mem
+        index, my_round = place_of(entry)
         dead = first_dead([mem[sh.pids + s] for s in sh.round_members() if s != slot])
         if dead is not None:
             sh.end_round(DIED, dead)
             sh.release()
             sh.sems[slot].acquire()
-            return self._leave(slot, index, my_round)
+            return self._leave(slot, entry)
         action = self._action
         if action is not None:
             mem[PHASE] = ACTING
-            mem[ACTOR] = os.getpid()
+            mem[ACTOR] = own_pid()
             sh.release()
             try:
                 action()
             except BaseException:
                 sh.acquire()
                 if not sh.ended(slot, my_round):
-                    sh.end_round(ACTION_FAILED, os.getpid())
+                    sh.end_round(ACTION_FAILED, own_pid())
                 sh.release()
                 sh.sems[slot].acquire()
                 sh.vacate(slot)
@@ -286,7 +329,8 @@ class ProcessBarrier:
             if sh.ended(slot, my_round):  # reset/abort/death during the action
                 sh.release()
                 sh.sems[slot].acquire()
-                return self._leave(slot, index, my_round)
+                return self._leave(slot, entry)
+        assert mem[NEWCOMERS] == 0, "newcomers queue only behind a drain"
         sh.end_round(RELEASED, skip=slot)
         mem[sh.pids + slot] = 0  # the last arrival leaves at once (no newcomer can be waiting)
         sh.release()

@@ -3,43 +3,56 @@
 One array of 64-bit ints in a ``multiprocessing.heap`` arena, one lock, and one semaphore per
 *slot*. Layout::
 
-    header   ROUND COMPLETED COUNT PHASE CODE CULPRIT OWNER HINT ACTOR NEWCOMERS ABORTS
+    header   ROUND COMPLETED COUNT PHASE CODE CULPRIT OWNER HINT ACTOR NEWCOMERS ABORTS TICKETS
     members  parties entries: the slot of the k-th arrival of the current round
-    pids     nslots entries: pid of the party holding the slot (0 = free)
+    pids     nslots entries: pid of the arrival holding the slot (a member, or a drainer)
     outcome  nslots entries: (round + 1) * 8 + code, written before the slot's semaphore
              is posted (0: no outcome yet)
     stamps   nslots entries: ABORTS when the slot's round ended (an abort after it, before
              the party left, breaks a released party, as in CPython)
+    entries  nslots entries: the holder's place, ``entry_word(round, index)`` once it is in a
+             round, QUEUED while it waits behind a draining round, RETRY once woken to enter
+    newcomers nslots entries: pid of the newcomer holding the slot outside any round (queued
+             or woken to enter); a slot is free when neither pids nor newcomers holds a pid
+    tickets  nslots entries: the ticket of a queued newcomer (arrival order), else 0
 
 A party takes a free slot when it arrives, sleeps on that slot's semaphore, reads the
 outcome, and frees the slot (a plain store). Because each sleeper has its own semaphore and
 its own outcome word, a party that is slow to wake can never take a token or read an outcome
-meant for another round. While parties of an ended round still hold slots (they *drain*),
-a newcomer does not join the next round: it counts itself in
-NEWCOMERS and sleeps on the ``gate`` semaphore, which the last party to leave posts
-(CPython's choice). ``2 * parties`` slots are kept, though at most ``parties`` are held.
+meant for another round.
+
+While parties of an ended round still hold slots (they *drain*), a newcomer does not join the
+next round (CPython's choice): it queues in its slot (a ticket, counted in NEWCOMERS) and
+sleeps on the slot's semaphore. The drainer that frees the last held slot *admits* the queue:
+in ticket order, up to ``parties - 1`` newcomers become arrivals of the new round with their
+indices and go on sleeping, now as members (one sleep per round, not one to be let in and one
+in the round); any others are woken to enter by themselves (the first trips the round and runs
+the action). ``2 * parties`` slots are kept: at most ``parties - 1`` drainers and the queue.
 
 Invariants (under the lock): a slot listed in ``members[:COUNT]`` has a non-zero pid; its
 outcome belongs to an earlier round until the round ends; every member's semaphore is posted
-exactly once per round, by whoever ends the round, after its outcome is written.
+exactly once per round, by whoever ends the round, after its outcome is written; newcomers
+queue only behind a drain (NEWCOMERS > 0 implies filling with COUNT == 0).
 """
 
 from __future__ import annotations
 
-import os
 from multiprocessing import heap
 from multiprocessing.context import BaseContext
 from multiprocessing.synchronize import Lock, Semaphore
 
 from barrierspec.errors import BrokenBarrierError
-from barrierspec.reference._liveness import first_dead
+from barrierspec.reference._liveness import first_dead, own_pid
 
 __all__ = ["SharedState"]
 
 # header words
 ROUND, COMPLETED, COUNT, PHASE, CODE, CULPRIT, OWNER, HINT, ACTOR = range(9)
-NEWCOMERS, ABORTS = range(9, 11)
-HEADER = 11
+NEWCOMERS, ABORTS, TICKETS = range(9, 12)
+HEADER = 12
+
+# entry words besides entry_word(round, index)
+QUEUED, RETRY = 0, -1
 
 # phases
 FILLING, ACTING, BROKEN, POISONED = 0, 1, 2, 3
@@ -59,16 +72,25 @@ _REASONS = {
 }
 
 
+def entry_word(round_no: int, index: int) -> int:
+    """The entry of a party that is arrival ``index`` of round ``round_no``."""
+    return (round_no + 1) << 10 | index  # index < MAX_PROCESS_PARTIES <= 1024
+
+
+def place_of(entry: int) -> tuple[int, int]:
+    """``(index, round)`` of an entry word made by :func:`entry_word`."""
+    return entry & 1023, (entry >> 10) - 1
+
+
 class SharedState:
     """Shared words, lock and slot semaphores; every method but ``acquire`` needs the lock."""
 
     def __init__(self, parties: int, ctx: BaseContext) -> None:
         self.parties = parties
         self.nslots = 2 * parties
-        self.wrapper = heap.BufferWrapper(8 * (HEADER + parties + 3 * self.nslots))
+        self.wrapper = heap.BufferWrapper(8 * (HEADER + parties + 6 * self.nslots))
         self.lock: Lock = ctx.Lock()
         self.sems: list[Semaphore] = [ctx.Semaphore(0) for _ in range(self.nslots)]
-        self.gate: Semaphore = ctx.Semaphore(0)  # newcomers sleep here while a round drains
         self._attach()
         for i in range(len(self.mem)):
             self.mem[i] = 0
@@ -79,12 +101,16 @@ class SharedState:
         self.pids = HEADER + self.parties
         self.outcome = self.pids + self.nslots
         self.stamps = self.outcome + self.nslots
+        self.entries = self.stamps + self.nslots
+        self.newcomers = self.entries + self.nslots
+        self.tickets = self.newcomers + self.nslots
+        self.no_pids = bytes(8 * self.nslots)
 
     def __getstate__(self) -> tuple[object, ...]:
-        return (self.parties, self.wrapper, self.lock, self.sems, self.gate)
+        return (self.parties, self.wrapper, self.lock, self.sems)
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
-        parties, self.wrapper, self.lock, self.sems, self.gate = state  # type: ignore[assignment]
+        parties, self.wrapper, self.lock, self.sems = state  # type: ignore[assignment]
         self.parties = parties  # type: ignore[assignment]
         self.nslots = 2 * self.parties
         self._attach()
@@ -93,7 +119,8 @@ class SharedState:
     def acquire(self) -> None:
         """Take the lock. If its holder has died, poison the barrier and raise."""
         mem = self.mem
-        while not self.lock.acquire(True, POLL):
+        lock = self.lock
+        while not (lock.acquire(False) or lock.acquire(True, POLL)):
             holder = mem[OWNER]
             if mem[PHASE] == POISONED or (holder and first_dead([holder]) == holder):
                 mem[PHASE] = POISONED
@@ -101,7 +128,7 @@ class SharedState:
                     f"process {holder} died holding the barrier's lock; the barrier cannot"
                     " be repaired: create a new one"
                 )
-        mem[OWNER] = os.getpid()
+        mem[OWNER] = own_pid()
 
     def release(self) -> None:
         self.mem[OWNER] = 0
@@ -111,56 +138,132 @@ class SharedState:
     def round_members(self) -> list[int]:
         """Slots of the current round's arrivals, in arrival order."""
         base = self.members
-        return [self.mem[base + k] for k in range(self.mem[COUNT])]
+        return self.mem[base : base + self.mem[COUNT]].tolist()
+
+    def join(self, slot: int, pid: int) -> int:
+        """``slot`` (held by ``pid``) is the next arrival of the filling round; its entry."""
+        mem = self.mem
+        index = mem[COUNT]
+        mem[self.members + index] = slot
+        mem[self.pids + slot] = pid
+        mem[self.newcomers + slot] = 0
+        entry = mem[self.entries + slot] = entry_word(mem[ROUND], index)
+        mem[COUNT] = index + 1
+        return entry
+
+    def _holder(self, slot: int) -> int:
+        return self.mem[self.pids + slot] or self.mem[self.newcomers + slot]
 
     def free_slot(self) -> int:
-        """A free slot (reclaiming one whose holder died after its round ended), or -1."""
-        mem, pids, n = self.mem, self.pids, self.nslots
-        start = mem[HINT]
+        """A free slot (reclaiming one whose holder died outside the round), or -1."""
+        mem, n = self.mem, self.nslots
+        start = mem[HINT] % n
+        if not (mem[self.pids + start] or mem[self.newcomers + start]):  # the common case
+            mem[HINT] = start + 1
+            return start
         for i in range(n):
             slot = (start + i) % n
-            if mem[pids + slot] == 0:
+            if not self._holder(slot):
                 mem[HINT] = slot + 1
                 return slot
         current = set(self.round_members())
         for slot in range(n):
-            pid = mem[pids + slot]
+            pid = self._holder(slot)
             if slot not in current and first_dead([pid]) == pid:
-                self.sems[slot].acquire(False)  # the token its dead holder never took
-                mem[pids + slot] = 0
+                self.drop(slot)
                 return slot
         return -1
 
-    def draining(self, reap: bool = False) -> bool:
-        """Lock held, no arrival yet: do parties of an ended round still hold slots?
+    def drop(self, slot: int) -> None:
+        """Free the slot of a holder found dead (outside the filling round)."""
+        mem = self.mem
+        self.sems[slot].acquire(False)  # the token its dead holder may never have taken
+        if mem[self.tickets + slot]:
+            self.dequeue(slot)
+        mem[self.pids + slot] = mem[self.newcomers + slot] = 0
 
-        With ``reap`` (a newcomer that has slept a whole slice), holders found dead are
-        dropped from their slots first, so a party that dies on its way out cannot keep
-        newcomers out for ever.
+    def draining(self, reap: bool = False) -> bool:
+        """No arrival yet: do parties of an ended round still hold slots? (Newcomers hold
+        theirs in ``newcomers``, not ``pids``.) Lock-free reads are allowed.
+
+        With ``reap`` (lock held; a newcomer that has slept a whole slice, or the leaver
+        that frees the last slot), holders found dead are dropped from their slots first,
+        so a party that dies on its way out cannot keep newcomers out for ever.
         """
-        mem, pids = self.mem, self.pids
-        held = [slot for slot in range(self.nslots) if mem[pids + slot]]
-        for slot in held if reap else ():
-            pid = mem[pids + slot]
-            if first_dead([pid]) == pid:
-                self.sems[slot].acquire(False)  # the token its dead holder may never have taken
-                mem[pids + slot] = 0
-        return any(mem[pids + slot] for slot in held)
+        held = self.mem[self.pids : self.pids + self.nslots]
+        if held.tobytes() == self.no_pids:  # the fast test: every slot's pid is 0
+            return False
+        for slot, pid in enumerate(held.tolist()) if reap else ():
+            if pid and first_dead([pid]) == pid:
+                self.drop(slot)
+        return held.tobytes() != self.no_pids
+
+    # -------------------------------------------------------- newcomers' queue
+    def enqueue(self, slot: int, pid: int) -> None:
+        """Lock held, no arrival yet: ``slot`` (held by ``pid``) queues as a newcomer."""
+        mem = self.mem
+        mem[TICKETS] += 1
+        mem[self.tickets + slot] = mem[TICKETS]
+        mem[self.entries + slot] = QUEUED
+        mem[self.newcomers + slot] = pid
+        mem[NEWCOMERS] += 1
+
+    def dequeue(self, slot: int) -> None:
+        """Lock held: ``slot`` leaves the queue (its newcomer still holds it)."""
+        self.mem[self.tickets + slot] = 0
+        self.mem[NEWCOMERS] -= 1
+
+    def _queued(self) -> list[int]:
+        """The queued slots in ticket (arrival) order."""
+        tickets = self.mem[self.tickets : self.tickets + self.nslots].tolist()
+        return sorted((s for s in range(self.nslots) if tickets[s]), key=tickets.__getitem__)
+
+    def admit(self) -> None:
+        """Lock held, the drain is over (filling, no arrival, no slot held by a drainer): the
+        live queued newcomers join the round in ticket order, up to ``parties - 1``, and go on
+        sleeping as members; the others are woken to enter by themselves (the first of them
+        trips the round)."""
+        mem = self.mem
+        assert mem[PHASE] == FILLING and mem[COUNT] == 0, "admission fills an empty round"
+        queued = self._queued()
+        pids = [mem[self.newcomers + slot] for slot in queued]
+        dead: set[int] = set()
+        while (pid := first_dead(p for p in pids if p not in dead)) is not None:
+            dead.add(pid)  # one poll for all of them, unless some died
+        for slot, pid in zip(queued, pids, strict=True):
+            self.dequeue(slot)
+            if pid in dead:  # died before joining a round: not a member
+                self.drop(slot)
+            elif mem[COUNT] + 1 < self.parties:
+                self.join(slot, pid)
+            else:
+                self.retry(slot)
+        assert mem[NEWCOMERS] == 0
+
+    def retry(self, slot: int) -> None:
+        """Lock held: wake the newcomer in ``slot`` (not queued) to enter by itself."""
+        self.mem[self.entries + slot] = RETRY
+        self.sems[slot].release()
 
     def vacate(self, slot: int) -> None:
-        """A party leaves ``slot`` (no lock: one store); if newcomers sleep, wake them once
-        no slot is held. A newcomer that misses this wake-up rechecks within ``POLL``."""
+        """A party of an ended round leaves ``slot`` (no lock: one store). If newcomers are
+        queued and no other drainer holds a slot, it admits them (rechecked under the lock).
+        A newcomer that a leaver misses (it queued as the last slot was freed) admits itself
+        within ``POLL``."""
         mem = self.mem
         mem[self.pids + slot] = 0
-        if mem[NEWCOMERS]:
+        if mem[NEWCOMERS] and not self.draining():
             self.acquire()
             try:
-                if mem[NEWCOMERS] and not mem[COUNT] and not self.draining(reap=True):
-                    for _ in range(mem[NEWCOMERS]):
-                        self.gate.release()
-                    mem[NEWCOMERS] = 0
+                self.admit_if_drained()
             finally:
                 self.release()
+
+    def admit_if_drained(self) -> None:
+        """Lock held: admit the queued newcomers if the drain is over."""
+        mem = self.mem
+        if mem[NEWCOMERS] and mem[PHASE] == FILLING and not self.draining(reap=True):
+            self.admit()
 
     def end_round(self, code: int, culprit: int = 0, skip: int = -1) -> None:
         """Write ``code`` as the outcome of every member of the current round (but ``skip``)
@@ -177,11 +280,16 @@ class SharedState:
             mem[PHASE] = BROKEN
             mem[CODE] = code
             mem[CULPRIT] = culprit
+        outcome, stamps, aborts, sems = self.outcome, self.stamps, mem[ABORTS], self.sems
         for slot in members:
             if slot != skip:
-                mem[self.outcome + slot] = word
-                mem[self.stamps + slot] = mem[ABORTS]
-                self.sems[slot].release()
+                mem[outcome + slot] = word
+                mem[stamps + slot] = aborts
+                sems[slot].release()
+        if code != RELEASED:  # queued newcomers enter by themselves and find it broken
+            for slot in self._queued():
+                self.dequeue(slot)
+                self.retry(slot)
         assert mem[COUNT] == 0
 
     def ended(self, slot: int, round_no: int) -> bool:
