@@ -6,6 +6,12 @@ multiprocessing profiles pin it; every interpretation follows ``_rules.arrive``.
 
 ``IndexPolicy.RETURNS_NONE`` (aiologic's ``Latch``): a successful wait returns None.
 
+``GiveUp.BREAK_ALL_TIMEOUT_ERROR`` (aiologic's async form timed out from outside): a timeout
+breaks the barrier, the timer gets TimeoutError and the others BrokenBarrierError.
+
+``RoundsPolicy.SINGLE`` (a latch, aiologic's ``Latch``): after its one trip every later wait
+returns at once, or raises once the barrier is broken.
+
 ``PartiesPolicy.ZERO_ALLOWED`` (aiologic: ``parties`` defaults to 0): argument validation
 accepts ``parties=0`` and requires a lone timed wait on it to give up, not pass.
 
@@ -30,7 +36,18 @@ from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Profile, State, ex
 from barrierspec.spec._custom import customise
 from barrierspec.spec._policies import Cancellation, IndexPolicy, PartiesPolicy
 from barrierspec.spec._result import ExplorationStatus
-from barrierspec.spec._state import Cancel, Event, Fault, Raised, Resume, Returned, Status, Wait
+from barrierspec.spec._state import (
+    Abort,
+    Cancel,
+    Event,
+    Fault,
+    Raised,
+    Resume,
+    Returned,
+    Status,
+    Timeout,
+    Wait,
+)
 from barrierspec.spec._step import Successor
 
 BREAKS = customise(PROFILES["asyncio"], {"cancellation": "break-all"})
@@ -198,6 +215,16 @@ def test_the_explorer_finds_every_invariant_kept_under_the_arrival_order() -> No
     assert result.status is ExplorationStatus.OK, result.violation
 
 
+def _every_interpretation_follows(profile: Profile) -> None:
+    """The compiled search, the Z3 moves, the explorer and prove, on a new value."""
+    _compiled_follows(profile, 2, 3)
+    result = check_agreement(profile, 3, 3, rounds=2)
+    assert result.ok, "\n".join(result.mismatches)
+    explored = explore(BarrierSystem(profile, 2, 3, Bounds(rounds=2)))
+    assert explored.status is ExplorationStatus.OK, explored.violation
+    assert prove(profile).proved
+
+
 # -------------------------------------------------------------- IndexPolicy.RETURNS_NONE
 
 NOTHING = customise(PROFILES["threading"], {"index": "returns-none"})
@@ -209,11 +236,7 @@ def test_a_released_party_returns_none() -> None:
 
 
 def test_every_interpretation_follows_returns_none() -> None:
-    _compiled_follows(NOTHING, 2, 3)
-    result = check_agreement(NOTHING, 2, 3, rounds=2)
-    assert result.ok, "\n".join(result.mismatches)
-    explored = explore(BarrierSystem(NOTHING, 2, 3, Bounds(rounds=2)))
-    assert explored.status is ExplorationStatus.OK, explored.violation
+    _every_interpretation_follows(NOTHING)
 
 
 def test_a_barrier_returning_none_passes_the_profile_that_says_so() -> None:
@@ -258,3 +281,40 @@ def test_zero_parties_are_accepted_where_the_profile_allows_them() -> None:
 def test_prove_proves_every_obligation_under_the_new_values(profile: Profile) -> None:
     report = prove(profile)
     assert report.proved, [o for o in report.obligations if o.verdict is not ProofVerdict.PROVED]
+
+
+# -------------------------------------------------------- GiveUp.BREAK_ALL_TIMEOUT_ERROR
+
+AIOLOGIC_ASYNC = customise(
+    PROFILES["asyncio"], {"cancellation": "break-all", "give_up": "break-all-timeout-error"}
+)
+
+
+def test_a_timeout_breaks_the_barrier_and_the_timer_gets_timeout_error() -> None:
+    waiting = _run(AIOLOGIC_ASYNC, _fresh(AIOLOGIC_ASYNC, 3), Wait(0, timeout=True), Wait(1))
+    (timed_out,) = step(AIOLOGIC_ASYNC, waiting.state, Timeout(0))
+    assert timed_out.outputs == (Raised(0, Fault.TIMEOUT),)
+    assert timed_out.state.broken and timed_out.state.locals[1].fault is Fault.BROKEN
+
+
+def test_every_interpretation_follows_break_all_timeout_error() -> None:
+    _every_interpretation_follows(AIOLOGIC_ASYNC)
+
+
+# ----------------------------------------------------------------- RoundsPolicy.SINGLE
+
+LATCH = customise(PROFILES["threading"], {"rounds": "single", "index": "returns-none"})
+
+
+def test_a_tripped_latch_lets_later_waits_through_until_it_is_broken() -> None:
+    tripped = _run(LATCH, _fresh(LATCH, 2), Wait(0), Wait(1), Resume(0), Resume(1))
+    (late,) = step(LATCH, tripped.state, Wait(0))
+    assert late.outputs == (Returned(0, None),) and late.state == tripped.state
+    # a cyclic barrier counts the same wait into its next round
+    assert step(NOTHING, tripped.state, Wait(0))[0].state.arrived == 1
+    aborted = _run(LATCH, tripped.state, Abort(1))
+    assert [s.outputs for s in step(LATCH, aborted.state, Wait(0))] == [(Raised(0, Fault.BROKEN),)]
+
+
+def test_every_interpretation_follows_the_latch() -> None:
+    _every_interpretation_follows(LATCH)

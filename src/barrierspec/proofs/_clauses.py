@@ -33,6 +33,7 @@ from barrierspec.spec import (
     Member,
     Membership,
     Profile,
+    RoundsPolicy,
     Status,
 )
 
@@ -206,9 +207,17 @@ def _make_action_once(profile: Profile) -> Callable[[Sym, Move], BoolTerm]:
     return formula
 
 
-def _returns_after_release(pre: Sym, m: Move) -> BoolTerm:
-    returns = any(o.kind == "Returned" and o.detail != "False" for o in m.label.outputs)
-    return bool_val(not returns or m.label.actor.status is Status.PASSED)
+def _make_returns_after_release(profile: Profile) -> Callable[[Sym, Move], BoolTerm]:
+    latch = profile.policies.rounds is RoundsPolicy.SINGLE
+
+    def formula(pre: Sym, m: Move) -> BoolTerm:
+        returns = any(o.kind == "Returned" and o.detail != "False" for o in m.label.outputs)
+        ok = bool_val(not returns or m.label.actor.status is Status.PASSED)
+        if latch and m.label.kind == "Wait":  # a tripped latch lets a wait through at once
+            return ok | (pre.round > 0)
+        return ok
+
+    return formula
 
 
 def _make_indices_distinct(profile: Profile) -> Callable[[Sym, Move], BoolTerm]:
@@ -249,8 +258,9 @@ def _make_timeout_policy(profile: Profile) -> Callable[[Sym, Move], BoolTerm]:
     def formula(pre: Sym, m: Move) -> BoolTerm:
         if m.label.kind != "Timeout" or m.label.actor.status is not Status.WAITING:
             return bool_val(True)
-        if give_up is GiveUp.BREAK_ALL:
-            return m.post.broken & bool_val(_has(m, "Raised", Fault.BROKEN.name))
+        if give_up is GiveUp.BREAK_ALL or give_up is GiveUp.BREAK_ALL_TIMEOUT_ERROR:
+            fault = Fault.BROKEN if give_up is GiveUp.BREAK_ALL else Fault.TIMEOUT
+            return m.post.broken & bool_val(_has(m, "Raised", fault.name))
         if give_up is GiveUp.WITHDRAW:
             return m.post.broken.eq(pre.broken) & bool_val(_has(m, "Raised", Fault.TIMEOUT.name))
         return bool_val(_has(m, "Returned", "False"))
@@ -278,7 +288,7 @@ def step_clauses(profile: Profile) -> list[StepClause]:
         StepClause(
             "returns_after_release",
             "a wait returns normally only after its round was released",
-            _returns_after_release,
+            _make_returns_after_release(profile),
         ),
     ]
     clauses.append(

@@ -164,6 +164,8 @@ class SymDomain:
             return (sym.arrived + 1).eq(sym.parties - 1 if self.early else sym.parties)
         if cond is Cond.FULL:
             return (sym.parties > 0) & sym.arrived.eq(sym.parties)
+        if cond is Cond.TRIPPED:
+            return sym.round > 0
         return None  # ROUNDS_LEFT, DEATHS_LEFT: the proofs' environment has no bounds
 
     def test(self, s: SymState, cond: Cond) -> bool:
@@ -251,4 +253,5 @@ _DECISION = {
     Cond.SETTLING: {True: "draining", False: "not draining"},
     Cond.LAST: {True: "last arrival", False: "not last"},
     Cond.FULL: {True: "round complete", False: "round not complete"},
+    Cond.TRIPPED: {True: "tripped", False: "not tripped"},
 }

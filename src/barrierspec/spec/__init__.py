@@ -44,6 +44,7 @@ from barrierspec.spec._policies import (
     Policies,
     Profile,
     ResetPolicy,
+    RoundsPolicy,
     get_profile,
 )
 from barrierspec.spec._progress import StderrProgress
@@ -124,6 +125,7 @@ __all__ = [
     "ResetPolicy",
     "Resume",
     "Returned",
+    "RoundsPolicy",
     "State",
     "Status",
     "StderrProgress",

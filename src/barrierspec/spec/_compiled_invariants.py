@@ -28,7 +28,7 @@ from barrierspec.spec._compiled_codes import (
 )
 from barrierspec.spec._compiled_labels import ENTER, RESET, TIMEOUT, WAIT, Label
 from barrierspec.spec._invariants import state_invariants, transition_invariants
-from barrierspec.spec._policies import ActionPolicy, GiveUp, Profile
+from barrierspec.spec._policies import ActionPolicy, GiveUp, Profile, RoundsPolicy
 from barrierspec.spec._state import Fault, Member, State
 from barrierspec.spec._system import Invariant, TransitionInvariant
 
@@ -170,6 +170,7 @@ def _step_checks(  # noqa: PLR0915 -- closures sharing caches; to split (issue 1
     width, present, full = taken_codec.width, taken_codec.present, taken_codec.full
     has_action = profile.policies.action is ActionPolicy.LAST_ARRIVAL
     give_up = profile.policies.give_up
+    latch = profile.policies.rounds is RoundsPolicy.SINGLE
     # the PASSED positions of a locals vector, as a bit mask (vectors recur across states)
     masks: dict[tuple[int, ...], int] = {}
     cached_mask = masks.get
@@ -223,6 +224,8 @@ def _step_checks(  # noqa: PLR0915 -- closures sharing caches; to split (issue 1
         return explain("action_once_before_release", pre, t, post) if bad else None
 
     def returns_after_release(pre: CompiledState, t: Label, post: CompiledState) -> str | None:
+        if latch and pre[0] > 0 and t.kind == WAIT:
+            return None  # a latch that has tripped lets a wait through at once
         for p, value in t.returns:
             if value is not False and status[pre[5][p]] != PASSED:
                 return explain("returns_after_release", pre, t, post)
@@ -251,8 +254,9 @@ def _step_checks(  # noqa: PLR0915 -- closures sharing caches; to split (issue 1
     def timeout_policy(pre: CompiledState, t: Label, post: CompiledState) -> str | None:
         if t.kind != TIMEOUT or status[pre[5][t.p]] != WAITING:
             return None
-        if give_up is GiveUp.BREAK_ALL:
-            bad = not post[2] or (t.p, _BROKEN) not in t.raised
+        if give_up is GiveUp.BREAK_ALL or give_up is GiveUp.BREAK_ALL_TIMEOUT_ERROR:
+            fault = _BROKEN if give_up is GiveUp.BREAK_ALL else _TIMEOUT
+            bad = not post[2] or (t.p, fault) not in t.raised
         elif give_up is GiveUp.WITHDRAW:
             bad = post[2] != pre[2] or (t.p, _TIMEOUT) not in t.raised
         else:

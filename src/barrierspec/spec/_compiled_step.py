@@ -304,8 +304,8 @@ class _Generator:
             return f"{s.arrived} + 1 == {s.parties}"
         if cond is Cond.FULL:
             return f"{s.parties} > 0 and {s.arrived} == {s.parties}"
-        if cond is Cond.ROUNDS_LEFT:
-            return str(s.rnd < self.bounds.rounds)
+        if cond is Cond.TRIPPED or cond is Cond.ROUNDS_LEFT:  # the round is the plan's key
+            return str(s.rnd > 0 if cond is Cond.TRIPPED else s.rnd < self.bounds.rounds)
         if self.bounds.deaths == 0:
             return "False"
         if s.pristine:

@@ -127,6 +127,8 @@ class Counting:
             return c.arrived + 1 == c.parties
         if cond is Cond.FULL:
             return c.parties > 0 and c.arrived == c.parties
+        if cond is Cond.TRIPPED:
+            return c.round > 0
         if cond is Cond.ROUNDS_LEFT:
             return c.round < self.rounds
         dead = sum(n for loc, n in c.counts if loc.status is Status.DEAD)

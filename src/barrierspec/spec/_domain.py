@@ -91,6 +91,7 @@ class Cond(enum.Enum):
     SETTLING = "someone released or woken has not left (the last round drains or resets)"
     LAST = "one more arrival completes the round (arrived + 1 == parties)"
     FULL = "every remaining party has arrived (parties > 0 and arrived == parties)"
+    TRIPPED = "a round has completed (round > 0)"
     ROUNDS_LEFT = "the exploration bound allows another wait (round < bounds.rounds)"
     DEATHS_LEFT = "the exploration bound allows another death"
 

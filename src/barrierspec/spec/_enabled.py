@@ -25,6 +25,7 @@ from barrierspec.spec._policies import (
     Membership,
     Newcomer,
     Profile,
+    RoundsPolicy,
 )
 from barrierspec.spec._state import (
     Abort,
@@ -75,6 +76,8 @@ class Bounds:
 def _would_trip(d: Domain[S], profile: Profile, s: S) -> bool:
     """A wait now would complete the round (so a failing action is worth trying)."""
     if d.test(s, Cond.BROKEN) or not d.test(s, Cond.LAST):
+        return False
+    if profile.policies.rounds is RoundsPolicy.SINGLE and d.test(s, Cond.TRIPPED):
         return False
     return not (profile.policies.newcomer is Newcomer.BLOCK and d.test(s, Cond.SETTLING))
 

@@ -9,7 +9,14 @@ conforms inherits them.
 
 from __future__ import annotations
 
-from barrierspec.spec._policies import ActionPolicy, GiveUp, IndexPolicy, Membership, Profile
+from barrierspec.spec._policies import (
+    ActionPolicy,
+    GiveUp,
+    IndexPolicy,
+    Membership,
+    Profile,
+    RoundsPolicy,
+)
 from barrierspec.spec._state import (
     ActionRan,
     Enter,
@@ -179,13 +186,24 @@ def _make_action_once(profile: Profile) -> TransitionInvariant[State]:
     )
 
 
-def _returns_after_release(pre: State, t: object, post: State) -> str | None:
-    assert isinstance(t, Transition)
-    for o in t.outputs:
-        released = pre.locals[o.p].status is Status.PASSED
-        if isinstance(o, Returned) and o.value is not False and not released:
-            return f"P{o.p} returned {o.value!r} without having been released"
-    return None
+def _make_returns_after_release(profile: Profile) -> TransitionInvariant[State]:
+    latch = profile.policies.rounds is RoundsPolicy.SINGLE
+
+    def check(pre: State, t: object, post: State) -> str | None:
+        assert isinstance(t, Transition)
+        if latch and pre.round > 0 and isinstance(t.event, Wait):
+            return None  # a latch that has tripped lets a wait through at once
+        for o in t.outputs:
+            released = pre.locals[o.p].status is Status.PASSED
+            if isinstance(o, Returned) and o.value is not False and not released:
+                return f"P{o.p} returned {o.value!r} without having been released"
+        return None
+
+    return TransitionInvariant(
+        "returns_after_release",
+        "a wait returns normally only after its round was released",
+        check,
+    )
 
 
 def _indices_distinct(pre: State, t: object, post: State) -> str | None:
@@ -220,8 +238,9 @@ def _make_timeout_policy(profile: Profile) -> TransitionInvariant[State]:
         ev = t.event
         if not isinstance(ev, Timeout) or pre.locals[ev.p].status is not Status.WAITING:
             return None
-        if give_up is GiveUp.BREAK_ALL:
-            if not post.broken or Raised(ev.p, Fault.BROKEN) not in t.outputs:
+        if give_up is GiveUp.BREAK_ALL or give_up is GiveUp.BREAK_ALL_TIMEOUT_ERROR:
+            fault = Fault.BROKEN if give_up is GiveUp.BREAK_ALL else Fault.TIMEOUT
+            if not post.broken or Raised(ev.p, fault) not in t.outputs:
                 return f"P{ev.p}'s timeout did not break the barrier ({give_up.value})"
         elif give_up is GiveUp.WITHDRAW:
             if post.broken != pre.broken or Raised(ev.p, Fault.TIMEOUT) not in t.outputs:
@@ -250,11 +269,7 @@ def transition_invariants(profile: Profile) -> list[TransitionInvariant[State]]:
             _release_needs_all,
         ),
         _make_action_once(profile),
-        TransitionInvariant(
-            "returns_after_release",
-            "a wait returns normally only after its round was released",
-            _returns_after_release,
-        ),
+        _make_returns_after_release(profile),
         TransitionInvariant(
             "indices_distinct",
             "arrival indices of a round are distinct and in range",

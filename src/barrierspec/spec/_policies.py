@@ -34,6 +34,7 @@ __all__ = [
     "Policies",
     "Profile",
     "ResetPolicy",
+    "RoundsPolicy",
     "get_profile",
 ]
 
@@ -67,6 +68,9 @@ class GiveUp(enum.Enum):
     BREAK_ALL = "break-all"  # the barrier breaks; the timer and the others get BrokenBarrierError
     WITHDRAW = "withdraw"  # the arrival is withdrawn; the timer gets TimeoutError; no break
     WITHDRAW_MEMBER = "withdraw-member"  # wait returns False and the member is cancelled
+    # the barrier breaks; the timer gets TimeoutError, the others BrokenBarrierError (aiologic
+    # timed out from outside: the cancellation breaks it, asyncio.timeout raises TimeoutError)
+    BREAK_ALL_TIMEOUT_ERROR = "break-all-timeout-error"
 
 
 class Cancellation(enum.Enum):
@@ -119,6 +123,14 @@ class PartiesPolicy(enum.Enum):
     #                                never trips, a wait ends only by its give-up or abort()
 
 
+class RoundsPolicy(enum.Enum):
+    """How many rounds the barrier runs."""
+
+    CYCLIC = "cyclic"  # it fills again after each trip (threading, asyncio, CyclicBarrier)
+    SINGLE = "single"  # a latch: after its one trip every later wait returns at once, or
+    #                    raises BrokenBarrierError once it is broken (aiologic Latch)
+
+
 @attrs.frozen
 class Policies:
     """One choice per semantic axis."""
@@ -133,6 +145,7 @@ class Policies:
     abort: AbortDrainers
     death: Death
     parties: PartiesPolicy = PartiesPolicy.POSITIVE
+    rounds: RoundsPolicy = RoundsPolicy.CYCLIC
 
 
 @attrs.frozen

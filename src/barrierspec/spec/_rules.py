@@ -9,7 +9,8 @@ the rules do not allow raises :class:`InvalidOperationError` naming the rule.
 
 The rounds, in prose (every rule cites its source in ``docs/semantics.md``):
 
-* A live idle participant calls ``wait``. On a broken barrier it raises at once. While the
+* A live idle participant calls ``wait``. On a broken barrier it raises at once; on a
+  single-use barrier (a latch) that has tripped it returns at once. While the
   previous round drains, a newcomer blocks or joins the next round, as the ``Newcomer`` policy
   says. Otherwise it *arrives*: it is counted in the filling round.
 * The arrival that makes ``arrived == parties`` *trips* the round: the action (if any) runs in
@@ -48,6 +49,7 @@ from barrierspec.spec._policies import (
     Policies,
     Profile,
     ResetPolicy,
+    RoundsPolicy,
 )
 from barrierspec.spec._state import (
     Abort,
@@ -236,6 +238,10 @@ def on_wait(d: Domain[S], profile: Profile, s: S, event: Wait, loc: Local) -> _S
     if d.test(s, Cond.BROKEN):
         yield s, (Raised(p, Fault.BROKEN),)
         return
+    if pol.rounds is RoundsPolicy.SINGLE and d.test(s, Cond.TRIPPED):
+        # a latch that has tripped lets every later wait through at once
+        yield s, (Returned(p, True if pol.index is IndexPolicy.NONE else None),)
+        return
     if pol.newcomer is not Newcomer.JOIN_NEXT and d.test(s, Cond.SETTLING):
         blocked = Local(
             status=Status.BLOCKED, timed=event.timeout, raises=event.raises, member=loc.member
@@ -293,8 +299,9 @@ def on_timeout(d: Domain[S], profile: Profile, s: S, event: Timeout, loc: Local)
         yield d.set_actor(s, idle(loc)), (Raised(p, Fault.TIMEOUT),)
         return
     _require(loc.status is Status.WAITING, event, f"participant {p} is not waiting")
-    if pol.give_up is GiveUp.BREAK_ALL:
-        yield break_all(d, pol, d.set_actor(s, idle(loc))), (Raised(p, Fault.BROKEN),)
+    if pol.give_up is GiveUp.BREAK_ALL or pol.give_up is GiveUp.BREAK_ALL_TIMEOUT_ERROR:
+        fault = Fault.BROKEN if pol.give_up is GiveUp.BREAK_ALL else Fault.TIMEOUT
+        yield break_all(d, pol, d.set_actor(s, idle(loc))), (Raised(p, fault),)
     elif pol.give_up is GiveUp.WITHDRAW:
         yield withdraw(d, pol, d.set_actor(s, idle(loc)), loc), (Raised(p, Fault.TIMEOUT),)
     else:

@@ -109,6 +109,8 @@ class Concrete:
             return s.arrived + 1 == s.parties
         if cond is Cond.FULL:
             return s.parties > 0 and s.arrived == s.parties
+        if cond is Cond.TRIPPED:
+            return s.round > 0
         if cond is Cond.ROUNDS_LEFT:
             return self.rounds is None or s.round < self.rounds
         dead = sum(1 for loc in s.locals if loc.status is Status.DEAD)
