@@ -4,7 +4,9 @@ For each barrier on the page: the exit status is the page's; the properties that
 pass are exactly those its findings table lists; every "defect of the library" cites a
 line that exists in the installed library; every "needs policy AXIS=VALUE, not yet
 expressible" names a value barrierspec does not have (once it exists, this test fails and
-the page must use it).
+the page must use it); the commands state the libraries' contracts with the policy values
+made for them (aiologic: ``parties=zero-allowed``, ``index=arrival``, ``index=returns-none``,
+``rounds=single``, ``cancellation=break-all``, ``give_up=break-all-timeout-error``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,29 @@ def test_the_page_covers_every_library_of_the_issue() -> None:
     for section in _SECTIONS.values():
         assert section.rows or section.exit_code == 0, section.title
         assert "--seed" in section.command and "--programs" in section.command, section.title
+
+
+def _policies(section: Section) -> set[tuple[str, str]]:
+    words = section.command
+    pairs = (words[i + 1].partition("=") for i, w in enumerate(words) if w == "--policy")
+    return {(axis, value) for axis, _, value in pairs}
+
+
+def test_the_commands_state_the_contracts_with_existing_policy_values() -> None:
+    used: set[tuple[str, str]] = set()
+    for section in _SECTIONS.values():
+        for axis, value in _policies(section):
+            assert value in {m.value for m in AXES[axis]}, f"{section.title}: {axis}={value}"
+            used.add((axis, value))
+    made_for_aiologic = {
+        ("parties", "zero-allowed"),
+        ("index", "arrival"),
+        ("index", "returns-none"),
+        ("rounds", "single"),
+        ("cancellation", "break-all"),
+        ("give_up", "break-all-timeout-error"),
+    }
+    assert made_for_aiologic <= used, sorted(made_for_aiologic - used)
 
 
 def _site_file(cited: str) -> pathlib.Path:
