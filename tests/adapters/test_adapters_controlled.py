@@ -16,6 +16,7 @@ import pytest
 from barrierspec import adapters as ad
 from barrierspec.adapters._controlled_view import RunsUncontrolled, Uncontrollable
 from barrierspec.conformance._drivers import driver_choice
+from barrierspec.errors import UsageError
 
 
 def test_a_round_releases_everyone_and_quiescence_is_exact() -> None:
@@ -114,11 +115,30 @@ def test_a_window_bug_is_rejected_with_the_schedule_named() -> None:
     assert failure.counterexample is not None and len(failure.counterexample.steps) <= 4, text
 
 
-def test_holding_a_released_party_keeps_it_inside_until_the_next_step() -> None:
+def test_a_held_party_stays_inside_through_later_steps_until_it_resumes() -> None:
+    """CPython's newcomers block while P0 (released, held) has not left; P0's ResumeOp lets
+    it return and the newcomers in. A round-object barrier lets them pass at once."""
+    from tests.broken.correct import RoundBarrier
+
     with ad.ControlledThreadDriver("threading", 2, 3) as driver:
         driver.perform(ad.WaitOp(0))
         driver.hold_next(1)
         released = driver.perform(ad.WaitOp(1))
         assert released.returned == {1: ad.OpReturned(1)} and released.held == {0}
-        again = driver.perform(ad.WaitOp(1))  # CPython: a newcomer waits while P0 drains
-        assert again.returned == {0: ad.OpReturned(0)} and again.blocked == {1}
+        newcomer = driver.perform(ad.WaitOp(1))  # CPython: a newcomer waits while P0 drains
+        assert newcomer.returned == {} and newcomer.blocked == {0, 1} and newcomer.held == {0}
+        second = driver.perform(ad.WaitOp(2))
+        assert second.returned == {} and second.blocked == {0, 1, 2} and second.held == {0}
+        resumed = driver.perform(ad.ResumeOp(0))
+        assert resumed.returned == {0: ad.OpReturned(0), 1: ad.OpReturned(0), 2: ad.OpReturned(1)}
+        assert resumed.held == frozenset() and resumed.blocked == frozenset()
+        with pytest.raises(UsageError, match="participant 0 is not held"):
+            driver.perform(ad.ResumeOp(0))
+    with ad.ControlledThreadDriver(RoundBarrier, 2, 3) as driver:
+        driver.perform(ad.WaitOp(0))
+        driver.hold_next(1)
+        driver.perform(ad.WaitOp(1))
+        driver.perform(ad.WaitOp(1))
+        lapped = driver.perform(ad.WaitOp(2))  # the next round passes while P0 is inside
+        assert lapped.returned == {1: ad.OpReturned(0), 2: ad.OpReturned(1)}
+        assert lapped.held == {0}

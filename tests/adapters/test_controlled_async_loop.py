@@ -188,10 +188,11 @@ def test_the_controlled_driver_records_its_decisions_through_the_chooser() -> No
     assert chooser.decisions and all(len(r) > 1 for r, _l, _c in chooser.decisions)
 
 
-def test_a_held_task_stays_held_through_a_newcomers_step_and_advance_releases_it() -> None:
+def test_a_held_task_stays_held_through_later_steps_until_it_resumes() -> None:
     """P0 is released and held; P1's next wait() blocks on entry behind it (asyncio.Barrier
-    lets no newcomer in while a round drains); a Cancel of the blocked newcomer lands, and
-    P0 then resumes with its index. The broken EntryCancelCountedBarrier laps P0 instead."""
+    lets no newcomer in while a round drains); a Cancel of the blocked newcomer lands, P0 is
+    still held, and its ResumeOp lets it return its index. The broken
+    EntryCancelCountedBarrier laps P0 instead. An Advance lets every held task resume."""
     from tests.broken.async_window_style import EntryCancelCountedBarrier
 
     for cls, p0_returns in (("asyncio", True), (EntryCancelCountedBarrier, False)):
@@ -203,7 +204,9 @@ def test_a_held_task_stays_held_through_a_newcomers_step_and_advance_releases_it
             assert newcomer.held == {0} and newcomer.blocked == {0, 1}, cls
             cancelled = driver.perform(ad.CancelOp(1))
             assert cancelled.returned[1].kind == "cancelled"  # type: ignore[union-attr]
-            assert (cancelled.returned.get(0) == ad.OpReturned(0)) is p0_returns, cls
+            assert cancelled.held == {0}, cls
+            resumed = driver.perform(ad.ResumeOp(0))
+            assert (resumed.returned.get(0) == ad.OpReturned(0)) is p0_returns, cls
     with ad.ControlledAsyncioDriver("asyncio", 2, 2) as driver:
         driver.perform(ad.WaitOp(0))
         driver.hold_next(1)

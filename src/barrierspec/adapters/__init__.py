@@ -3,8 +3,9 @@
 A driver owns one barrier and a set of participants (threads, asyncio tasks, processes, or
 threads holding named-barrier members). The checker sends operations one at a time
 (:class:`WaitOp`, :class:`AbortOp`, :class:`ResetOp`, :class:`CancelOp`, :class:`KillOp`,
-:class:`AdvanceOp`, :class:`JoinOp`); after each the driver waits for quiescence by observation
-and reports a :class:`StepReport`. Hangs are findings (:class:`Hang`), never hangs of the suite.
+:class:`AdvanceOp`, :class:`JoinOp`, and for controlled drivers :class:`ResumeOp`); after
+each the driver waits for quiescence by observation and reports a :class:`StepReport`.
+Hangs are findings (:class:`Hang`), never hangs of the suite.
 
 Vocabulary: an operation (:data:`Op`, every class named ``...Op``) is what a driver performs on
 a real barrier; its outcome (:data:`OpOutcome`) is :class:`OpReturned` or :class:`OpRaised`,
@@ -42,6 +43,7 @@ from barrierspec.adapters._ops import (
     OpReturned,
     OutcomeKind,
     ResetOp,
+    ResumeOp,
     Snapshot,
     StepReport,
     WaitOp,
@@ -75,6 +77,7 @@ __all__ = [
     "OutcomeKind",
     "ProcessDriver",
     "ResetOp",
+    "ResumeOp",
     "Snapshot",
     "StepReport",
     "Target",

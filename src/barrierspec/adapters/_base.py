@@ -34,6 +34,7 @@ from barrierspec.adapters._ops import (
     OpRaised,
     OpReturned,
     ResetOp,
+    ResumeOp,
     Snapshot,
     StepReport,
     WaitOp,
@@ -70,6 +71,7 @@ def describe(op: Op) -> str:
         CancelOp: "cancel",
         KillOp: "SIGKILL",
         JoinOp: "join",
+        ResumeOp: "resume",
     }.get(type(op), repr(op))
 
 
@@ -114,6 +116,7 @@ class Driver(abc.ABC):
     """Base class of the drivers; see the module docstring for the protocol."""
 
     kind: ClassVar[TargetKind]
+    holds: ClassVar[bool] = False  # a controlled driver: hold_next and ResumeOp
 
     def __init__(
         self,
@@ -211,6 +214,7 @@ class Driver(abc.ABC):
             KillOp: (caps.has_kill, "killing a participant"),
             JoinOp: (caps.named, "JoinOp (named barriers only)"),
             AdvanceOp: (self.kind == "asyncio", "AdvanceOp (asyncio's virtual clock only)"),
+            ResumeOp: (self.holds, "ResumeOp (controlled drivers only)"),
         }
         supported, what = needs.get(type(op), (True, ""))
         if not supported:
@@ -245,6 +249,13 @@ class Driver(abc.ABC):
                 f"participant {p} is still inside {describe(self._busy[p])}; "
                 f"only an idle participant can perform {op!r}"
             )
+        if isinstance(op, ResumeOp) and p not in self.held():
+            raise UsageError(f"participant {p} is not held, so it cannot resume: {op!r}")
+
+    def held(self) -> frozenset[int]:
+        """The participants a schedule holds (woken inside their operation, not resumed)
+        until a :class:`ResumeOp` lets them go on; none for an observing driver."""
+        return frozenset()
 
     def call_bounded(self, func: Callable[[], Any], timeout: float) -> OpOutcome | None:
         """:func:`call_bounded` as this driver makes it (a controlled driver reuses threads)."""

@@ -7,12 +7,13 @@ the ``chooser`` decides at every turn whose ready callback runs (default: non-pr
 until quiescence. And, as the controlled thread driver does, it can *hold* woken tasks:
 ``hold_next(plan)`` makes the next step leave the tasks it wakes (bit i of ``plan``: the
 one woken i-th) with their wake-up ready but not run, reported in ``StepReport.held``. A held
-task stays held through the following step too, and resumes in the one after only when nobody
-else can run; so the next operations -- a newcomer's ``wait()`` (which may block on entry
-behind the held one), ``reset()``, ``abort()``, a ``CancelOp`` of it or of the newcomer -- land
+task stays held through every later step until a ``ResumeOp`` of it (as the controlled thread
+driver's holds); so the next operations -- newcomers' ``wait()`` (which may block on entry
+behind the held one), ``reset()``, ``abort()``, a ``CancelOp`` of it or of a newcomer -- land
 while it is released but not resumed. The participant of the operation itself is never
 held, so a ``CancelOp`` lands at once (the model's cancellation is one event); an
-``AdvanceOp`` holds nobody (a timeout lands at once too) and lets every held task resume.
+``AdvanceOp`` holds nobody (a timeout lands at once too) and lets every held task resume,
+once nobody else can run.
 
 The loop runs on a worker thread the driver owns, which executes one step at a time; a step
 that does not come back within ``3 settle + 1`` real seconds (a callback blocking the thread)
@@ -47,6 +48,7 @@ from barrierspec.adapters._ops import (
     Op,
     OpOutcome,
     OpReturned,
+    ResumeOp,
     StepReport,
 )
 from barrierspec.adapters._target import Target
@@ -90,6 +92,7 @@ class ControlledAsyncioDriver(Driver):
 
     kind = "asyncio"
     driver_name = "controlled"
+    holds = True
 
     def __init__(
         self,
@@ -108,16 +111,13 @@ class ControlledAsyncioDriver(Driver):
         self.chooser: Chooser = chooser or _LastRun()
         if hasattr(self.chooser, "note"):
             self.chooser.note = self.ledger.note  # a drawn schedule describes its decisions
-        if hasattr(self.chooser, "note"):
-            self.chooser.note = self.ledger.note  # a drawn schedule describes its decisions
         self.action = RecordingAction(self.ledger) if action else None
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._tasks: dict[int, Any] = {}
         self._ops: dict[int, Op] = {}
         self._deadlines: dict[int, float] = {}
         self._cancelled: set[int] = set()
-        self._held: set[int] = set()  # woken, kept from resuming (until nobody else can run)
-        self._fresh: set[int] = set()  # held in the last step: still held in the next one
+        self._held: set[int] = set()  # woken, kept from resuming until a ResumeOp (or Advance)
         self._decided: set[int] = set()  # woken ones whose hold was decided, not run since
         self._plan = 0  # the hold plan of the next step
         self._loop_stuck = False
@@ -216,6 +216,8 @@ class ControlledAsyncioDriver(Driver):
                 self.ledger.note(f"control cancel p{op.participant}")
                 control = OpReturned(self._tasks[op.participant].cancel())
                 self._cancelled.add(op.participant)
+            elif isinstance(op, ResumeOp):
+                self.ledger.note(f"P{op.participant} resumes")
             else:
                 self._launch(op)
             end = self._turns(plan, self._begin_holds(op))
@@ -253,16 +255,18 @@ class ControlledAsyncioDriver(Driver):
         self._tasks[p] = self.loop.create_task(coro, context=context)
 
     def _begin_holds(self, op: Op) -> _Holds:
-        """The holds of a new step: a task held in the previous step stays held through this
-        one (unless this step's operation is its own, a CancelOp, or moves the clock); one held
-        through a whole step resumes only when nobody else can run. So a newcomer can
-        block, a reset or a cancel can land, while a released task has still not resumed;
-        ``AdvanceOp(0)`` lets every held task resume."""
+        """The holds of a new step: every held task stays held, except the participant of
+        this step's operation (its ``ResumeOp`` or ``CancelOp``); an ``AdvanceOp`` lets every
+        held task resume, once nobody else can run."""
         mover = getattr(op, "participant", -1)
-        stay = set() if isinstance(op, AdvanceOp) else self._fresh - {mover}
-        holds = _Holds(mover, self._held - stay)
-        self._held, self._fresh = set(stay), set()
+        stay = set() if isinstance(op, AdvanceOp) else self._held - {mover}
+        holds = _Holds(mover, self._held - stay - {mover})
+        self._held = stay
         return holds
+
+    def held(self) -> frozenset[int]:
+        """The tasks the schedule holds (see :meth:`hold_next`)."""
+        return frozenset(self._held & set(self._pending_ops()))
 
     def _turns(self, plan: int, holds: _Holds) -> LoopEnd:
         """Run to quiescence under the chooser, holding woken tasks as ``plan`` says."""
@@ -273,7 +277,6 @@ class ControlledAsyncioDriver(Driver):
                     self._decided.add(q)
                     if plan >> next(holds.woken, 63) & 1 and not self._tasks[q].done():
                         self._held.add(q)
-                        self._fresh.add(q)
                         self.ledger.note(f"P{q} is woken but not resumed (held)")
             free = [q for q in ready if q not in self._held]
             fresh = [q for q in free if q not in holds.deferred]

@@ -10,6 +10,9 @@ enabled, the earliest virtual timer fires (the clock jumps to its deadline, inst
 no timer is left the system is quiescent: every busy participant is blocked on a controlled
 primitive, which is a fact of the runtime, not an inference from timing.
 
+A participant woken from a wait may be *held* (:meth:`Scheduler.run_held`): left parked,
+released but not resumed, through later runs until :meth:`Scheduler.release`.
+
 A participant that keeps the turn longer than ``bound`` real seconds runs code the runtime
 does not control (a real lock, a busy loop): :meth:`Scheduler.run` reports it as overdue.
 """
@@ -92,7 +95,7 @@ class Scheduler:
         self._slots = [_Slot() for _ in range(self.participants)]
         self._local = threading.local()
         self._closed = False
-        self._deferred: frozenset[int] = frozenset()  # held in the previous run
+        self._held: set[int] = set()  # woken, kept parked until released (run_held)
 
     # -- participant side -------------------------------------------------------------------
 
@@ -180,13 +183,23 @@ class Scheduler:
         """Run participants until quiescence (see the module docstring)."""
         return self.run_held(bound)[0]
 
+    def held(self) -> frozenset[int]:
+        """The participants held: woken from a wait, kept parked until :meth:`release`."""
+        with self._cv:
+            return frozenset(self._held)
+
+    def release(self, participant: int) -> None:
+        """A held participant may be granted the turn again (from the next run on)."""
+        with self._cv:
+            self._held.discard(participant)
+
     def run_held(
         self, bound: float, hold: Callable[[int], bool] | None = None
     ) -> tuple[Overdue | None, frozenset[int]]:
         """Run participants until quiescence (see the module docstring); also the
-        participants held: woken from a wait, ``hold(p)`` said to leave them parked until
-        the next run (they are released but not resumed when the step ends)."""
-        held: set[int] = set()
+        participants held when it ends. A participant woken from a wait for which ``hold(p)``
+        says so is *held*: left parked (released but not resumed), through this run and
+        every later one, until :meth:`release`; its timer does not fire meanwhile."""
         while True:
             with self._cv:
                 ready = [p for p, s in enumerate(self._slots) if self._ready(s)]
@@ -195,32 +208,25 @@ class Scheduler:
                     if slot.wake and not slot.decided and hold is not None:
                         slot.decided = True
                         if hold(p):
-                            held.add(p)
-                ready = [p for p in ready if p not in held]
-                if not ready and not self._fire_timer(held):
-                    self._deferred = frozenset(held)
-                    return None, frozenset(held)
-                fresh = [p for p in ready if p not in self._deferred]
-                if fresh and ready:
-                    ready = fresh  # participants held last time resume only when nobody else can
-                elif ready:
-                    self._deferred = frozenset()
+                            self._held.add(p)
+                ready = [p for p in ready if p not in self._held]
                 if not ready:
-                    continue
+                    if self._fire_timer():
+                        continue
+                    return None, frozenset(self._held)
                 if len(ready) > 1:
                     self.choices += 1
                 p = self.chooser(ready)
                 self._turn = p
                 self._grants[p].notify()
                 if not self._cv.wait_for(lambda: self._turn is None, bound):
-                    self._deferred = frozenset()
-                    return Overdue(p, bound), frozenset(held)
+                    return Overdue(p, bound), frozenset(self._held)
 
     @staticmethod
     def _ready(slot: _Slot) -> bool:
         return slot.enabled is not None and (slot.timed_out or slot.enabled())
 
-    def _fire_timer(self, held: set[int]) -> bool:
+    def _fire_timer(self) -> bool:
         timed = [
             (s.deadline, p)
             for p, s in enumerate(self._slots)
@@ -228,7 +234,7 @@ class Scheduler:
             and s.deadline is not None
             and s.deadline < LONG_TIMEOUT  # a long timeout never expires within a run
             and not s.timed_out
-            and p not in held
+            and p not in self._held
         ]
         if not timed:
             return False

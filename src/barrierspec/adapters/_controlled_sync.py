@@ -54,8 +54,12 @@ class _Lock:
         if not blocking:
             self._sched.point(lambda: True)
         else:
+            # acquiring a plain lock it holds itself, a participant sleeps until another one
+            # hands the lock over (the sleeper idiom): a wake-up, which a schedule may hold
             timed_out = self._sched.point(
-                lambda: self._owner is None, self._deadline(blocking, timeout)
+                lambda: self._owner is None,
+                self._deadline(blocking, timeout),
+                wake=self._owner == who and not self._reentrant,
             )
             if timed_out and self._owner is not None:
                 return False

@@ -45,6 +45,7 @@ from barrierspec.adapters._ops import (
     Op,
     OpOutcome,
     OpReturned,
+    ResumeOp,
     StepReport,
     WaitOp,
     outcome_of,
@@ -62,6 +63,7 @@ class ControlledThreadDriver(Driver):
 
     kind = "thread"
     driver_name = "controlled"
+    holds = True
 
     def __init__(
         self,
@@ -132,22 +134,16 @@ class ControlledThreadDriver(Driver):
 
     def _perform(self, op: Op) -> StepReport:
         p = op.participant  # type: ignore[union-attr]
-        self.ledger.note(f"send p{p} {describe(op)}")
-        self._sent[p] = op
-        self.scheduler.begin(p)
-        self._inboxes[p].put(op)
+        if isinstance(op, ResumeOp):
+            self.ledger.note(f"P{p} resumes")
+            self.scheduler.release(p)
+        else:
+            self.ledger.note(f"send p{p} {describe(op)}")
+            self._sent[p] = op
+            self.scheduler.begin(p)
+            self._inboxes[p].put(op)
         plan, self._hold_plan = self._hold_plan, 0
-        decisions = iter(range(64))
-
-        def hold(q: int) -> bool:
-            chosen = bool(plan >> next(decisions, 63) & 1)
-            if chosen:
-                self.ledger.note(f"P{q} is woken but not resumed (held)")
-            return chosen
-
-        overdue, held = self.scheduler.run_held(self.settle, hold if plan else None)
-        hang: Hang | None = None
-        late: dict[int, str] = {}
+        overdue, held = self.scheduler.run_held(self.settle, self._holder(plan))
         if overdue is not None:
             self.ledger.note(f"overdue: participant {overdue.participant}")
             raise RunsUncontrolled(
@@ -156,24 +152,46 @@ class ControlledThreadDriver(Driver):
                 "uncontrolled, or loops)"
             )
         busy = self.scheduler.busy()
-        for q in busy - set(late):
-            pending = self._sent[q]
-            if not isinstance(pending, WaitOp) and q not in self._stuck:
-                late[q] = (
-                    f"participant {q} blocked in {describe(pending)}, which must return "
-                    "without waiting for other participants"
-                )
-        if late:
-            self._stuck.update(late)
-            message = "; ".join(late[q] for q in sorted(late))
-            self.ledger.note(f"hang: {message}")
-            hang = Hang(frozenset(late), 0.0, op, message, tuple(self.program))
+        hang = self._late(op, busy - held)
         returned, actions, log = self.ledger.drain()
         self._busy = {q: self._sent[q] for q in busy}
         snapshot = self._snapshot(self.barrier)
         return StepReport(
             op, returned, frozenset(busy), frozenset(), actions, log, snapshot, hang, None, held
         )
+
+    def _holder(self, plan: int) -> Callable[[int], bool] | None:
+        """The hold policy of one step: bit i of ``plan`` holds the participant woken i-th."""
+        if not plan:
+            return None
+        woken = iter(range(64))
+
+        def hold(q: int) -> bool:
+            chosen = bool(plan >> next(woken, 63) & 1)
+            if chosen:
+                self.ledger.note(f"P{q} is woken but not resumed (held)")
+            return chosen
+
+        return hold
+
+    def _late(self, op: Op, busy: set[int]) -> Hang | None:
+        """The watchdog finding: a participant blocked in an operation that must not wait."""
+        late = {
+            q: f"participant {q} blocked in {describe(self._sent[q])}, which must return "
+            "without waiting for other participants"
+            for q in sorted(busy)
+            if not isinstance(self._sent[q], WaitOp) and q not in self._stuck
+        }
+        if not late:
+            return None
+        self._stuck.update(late)
+        message = "; ".join(late.values())
+        self.ledger.note(f"hang: {message}")
+        return Hang(frozenset(late), 0.0, op, message, tuple(self.program))
+
+    def held(self) -> frozenset[int]:
+        """The participants the schedule holds (see :meth:`hold_next`)."""
+        return self.scheduler.held()
 
     def call_bounded(self, func: Callable[[], Any], timeout: float) -> OpOutcome | None:
         """A bounded call on a pooled thread (snapshots and observer reads, every step)."""
@@ -193,8 +211,9 @@ class ControlledThreadDriver(Driver):
         """No second look is needed: quiescence is exact, so nothing changes while idle."""
         busy = self.scheduler.busy()
         snapshot = self._snapshot(self.barrier)
+        held = self.scheduler.held()
         return StepReport(
-            self.program[-1], {}, frozenset(busy), frozenset(), (), (), snapshot, None, None
+            self.program[-1], {}, frozenset(busy), frozenset(), (), (), snapshot, None, None, held
         )
 
     def schedule_next(self, schedule: Schedule) -> None:
@@ -205,8 +224,9 @@ class ControlledThreadDriver(Driver):
         self.scheduler.chooser = chooser
 
     def hold_next(self, plan: int) -> None:
-        """For the next operation only: bit i of ``plan`` set holds the participant woken
-        i-th (from a condition, event or semaphore wait) until the step after it."""
+        """For the next operation's step: bit i of ``plan`` set holds the participant woken
+        i-th in it (from a condition, event or semaphore wait): it stays released but not
+        resumed through every later step, until a ``ResumeOp`` of it."""
         self._hold_plan = plan
 
     # -- clean-up -----------------------------------------------------------------------------

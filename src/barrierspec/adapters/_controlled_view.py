@@ -3,7 +3,9 @@
 :func:`controlled_class` returns a subclass of the target class in which every function of
 the class and its Python base classes runs with *substituted globals*: the names that refer
 to ``threading``, ``_thread``, ``time`` (the modules, or the functions and classes the
-runtime controls, however imported) refer to the controlled versions instead. Nothing global
+runtime controls, however imported) refer to the controlled versions instead, and so do the
+module's own helper functions and plain helper classes (a lock-holding cell the barrier
+builds), rebound the same way. Nothing global
 is patched; other code, the driver's own included, keeps the real primitives. Because
 ``threading.Barrier`` is pure Python over ``Condition`` and ``Lock``, it is controlled the
 same way. A target that is not a class, or whose methods are not Python functions (a C
@@ -53,17 +55,53 @@ def _replacements(prims: Primitives) -> dict[int, Any]:
     return table
 
 
+def _helper(value: object, module: object, keep: frozenset[int]) -> bool:
+    """Whether ``value`` is a plain helper class of ``module`` the target's code may build
+    primitives in (``_Queued`` making its sleeper lock); not an exception class, not one of
+    the target's own classes (``keep``)."""
+    return (
+        type(value) is type
+        and value.__module__ == module
+        and not issubclass(value, BaseException)
+        and id(value) not in keep
+    )
+
+
 class _Rebinder:
-    def __init__(self, prims: Primitives) -> None:
+    def __init__(self, prims: Primitives, target: type | None = None) -> None:
         self.table = _replacements(prims)
         self._globals: dict[int, dict[str, Any]] = {}
+        mro = target.__mro__ if target is not None else ()
+        self._keep = frozenset(map(id, mro))  # the target's classes: never a helper copy
+        # the modules whose helpers are rebound: the target's own (not the stdlib's)
+        self._modules = {c.__module__ for c in mro} - {"threading", "builtins"}
 
     def globals_for(self, real: dict[str, Any]) -> dict[str, Any]:
+        """``real`` with the controlled names, and the module's own helper functions and
+        classes rebound the same way (so what they build is controlled too)."""
         cached = self._globals.get(id(real))
         if cached is None:
             cached = {k: self.table.get(id(v), v) for k, v in real.items()}
-            self._globals[id(real)] = cached
+            self._globals[id(real)] = cached  # before the helpers: they may refer to it
+            module = real.get("__name__")
+            if module not in self._modules:
+                return cached
+            for k, v in real.items():
+                if id(v) in self.table:
+                    continue
+                if isinstance(v, types.FunctionType) and v.__globals__ is real:
+                    cached[k] = self.function(v)
+                elif _helper(v, module, self._keep):
+                    cached[k] = self.helper_class(v)
         return cached
+
+    def helper_class(self, cls: type) -> type:
+        """A subclass of the helper ``cls`` whose functions are rebound (no new slots)."""
+        namespace = {
+            name: self.member(value) for name, value in vars(cls).items() if name not in _SKIP
+        }
+        namespace.update(__module__=cls.__module__, __qualname__=cls.__qualname__, __slots__=())
+        return type(cls.__name__, (cls,), namespace)
 
     def function(self, func: types.FunctionType) -> types.FunctionType:
         new = types.FunctionType(
@@ -101,7 +139,7 @@ def controlled_class(cls: object, prims: Primitives) -> type:
     """A subclass of ``cls`` whose functions see ``prims`` (see the module docstring)."""
     if not isinstance(cls, type):
         raise Uncontrollable(f"{cls!r} is a factory, not a class: what it builds is unknown")
-    rebind = _Rebinder(prims)
+    rebind = _Rebinder(prims, cls)
     fake_threading = rebind.table[id(threading)]
     if cls is not threading.Barrier:
         fake_threading.Barrier = controlled_class(threading.Barrier, prims)

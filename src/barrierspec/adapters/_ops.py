@@ -2,11 +2,12 @@
 
 A checker talks to a real barrier through a driver, one operation at a time. Each operation
 names the participant (a thread, task or process owned by the driver) that performs it, or is
-performed by the controller itself (``CancelOp``, ``KillOp``, ``AdvanceOp``). After each operation
-the driver waits until the system is quiescent and answers with a :class:`StepReport`: which
-participants finished an operation and how (:class:`OpReturned` or :class:`OpRaised`), which are
-blocked inside the barrier, which are dead, which runs of the barrier's action it saw, and a
-watchdog finding (:class:`Hang`) when something stayed blocked longer than its bound allows.
+performed by the controller itself (``CancelOp``, ``KillOp``, ``AdvanceOp``, ``ResumeOp``).
+After each operation the driver waits until the system is quiescent and answers with a
+:class:`StepReport`: which participants finished an operation and how (:class:`OpReturned`
+or :class:`OpRaised`), which are blocked inside the barrier, which are dead, which runs of
+the barrier's action it saw, and a watchdog finding (:class:`Hang`) when something stayed
+blocked longer than its bound allows.
 
 Everything here is a frozen dataclass made of plain values, so steps compare by value, print
 readably and cross process boundaries by pickling.
@@ -37,6 +38,7 @@ __all__ = [
     "OpReturned",
     "OutcomeKind",
     "ResetOp",
+    "ResumeOp",
     "Snapshot",
     "StepReport",
     "WaitOp",
@@ -128,7 +130,17 @@ class JoinOp:
     participant: int
 
 
-Op: TypeAlias = WaitOp | AbortOp | ResetOp | CancelOp | KillOp | AdvanceOp | JoinOp
+@dataclass(frozen=True)
+class ResumeOp:
+    """Controlled drivers: the controller lets a *held* participant go on -- one a schedule
+    kept from resuming after it was woken inside its operation (released, or woken by an
+    abort or reset). Until then it stays inside, whatever else happens (see
+    :attr:`StepReport.held`)."""
+
+    participant: int
+
+
+Op: TypeAlias = WaitOp | AbortOp | ResetOp | CancelOp | KillOp | AdvanceOp | JoinOp | ResumeOp
 
 OutcomeKind: TypeAlias = Literal[
     "broken", "action", "timeout", "cancelled", "cancelled_barrier", "invalid", "other"

@@ -97,12 +97,13 @@ def _kinds(
     controlled: bool = False,
     space: InputSpace = FULL_SPACE,
 ) -> list[str]:
-    """The operation kinds of ``prop`` a ``kind`` target can perform (``hold``: only under
-    a controlled driver), as the input ``space`` allows."""
+    """The operation kinds of ``prop`` a ``kind`` target can perform (``hold``, ``resume``:
+    only under a controlled driver), as the input ``space`` allows."""
     caps = target.capabilities
     defaults = takes_default_timeout(target)
     can: dict[str, bool] = {
         props.HOLD: controlled,
+        props.RESUME: controlled,
         props.TIMED: caps.has_timeout,
         props.LONG: caps.has_timeout,
         props.ZERO: caps.has_timeout,

@@ -64,6 +64,7 @@ def kind_of_op(op: ad.Op) -> str:
         ad.KillOp: props.KILL,
         ad.AdvanceOp: props.ADVANCE,
         ad.JoinOp: props.JOIN,
+        ad.ResumeOp: props.RESUME,
     }
     return table.get(type(op), type(op).__name__.lower())
 

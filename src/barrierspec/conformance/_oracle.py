@@ -83,7 +83,8 @@ EVENT_OF_OP: dict[type[ad.Op], type[Event]] = {
 
 
 def event_of(op: ad.Op, default_timeout: float | None = None) -> Event | None:
-    """The model event an adapter operation stands for (None for ``Advance``).
+    """The model event an adapter operation stands for (None for ``Advance``, and for
+    ``Resume``: a held party's resumption is the model's internal ``Resume`` event).
 
     A wait is timed in the model when a timeout can expire during the run: its own, else the
     barrier's constructor default (``default_timeout``), see :func:`firing_timeout`.
@@ -91,7 +92,7 @@ def event_of(op: ad.Op, default_timeout: float | None = None) -> Event | None:
     if isinstance(op, ad.WaitOp):
         timed = firing_timeout(op.timeout, default_timeout) is not None
         return Wait(op.participant, timed, op.action_raises)
-    if isinstance(op, ad.AdvanceOp):
+    if isinstance(op, ad.AdvanceOp | ad.ResumeOp):
         return None
     event: Event = EVENT_OF_OP[type(op)](op.participant)
     return event
@@ -495,11 +496,13 @@ class Oracle:
         return "; ".join(parts)
 
     def _allowed(self, seen: ad.StepReport) -> str:
-        """A few outcome sets the model allows for this operation (ignoring observations)."""
+        """A few outcome sets the model allows for this operation (ignoring observations;
+        the participants a controlled schedule holds do not resume)."""
         options: Counter[str] = Counter()
         event = event_of(seen.op, self.default_timeout)
+        advance = isinstance(seen.op, ad.AdvanceOp)
         for state in sorted(self.states, key=lambda s: s.describe())[:4]:
-            for text in self._outcome_sets(state, event, isinstance(seen.op, ad.AdvanceOp)):
+            for text in self._outcome_sets(state, event, advance, seen.held):
                 options[text] += 1
                 if len(options) >= 4:
                     break
@@ -575,6 +578,9 @@ class Oracle:
     def _outcome_difference(self, seen: ad.StepReport) -> str:
         """What was observed that no allowed outcome has, in words."""
         allowed = self._allowed(seen)
+        if isinstance(seen.op, ad.ResumeOp) and seen.op.participant in seen.blocked:
+            p = seen.op.participant
+            return f"P{p} resumed and waits again, although the model has it leave wait()"
         stuck = [
             p for p in sorted(seen.blocked) if p not in seen.returned and f"P{p} returns" in allowed
         ]
@@ -584,9 +590,11 @@ class Oracle:
             return f"{names} {verb} still blocked after {its} round was released"
         if stuck and isinstance(seen.op, ad.AbortOp):
             return f"abort() returned but {', '.join(f'P{p}' for p in stuck)} not woken"
+        inside = ", ".join(f"P{p}" for p in sorted(seen.held))
+        why = f" while {inside} stayed released but not resumed" if inside else ""
         for p, o in sorted(seen.returned.items()):
             if f"P{p} " not in allowed:
-                return f"P{p} {_render(o)} although the model lets nothing of P{p} end here"
+                return f"P{p} {_render(o)}{why}, although the model lets nothing of P{p} end here"
         returned = "; ".join(f"P{p} {_render(o)}" for p, o in sorted(seen.returned.items()))
         return f"{returned or 'nothing returned'}: no outcome the model allows for this step"
 
@@ -597,7 +605,9 @@ class Oracle:
             for t in self.settle(state, event_of(seen.op, self.default_timeout))
         )
 
-    def _outcome_sets(self, state: State, event: Event | None, advance: bool) -> list[str]:
+    def _outcome_sets(
+        self, state: State, event: Event | None, advance: bool, held: frozenset[int]
+    ) -> list[str]:
         found: list[str] = []
         frontier: list[tuple[State, tuple[str, ...]]] = []
         if event is None:
@@ -608,14 +618,14 @@ class Oracle:
         seen_paths: set[tuple[State, tuple[str, ...]]] = set(frontier)
         while frontier and len(found) < 4 and len(seen_paths) < 5000:
             current, outs = frontier.pop()
-            if self._quiescent(current, advance):
+            if self._quiescent(current, advance, held):
                 text = (", ".join(outs) or "nothing returns") + "; " + self._blocked_text(current)
                 if text not in found:
                     found.append(text)
             events = list(self._internal(current))
             if advance:
                 events += list(self._timeouts_due(current))
-            for ev in events:
+            for ev in (e for e in events if getattr(e, "p", None) not in held):
                 for succ in self._step(current, ev):
                     item = (succ.state, outs + self._shown(succ.outputs))
                     if item not in seen_paths:

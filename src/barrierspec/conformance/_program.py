@@ -289,6 +289,8 @@ def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None
         candidates = [p for p in everyone if _able(oracle, Join(p), any)]
     elif kind == props.ADVANCE:
         return ad.AdvanceOp(timing.timeout)
+    elif kind == props.RESUME:  # a held party of a controlled run goes on
+        candidates = [p for p in everyone if _held(oracle, p)]
     else:
         raise ValueError(f"unknown instruction kind {kind!r}")
     if not candidates:
@@ -302,6 +304,7 @@ def concretise(ins: Instruction, oracle: Oracle, timing: Timing) -> ad.Op | None
         props.CANCEL: ad.CancelOp,
         props.KILL: ad.KillOp,
         props.JOIN: ad.JoinOp,
+        props.RESUME: ad.ResumeOp,
     }
     op: ad.Op = op_class[kind](p)
     return op

@@ -26,7 +26,8 @@ CANCEL = "cancel"
 KILL = "kill"
 ADVANCE = "advance"
 JOIN = "join"
-HOLD = "hold"  # controlled threads: keep the next step's woken participants from resuming
+HOLD = "hold"  # controlled runs: keep the next step's woken participants from resuming
+RESUME = "resume"  # controlled runs: a held participant goes on (the hold ends)
 ZERO = "zero-wait"  # wait(0): a timeout that expires at once
 LONG = "long-wait"  # wait(LONG_TIMEOUT): explicit, never expires within a run
 OWN_TIMED = "own-timed-wait"  # asyncio: wait(t) through the barrier's own timeout parameter
@@ -41,7 +42,7 @@ OWN = (OWN_TIMED, OWN_ZERO)
 # every instruction kind a program may hold (docs/semantics.md, section 8)
 KINDS: tuple[str, ...] = (WAIT, TIMED, ZERO, LONG, SLOW, RAISE, ABORT, RESET, CANCEL, KILL)
 KINDS += (ADVANCE, OWN_TIMED, OWN_ZERO)
-KINDS += (JOIN, HOLD, *CONSTRUCTION)
+KINDS += (JOIN, HOLD, RESUME, *CONSTRUCTION)
 
 
 @attrs.frozen
@@ -89,7 +90,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "draining",
         "a fast party never laps a slow one; newcomers join the right round",
-        (WAIT, HOLD),
+        (WAIT, HOLD, RESUME),
         extra=3,
         max_parties=3,
         max_ops=14,
@@ -128,14 +129,14 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "abort",
         "abort breaks current and future waits until reset",
-        (WAIT, ABORT, RESET, HOLD),
+        (WAIT, ABORT, RESET, HOLD, RESUME),
         needs=("has_abort",),
         key_ops=(WAIT, ABORT),
     ),
     Property(
         "reset",
         "reset breaks the waiters and leaves the barrier usable, also after a break",
-        (WAIT, RESET, ABORT, TIMED, ADVANCE, HOLD),
+        (WAIT, RESET, ABORT, TIMED, ADVANCE, HOLD, RESUME),
         needs=("has_reset",),
         key_ops=(WAIT, RESET),
     ),
@@ -150,7 +151,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "n_waiting",
         "n_waiting (or waiting(name)) counts exactly the parties waiting in the filling round",
-        (WAIT, CANCEL, TIMED, RESET, ADVANCE, HOLD, DEFAULT_LONG),
+        (WAIT, CANCEL, TIMED, RESET, ADVANCE, HOLD, RESUME, DEFAULT_LONG),
         needs=("has_n_waiting",),
         observers=True,
         key_ops=(WAIT, CANCEL),
@@ -159,7 +160,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "cancellation",
         "a cancelled waiter leaves as the profile says, without disturbing the others",
-        (WAIT, CANCEL, HOLD),
+        (WAIT, CANCEL, HOLD, RESUME),
         needs=("has_cancel",),
         extra=1,
         key_ops=(WAIT, CANCEL),

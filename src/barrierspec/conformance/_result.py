@@ -29,6 +29,8 @@ def render_op(op: ad.Op) -> str:
     if isinstance(op, ad.AdvanceOp):
         return f"advance the clock {op.seconds:g} s"
     p = op.participant
+    if isinstance(op, ad.ResumeOp):
+        return f"P{p} resumes (schedule: the hold ends)"
     if isinstance(op, ad.WaitOp):
         args = "" if op.timeout is None else f"timeout={op.timeout:g}"
         note = " [the action raises if it runs here]" if op.action_raises else ""

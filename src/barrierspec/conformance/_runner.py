@@ -77,6 +77,7 @@ class Run:
     decisions: tuple[Decision, ...] = ()  # what the schedule decided (controlled runs)
     transitions: frozenset[int] = frozenset()  # model transitions seen (see _transition)
     construction: Construction = AS_DECLARED  # how the barrier was built
+    inert: int | None = None  # where the program's first inert prefix ends (see _Inert)
 
 
 def _transition(before: frozenset[object], op: ad.Op, after: frozenset[object]) -> int:
@@ -118,11 +119,52 @@ def _plan_hold(driver: DriverLike, pick: int) -> None:
         hold_next(pick + 1)
 
 
-def _last(steps: list[ad.StepReport], real_clock: bool) -> ad.Op | None:
-    """After the program: ``AdvanceOp(0)`` if its last step left tasks held on a virtual-clock
-    (asyncio) driver, so that they resume and what they meet is checked too."""
-    if steps and steps[-1].held and not real_clock:
-        return ad.AdvanceOp(0.0)
+class _Inert:
+    """Finds the shortest prefix of a program that holds an instruction which changed
+    nothing: one that stood for no operation (nobody could perform it), or a ``hold``
+    whose step held nobody new (or that a later ``hold`` replaced). Every program extending
+    that prefix runs exactly as the same program without the instruction, one shorter, so
+    the small scope may skip them (:func:`~._search._small_scope`). ``first`` is the index
+    of the prefix's last instruction (where the instruction was seen to change nothing)."""
+
+    def __init__(self) -> None:
+        self.first: int | None = None
+        self._hold: int | None = None  # a hold waiting for its step
+        self._held: frozenset[int] = frozenset()
+
+    def _mark(self, index: int) -> None:
+        if self.first is None:
+            self.first = index
+
+    def hold(self, index: int, steps: list[ad.StepReport]) -> None:
+        """Instruction ``index`` is a hold (replacing a pending one, which is inert)."""
+        if self._hold is not None:
+            self._mark(index)
+        self._hold, self._held = index, steps[-1].held if steps else frozenset()
+
+    def skipped(self, index: int, kind: str) -> None:
+        """Instruction ``index`` stood for no operation (or for the one its pick 0 stands
+        for: the program with pick 0 there, enumerated before it, runs the same)."""
+        if kind not in props.CONSTRUCTION:  # construction instructions build the barrier
+            self._mark(index)
+
+    def performed(self, index: int, step: ad.StepReport) -> None:
+        """Instruction ``index`` ran: the pending hold held somebody new, or nobody."""
+        if self._hold is not None and not step.held - self._held:
+            self._mark(index)
+        self._hold = None
+
+
+def _aliased(ins: Instruction, op: ad.Op, oracle: Oracle, timing: Timing) -> bool:
+    """Whether ``ins`` with a pick > 0 names the operation its pick 0 would name."""
+    return ins.pick != 0 and op == concretise(attrs.evolve(ins, pick=0), oracle, timing)
+
+
+def _resumes(steps: list[ad.StepReport]) -> ad.ResumeOp | None:
+    """After the program, while its last step left parties held: the lowest one resumes
+    (each a step), so what they meet when they go on is checked too."""
+    if steps and steps[-1].held and steps[-1].hang is None:
+        return ad.ResumeOp(min(steps[-1].held))
     return None
 
 
@@ -157,6 +199,7 @@ def run_program(
     steps: list[ad.StepReport] = []
 
     seen_transitions: set[int] = set()
+    inert = _Inert()
 
     def done(steps: list[ad.StepReport], failure: Failure | None) -> Run:
         transitions = frozenset(seen_transitions)
@@ -167,6 +210,7 @@ def run_program(
             failure,
             transitions=transitions,
             construction=built,
+            inert=inert.first,
         )
 
     try:
@@ -185,13 +229,8 @@ def run_program(
                         "creating a member returns at once",
                     )
                     return done(steps, Failure(hung, tuple(steps)))
-        for ins in [*program, None]:
-            if ins is not None and ins.kind == props.HOLD:
-                _plan_hold(driver, ins.pick)
-                continue
-            op = concretise(ins, oracle, timing) if ins is not None else _last(steps, real_clock)
-            if op is None:
-                continue
+
+        def step(op: ad.Op) -> Failure | None:
             seen = driver.perform(op)
             if not observers:
                 seen = dataclasses.replace(seen, snapshot=None)
@@ -203,8 +242,29 @@ def run_program(
                 steps[-1] = seen
                 mismatch = oracle.observe(seen)
             if mismatch is not None:
-                return done(steps, Failure(mismatch, tuple(steps)))
+                return Failure(mismatch, tuple(steps))
             seen_transitions.add(_transition(before, op, frozenset(oracle.states)))
+            return None
+
+        for index, ins in enumerate(program):
+            if ins.kind == props.HOLD:
+                inert.hold(index, steps)
+                _plan_hold(driver, ins.pick)
+                continue
+            op = concretise(ins, oracle, timing)
+            if op is None or _aliased(ins, op, oracle, timing):
+                inert.skipped(index, ins.kind)
+            if op is None:
+                continue
+            failure = step(op)
+            inert.performed(index, steps[-1])
+            if failure is not None:
+                return done(steps, failure)
+        for _ in range(participants):
+            op = _resumes(steps)
+            failure = step(op) if op is not None else None
+            if failure is not None or op is None:
+                return done(steps, failure)
         return done(steps, None)
     finally:
         driver.close()

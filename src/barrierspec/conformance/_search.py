@@ -80,17 +80,33 @@ def schedules() -> st.SearchStrategy[Schedule]:
 
 def _scheduled(
     runner: Runner, parties: int, program: list[Instruction], controlled: bool
-) -> tuple[int, Run | None]:
-    """Every schedule of the small scope for one program: (runs, the failing run or None)."""
+) -> tuple[int, Run | None, int | None]:
+    """Every schedule of the small scope for one program: (runs, the failing run or None,
+    where the default schedule's run found an inert prefix: ``Run.inert``)."""
     schedule: Schedule | None = Schedule()
     runs = 0
+    inert: int | None = None
     while schedule is not None and runs < (SCHEDULES_PER_PROGRAM if controlled else 1):
         runs += 1
         run = runner(parties, program, schedule)
+        if runs == 1:
+            inert = run.inert
         if run.failure is not None:
-            return runs, run
+            return runs, run, inert
         schedule = next_schedule(run.decisions, PREEMPTIONS)
-    return runs, None
+    return runs, None, inert
+
+
+def _redundant(program: tuple[Instruction, ...], inert: set[tuple[Instruction, ...]]) -> bool:
+    """Whether ``program`` runs as a shorter one the small scope ran before: it ends with a
+    ``hold`` (no step follows it), holds two ``hold`` in a row, or extends a prefix found
+    inert (see ``Run.inert``)."""
+    kinds = [ins.kind for ins in program]
+    if kinds[-1] == props.HOLD or any(
+        a == b == props.HOLD for a, b in itertools.pairwise(kinds)
+    ):  # a hold with no step after it, or replaced by the next one
+        return True
+    return any(program[:n] in inert for n in range(1, len(program)))
 
 
 def _sweep(
@@ -124,22 +140,30 @@ def _small_scope(
     keys = [k for k in prop.key_ops if k in kinds]
     if not keys:
         return 0, None
-    # a controlled run's hold is part of its schedule: enumerated with the key operations
-    holds = [props.HOLD] if controlled and props.HOLD in kinds else []
-    alphabet = [Instruction(k, 0) for k in keys + holds]
+    # a controlled run's hold is part of its schedule: enumerated with the key operations;
+    # with holds, a cancel may land on a held party or on a waiter: both picks are tried
+    holds = controlled and props.HOLD in kinds
+    alphabet = [Instruction(k, 0) for k in keys + ([props.HOLD] if holds else [])]
+    if holds and props.CANCEL in keys:
+        alphabet.append(Instruction(props.CANCEL, 1))
     count = programs = 0
+    inert: dict[int, set[tuple[Instruction, ...]]] = {2: set(), 3: set()}
     for size in range(1, SMALL_SCOPE_LENGTH + 1):
         for parties in (2, 3):
             if parties > prop.max_parties:
                 continue
             for program in itertools.product(alphabet, repeat=size):
+                if _redundant(program, inert[parties]):
+                    continue
                 if time.monotonic() > deadline or programs == limit:
                     return count, None
                 programs += 1
-                runs, run = _scheduled(runner, parties, list(program), controlled)
+                runs, run, prefix = _scheduled(runner, parties, list(program), controlled)
                 count += runs
                 if run is not None:
                     return count, run
+                if prefix is not None:
+                    inert[parties].add(program[: prefix + 1])
     return count, None
 
 

@@ -15,11 +15,11 @@ the idle participants, ``cancel`` among the waiting ones, nobody: the rule does 
 exactly as the programs of :func:`~barrierspec.conformance.check` do. Thread targets run
 under the controlled driver when it can control them (as in ``check()``); the machine then
 also has the schedule rules ``hold`` (keep the next operation's woken parties released but
-not resumed) and ``choose`` (the next scheduling decisions, drawn as ranks), so Hypothesis
-draws and shrinks the schedule with the operations. The rules' enabling
-depends on the target's capabilities only, never on observations, so a real scheduler's
-nondeterminism (which timeout fired first) cannot make Hypothesis' choices flaky, and a
-failure shrinks to a minimal program: fewer rules, smaller picks.
+not resumed), ``resume`` (a held one goes on) and ``choose`` (the next scheduling
+decisions, drawn as ranks), so Hypothesis draws and shrinks the schedule with the
+operations. The rules' enabling depends on the target's capabilities only, never on
+observations, so a real scheduler's nondeterminism (which timeout fired first) cannot make
+Hypothesis' choices flaky, and a failure shrinks to a minimal program: fewer rules, smaller picks.
 
 Use :func:`barrier_state_machine` to get a machine for one target::
 
@@ -66,6 +66,7 @@ _EVERY_KIND = props.Property(
         props.ADVANCE,
         props.JOIN,
         props.HOLD,
+        props.RESUME,
     ),
 )
 _PICKS = st.integers(0, 7)
@@ -181,10 +182,16 @@ class BarrierStateMachine(RuleBasedStateMachine):
     @rule(pick=_PICKS)
     @_allows(props.HOLD)
     def hold(self, pick: int) -> None:
-        """Controlled threads: the next operation's woken participants (bit i of pick + 1:
-        the one woken i-th) stay released but not resumed until the step after it."""
+        """Controlled runs: the next operation's woken participants (bit i of pick + 1:
+        the one woken i-th) stay released but not resumed until a ``resume`` of them."""
         if self.driver is not None:
             self.driver.hold_next(pick + 1)  # type: ignore[attr-defined]
+
+    @rule(pick=_PICKS)
+    @_allows(props.RESUME)
+    def resume(self, pick: int) -> None:
+        """Controlled runs: a held participant goes on (its hold ends)."""
+        self._do(props.RESUME, pick)
 
     @rule(ranks=st.lists(st.integers(0, 3), min_size=1, max_size=4))
     @_allows(props.HOLD)
