@@ -33,7 +33,8 @@ def test_a_round_object_barrier_fails_the_strict_profile_naming_the_hold() -> No
     # a newcomer's round passed while P0 of the round before was still inside
     assert "returned" in last_seen and f"P0 {HELD}" in last_seen, result.format()
     assert all(HELD in seen for _op, seen in cex.steps[1:]), result.format()
-    assert "while P0 stayed released but not resumed" in cex.reason, result.format()
+    # the model keeps the newcomers blocked while P0 is inside
+    assert cex.expected == "nothing returns; blocked: P1, P2", result.format()
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,8 @@ def test_a_round_object_barrier_fails_the_strict_profile_naming_the_hold() -> No
 def test_the_same_search_accepts_what_the_profile_allows(target: object, profile: str) -> None:
     result = check(target, profile, settings_=DRAINING)
     assert result.conformant, result.format()
+    # controlled throughout: reference.Barrier's queued newcomer sleeps on a helper's lock
+    assert result.driver.startswith("ControlledThreadDriver"), result.driver
     (verdict,) = result.properties
     assert " resume, " in verdict.exercised, result.format()  # held parties resumed
 

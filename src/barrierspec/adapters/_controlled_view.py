@@ -55,15 +55,19 @@ def _replacements(prims: Primitives) -> dict[int, Any]:
     return table
 
 
-def _helper(value: object, module: object, keep: frozenset[int]) -> bool:
-    """Whether ``value`` is a plain helper class of ``module`` the target's code may build
-    primitives in (``_Queued`` making its sleeper lock); not an exception class, not one of
-    the target's own classes (``keep``)."""
+def _functions(cls: type) -> list[types.FunctionType]:
+    return [f for f in vars(cls).values() if isinstance(f, types.FunctionType)]
+
+
+def _helper(value: object, real: dict[str, Any], keep: frozenset[int]) -> bool:
+    """Whether ``value`` is a plain helper class of the module whose globals are ``real``,
+    in which the target's code may build primitives (``_Queued`` making its sleeper lock);
+    not an exception class, not one of the target's own classes (``keep``)."""
     return (
         type(value) is type
-        and value.__module__ == module
         and not issubclass(value, BaseException)
         and id(value) not in keep
+        and any(f.__globals__ is real for f in _functions(value))
     )
 
 
@@ -73,8 +77,10 @@ class _Rebinder:
         self._globals: dict[int, dict[str, Any]] = {}
         mro = target.__mro__ if target is not None else ()
         self._keep = frozenset(map(id, mro))  # the target's classes: never a helper copy
-        # the modules whose helpers are rebound: the target's own (not the stdlib's)
-        self._modules = {c.__module__ for c in mro} - {"threading", "builtins"}
+        # the modules whose helpers are rebound: where the target's functions are defined
+        # (not the stdlib's threading)
+        self._modules = {id(f.__globals__) for c in mro for f in _functions(c)}
+        self._modules.discard(id(vars(threading)))
 
     def globals_for(self, real: dict[str, Any]) -> dict[str, Any]:
         """``real`` with the controlled names, and the module's own helper functions and
@@ -83,15 +89,14 @@ class _Rebinder:
         if cached is None:
             cached = {k: self.table.get(id(v), v) for k, v in real.items()}
             self._globals[id(real)] = cached  # before the helpers: they may refer to it
-            module = real.get("__name__")
-            if module not in self._modules:
+            if id(real) not in self._modules:
                 return cached
             for k, v in real.items():
                 if id(v) in self.table:
                     continue
                 if isinstance(v, types.FunctionType) and v.__globals__ is real:
                     cached[k] = self.function(v)
-                elif _helper(v, module, self._keep):
+                elif _helper(v, real, self._keep):
                     cached[k] = self.helper_class(v)
         return cached
 
