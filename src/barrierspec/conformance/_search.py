@@ -162,7 +162,7 @@ def _small_scope(
                 count += runs
                 if run is not None:
                     return count, run
-                if prefix is not None:
+                if prefix is not None and controlled:  # observing runs: every program, as before
                     inert[parties].add(program[: prefix + 1])
     return count, None
 
