@@ -17,7 +17,8 @@ Two phases share one time budget:
    Shallow bugs are found deterministically, already minimal. Then the *scope sweep*
    (properties with ``sweep``): for 1 up to ``InputSpace.max_parties`` parties, one program
    of plain waits filling ``InputSpace.max_rounds`` rounds (``SWEEP_WIDE_ROUNDS`` rounds
-   beyond ``SWEEP_DEEP_PARTIES`` parties, to bound its cost), under the default schedule, so
+   beyond ``SWEEP_DEEP_PARTIES`` parties, to bound its cost; ``SWEEP_WIDE_ROUNDS_CONTROLLED``
+   under a controlled driver, whose steps are cheap), under the default schedule, so
    bugs that need many parties or a late round are found deterministically.
 2. *Random*: Hypothesis draws whole programs (swarm-style, see ``_program``) -- under control
    with their schedule: a few decisions drawn as ranks, then a seeded PCT scheduler or the
@@ -63,7 +64,8 @@ SMALL_SCOPE_SHARE = 0.4  # of the budget
 SEEDED_SMALL_PROGRAMS = 130  # a seeded search's small scope: this many programs, in order
 MIN_SMALL = 12  # ... or four times the random examples (at least this many), if fewer
 SWEEP_DEEP_PARTIES = 3  # the sweep fills every round up to max_rounds up to this many parties
-SWEEP_WIDE_ROUNDS = 2  # ... and this many rounds with more parties
+SWEEP_WIDE_ROUNDS = 2  # ... and this many rounds with more parties (observed drivers)
+SWEEP_WIDE_ROUNDS_CONTROLLED = 4  # ... under a controlled driver, where a step costs little
 SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a failure
 PREEMPTIONS = 1  # small scope: schedules with at most this many preemptions
 SCHEDULES_PER_PROGRAM = 4  # ... and at most this many schedules of one program
@@ -110,7 +112,7 @@ def _redundant(program: tuple[Instruction, ...], inert: set[tuple[Instruction, .
 
 
 def _sweep(
-    prop: props.Property, runner: Runner, space: InputSpace, deadline: float
+    prop: props.Property, runner: Runner, space: InputSpace, deadline: float, controlled: bool
 ) -> tuple[int, Run | None]:
     """Full rounds of plain waits, for every number of parties up to the space's bound."""
     if not prop.sweep:
@@ -120,7 +122,8 @@ def _sweep(
         if time.monotonic() > deadline:
             break
         count += 1
-        rounds = space.max_rounds if parties <= SWEEP_DEEP_PARTIES else SWEEP_WIDE_ROUNDS
+        wide = SWEEP_WIDE_ROUNDS_CONTROLLED if controlled else SWEEP_WIDE_ROUNDS
+        rounds = space.max_rounds if parties <= SWEEP_DEEP_PARTIES else wide
         program = [Instruction(props.WAIT, 0)] * (parties * min(rounds, space.max_rounds))
         run = runner(parties, program, Schedule())
         if run.failure is not None:
@@ -197,7 +200,7 @@ def search(  # noqa: PLR0913 -- keyword-only settings of one search
     small, found = _small_scope(prop, runner, kinds, small_deadline, limit, controlled)
     if found is not None:
         return small, found
-    swept, found = _sweep(prop, runner, space, deadline)
+    swept, found = _sweep(prop, runner, space, deadline, controlled)
     small += swept
     if found is not None:
         return small, found
