@@ -169,3 +169,23 @@ def test_async_barriers_with_their_own_timeout_pass_both_forms_and_wait_0(target
     assert verdict.status == "pass", result.format()
     for kind in ("own-timed-wait", "own-zero-wait", " timed-wait", "zero-wait"):
         assert kind in verdict.exercised, verdict.exercised
+
+
+def test_each_timeout_form_is_drawn_only_where_the_target_and_driver_have_it() -> None:
+    from barrierspec.conformance._check import _kinds
+    from barrierspec.conformance._properties import PROPERTIES, SLOW
+    from barrierspec.spec import PROFILES
+
+    (timeout,) = [p for p in PROPERTIES if p.name == "timeout"]
+    thread = ad.resolve_target("threading")
+    threading_profile, asyncio_profile = PROFILES["threading"], PROFILES["asyncio"]
+    assert SLOW in _kinds(timeout, thread, threading_profile, "thread", controlled=True)
+    assert SLOW not in _kinds(timeout, thread, threading_profile, "thread", controlled=False)
+    plain = _kinds(timeout, ad.resolve_target("asyncio"), asyncio_profile, "asyncio", True)
+    assert "zero-wait" in plain and "own-timed-wait" not in plain
+    own = ad.resolve_target("barrierspec.reference:AsyncBarrier")
+    assert {"own-timed-wait", "own-zero-wait"} <= set(
+        _kinds(timeout, own, asyncio_profile, "asyncio", True)
+    )
+    off = InputSpace(own_timeouts=False)
+    assert "own-timed-wait" not in _kinds(timeout, own, asyncio_profile, "asyncio", True, off)
