@@ -18,41 +18,27 @@ once nobody else can run.
 The loop runs on a worker thread the driver owns, which executes one step at a time; a step
 that does not come back within ``3 settle + 1`` real seconds (a callback blocking the thread)
 is a hang, and the driver is unusable afterwards, as with the observing driver. Watchdog
-findings are the observing driver's (``_asyncio.late_operations``), plus a step running
+findings are the observing driver's (``_async_base.late_operations``), plus a step running
 more than ``MAX_TURNS`` turns (tasks that never block) and an executor job that does not
 hand over within ``settle``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
-import contextvars
-import inspect
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from barrierspec.adapters._asyncio import late_operations, run_async_op
-from barrierspec.adapters._base import Driver, DriverError, build_barrier, describe
+from barrierspec.adapters._async_base import CLOSE_BOUND, AsyncDriverBase
+from barrierspec.adapters._base import DriverError, describe
 from barrierspec.adapters._controlled_loop import ControlledLoop, LoopEnd
 from barrierspec.adapters._controlled_schedules import Schedule, non_preemptive
-from barrierspec.adapters._ledger import PARTICIPANT, RecordingAction
-from barrierspec.adapters._ops import (
-    AdvanceOp,
-    CancelOp,
-    Hang,
-    Op,
-    OpOutcome,
-    OpReturned,
-    ResumeOp,
-    StepReport,
-)
+from barrierspec.adapters._ops import AdvanceOp, Hang, Op, StepReport
 from barrierspec.adapters._target import Target
-from barrierspec.errors import UsageError
 
 __all__ = ["ControlledAsyncioDriver"]
 
@@ -63,7 +49,6 @@ _Call = tuple[Callable[[], Any], "concurrent.futures.Future[Any]"]
 _STEP_BOUNDS = 3  # a step answers within this many settle periods (generous: a loaded machine
 # can starve the loop's thread for seconds; only a callback that blocks it should be a hang)
 MAX_TURNS = 50_000  # turns of one step before its tasks count as never blocking
-_CLOSE_BOUND = 1.0
 
 
 class _LastRun:
@@ -87,10 +72,9 @@ class _Holds:
     woken: Iterator[int] = field(default_factory=lambda: iter(range(64)))
 
 
-class ControlledAsyncioDriver(Driver):
+class ControlledAsyncioDriver(AsyncDriverBase):
     """Drives an asyncio-style barrier on a controlled loop (see the module docstring)."""
 
-    kind = "asyncio"
     driver_name = "controlled"
     holds = True
 
@@ -111,22 +95,16 @@ class ControlledAsyncioDriver(Driver):
         self.chooser: Chooser = chooser or _LastRun()
         if hasattr(self.chooser, "note"):
             self.chooser.note = self.ledger.note  # a drawn schedule describes its decisions
-        self.action = RecordingAction(self.ledger) if action else None
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
-        self._tasks: dict[int, Any] = {}
-        self._ops: dict[int, Op] = {}
-        self._deadlines: dict[int, float] = {}
-        self._cancelled: set[int] = set()
         self._held: set[int] = set()  # woken, kept from resuming until a ResumeOp (or Advance)
         self._decided: set[int] = set()  # woken ones whose hold was decided, not run since
         self._plan = 0  # the hold plan of the next step
-        self._loop_stuck = False
         self._thread = threading.Thread(
             target=self._serve, name="barrierspec-casyncio", daemon=True
         )
         self._thread.start()
         self.loop: ControlledLoop = self._call(ControlledLoop, self.settle)
-        self.barrier: Any = self._call(self._build, self.settle)
+        self.barrier = self._call(self._build, self.settle)
 
     def _serve(self) -> None:
         while (call := self._calls.get()) is not None:
@@ -150,23 +128,9 @@ class ControlledAsyncioDriver(Driver):
 
     def _build(self) -> Any:
         with self.loop.running():
-            barrier = build_barrier(
-                self.target, self.parties, action=self.action, timeout=self.default_timeout
-            )
-        if self.action is not None:
-            self.action.barrier = barrier
-        return barrier
+            return self._make_barrier()
 
     # -- one step -----------------------------------------------------------------------------
-
-    def _validate(self, op: Op) -> None:
-        if self._loop_stuck:
-            raise DriverError("the event loop is stuck since an earlier hang; close the driver")
-        super()._validate(op)
-        if isinstance(op, CancelOp) and op.participant not in self._busy:
-            raise UsageError(
-                f"participant {op.participant} has no pending operation to cancel: {op!r}"
-            )
 
     def schedule_next(self, schedule: Schedule) -> None:
         """From now on, make the scheduling decisions as ``schedule`` says (counted from
@@ -180,79 +144,26 @@ class ControlledAsyncioDriver(Driver):
         i-th until a later step (see the module docstring)."""
         self._plan = plan
 
-    def _perform(self, op: Op) -> StepReport:
+    def _run_step(self, op: Op, start: float) -> StepReport:
         plan, self._plan = self._plan, 0
-        try:
-            step: StepReport = self._call(
-                lambda: self._step(op, plan), _STEP_BOUNDS * self.settle + 1.0
-            )
-        except DriverError as exc:
-            stuck = frozenset(self._busy) | {getattr(op, "participant", -1)} - {-1}
-            self._stuck.update(stuck)
-            hang = Hang(
-                frozenset(stuck),
-                0.0,  # not measured: the driver reads no real clock
-                op,
-                f"the event loop stopped answering after {describe(op)}: {exc}",
-                tuple(self.program),
-            )
-            return StepReport(
-                op, {}, frozenset(stuck), frozenset(), (), (f"hang: {exc}",), None, hang
-            )
-        self._busy = self._pending_ops()
+        step: StepReport = self._call(
+            lambda: self._step(op, plan), _STEP_BOUNDS * self.settle + 1.0
+        )
         return step
 
-    def _pending_ops(self) -> dict[int, Op]:
-        return {p: op for p, op in self._ops.items() if not self._tasks[p].done()}
+    def _elapsed(self, start: float) -> float:
+        """Not measured: this driver reads no real clock for its findings."""
+        return 0.0
 
     def _step(self, op: Op, plan: int) -> StepReport:
-        control: OpOutcome | None = None
+        control = self._begin(op)
         if isinstance(op, AdvanceOp):
-            self.ledger.note(f"advance {op.seconds:g} s")
             # no holds: a timeout is the clock's event and lands at once, as a cancel does
             end = self._advance(op.seconds, 0, self._begin_holds(op))
         else:
-            if isinstance(op, CancelOp):
-                self.ledger.note(f"control cancel p{op.participant}")
-                control = OpReturned(self._tasks[op.participant].cancel())
-                self._cancelled.add(op.participant)
-            elif isinstance(op, ResumeOp):
-                self.ledger.note(f"P{op.participant} resumes")
-            else:
-                self._launch(op)
             end = self._turns(plan, self._begin_holds(op))
-        hang = self._end_finding(end, op) or self._findings(op)
-        returned, actions, log = self.ledger.drain()
-        self._stuck.difference_update(returned)
-        pending = self._pending_ops()
-        held = frozenset(self._held & set(pending))
-        return StepReport(
-            op,
-            returned,
-            frozenset(pending),
-            frozenset(),
-            actions,
-            log,
-            self._snapshot(self.barrier),
-            hang,
-            control,
-            held,
-        )
-
-    def _launch(self, op: Op) -> None:
-        p = op.participant  # type: ignore[union-attr]
-        self.ledger.note(f"send p{p} {describe(op)}")
-        timeout = self.effective_timeout(op)
-        if timeout is not None:
-            self._deadlines[p] = self.loop.time() + timeout
-        else:
-            self._deadlines.pop(p, None)
-        self._cancelled.discard(p)
-        self._ops[p] = op
-        context = contextvars.copy_context()
-        context.run(PARTICIPANT.set, p)
-        coro = run_async_op(self.barrier, self.action, self.ledger, p, op, timeout)
-        self._tasks[p] = self.loop.create_task(coro, context=context)
+        hang = self._end_finding(end, op) or self._findings(op, 0.0, self._held)
+        return self._report(op, hang, control, self.held())
 
     def _begin_holds(self, op: Op) -> _Holds:
         """The holds of a new step: every held task stays held, except the participant of
@@ -297,14 +208,12 @@ class ControlledAsyncioDriver(Driver):
     def _advance(self, seconds: float, plan: int, holds: _Holds) -> LoopEnd:
         """Move the clock to each timer due within ``seconds`` in turn, running to
         quiescence after each, then to ``now + seconds``."""
-        target = self.loop.time() + seconds
-        while (when := self.loop.next_timer()) is not None and when <= target:
-            self.loop.set_time(when)
+        end = LoopEnd("quiescent", 0)
+        for _ in self._clock_stops(seconds):
             end = self._turns(plan, holds)
             if end.why != "quiescent":
                 return end
-        self.loop.set_time(target)
-        return self._turns(plan, holds)
+        return end
 
     def _end_finding(self, end: LoopEnd, op: Op) -> Hang | None:
         if end.why == "quiescent":
@@ -319,31 +228,12 @@ class ControlledAsyncioDriver(Driver):
         self._stuck.update(busy)
         return Hang(busy, 0.0, op, message, tuple(self.program))
 
-    def _findings(self, op: Op) -> Hang | None:
-        pending = {p: o for p, o in self._pending_ops().items() if p not in self._held}
-        late = late_operations(self, pending, self._cancelled, self._deadlines)
-        fresh = {p: m for p, m in late.items() if p not in self._stuck}
-        if not fresh:
-            return None
-        self._stuck.update(fresh)
-        message = "; ".join(fresh[p] for p in sorted(fresh))
-        self.ledger.note(f"hang: {message}")
-        return Hang(frozenset(fresh), 0.0, op, message, tuple(self.program))
-
     def recheck(self, grace: float) -> StepReport:
         """No second look is needed: quiescence is exact, so nothing changes while idle."""
-        pending = self._pending_ops()
+        pending = frozenset(self._pending_ops())
+        snapshot = self._snapshot(self.barrier)
         return StepReport(
-            self.program[-1],
-            {},
-            frozenset(pending),
-            frozenset(),
-            (),
-            (),
-            self._snapshot(self.barrier),
-            None,
-            None,
-            frozenset(self._held & set(pending)),
+            self.program[-1], {}, pending, frozenset(), (), (), snapshot, None, None, self.held()
         )
 
     # -- clean-up -----------------------------------------------------------------------------
@@ -351,21 +241,19 @@ class ControlledAsyncioDriver(Driver):
     def _shutdown(self) -> None:
         """Abort the barrier, then cancel every task still pending; run them out (FIFO)."""
         with self.loop.running():
-            if self.capabilities.has_abort:
-                with contextlib.suppress(Exception):
-                    value = self.barrier.abort()
-                    if inspect.isawaitable(value):
-                        self._tasks[-1] = asyncio.ensure_future(value, loop=self.loop)
+            aborting = self._abort_for_close()
+            if aborting is not None:
+                self._tasks[-1] = aborting
             for task in self._tasks.values():
                 task.cancel()
-        self.loop.run_turns(lambda ready: ready[0], bound=_CLOSE_BOUND, max_turns=MAX_TURNS)
+        self.loop.run_turns(lambda ready: ready[0], bound=CLOSE_BOUND, max_turns=MAX_TURNS)
 
     def _close(self) -> None:
         if not self._loop_stuck:
             with contextlib.suppress(DriverError):
-                self._call(self._shutdown, _CLOSE_BOUND + 1.0)
+                self._call(self._shutdown, CLOSE_BOUND + 1.0)
         self._calls.put(None)
-        self._thread.join(_CLOSE_BOUND)
+        self._thread.join(CLOSE_BOUND)
         if self._thread.is_alive():
             self.leaked = (self._thread.name,)
         else:

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from barrierspec.adapters._asyncio import VirtualClockLoop
+from barrierspec.adapters._async_loop import VirtualClockLoop
 from barrierspec.adapters._ledger import PARTICIPANT
 
 __all__ = ["ControlledLoop", "LoopEnd"]
