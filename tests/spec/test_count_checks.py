@@ -14,9 +14,9 @@ from tests.spec.test_compiled_invariants import _corrupt, _labels, _reachable
 
 from barrierspec.spec import PROFILES, Bounds, ExplorationStatus, explore
 from barrierspec.spec._compiled_codes import CompiledState
+from barrierspec.spec._compiled_invariants import FusedChecks
 from barrierspec.spec._compiled_labels import WAIT, Label
 from barrierspec.spec._compiled_system import CompiledBarrierSystem
-from barrierspec.spec._count_checks import FusedChecks
 from barrierspec.spec._count_system import CountingBarrierSystem
 from barrierspec.spec._system import FUSED, Invariant
 

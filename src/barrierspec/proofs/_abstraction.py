@@ -24,15 +24,14 @@ tags, so that a Z3 counterexample can be replayed through the Python model.
 
 from __future__ import annotations
 
-import enum
-import functools
 from collections import Counter
 from collections.abc import Callable, Mapping
 
 import attrs
 
 from barrierspec.proofs._z3 import BoolTerm, IntTerm, Value, bool_var, int_var, total
-from barrierspec.spec import Fault, Local, Member, State, Status
+from barrierspec.spec import Local, State, Status
+from barrierspec.spec._classes import LocalClass, Tag, classify_local
 
 __all__ = [
     "SCALARS",
@@ -55,48 +54,6 @@ class AbstractionError(ValueError):
     """A concrete state has a shape the abstraction does not represent."""
 
 
-class Tag(enum.IntEnum):
-    """Where a participant's round stands relative to the filling round and ``rho``."""
-
-    NONE = 0  # the status carries no round
-    CUR = 1  # WAITING in the filling round
-    OTHER = 2  # WAITING in another round
-    RHO = 3  # PASSED in the distinguished round rho
-    NOT_RHO = 4  # PASSED in another round
-
-
-@attrs.frozen(order=True, cache_hash=True)
-class LocalClass:
-    """A participant's local state with its round replaced by a :class:`Tag`."""
-
-    status: Status = Status.IDLE
-    tag: Tag = Tag.NONE
-    timed: bool = False
-    raises: bool = False
-    doomed: bool = False
-    fault: Fault = Fault.NONE
-    member: Member = Member.NOT_MEMBER
-    arrived: bool = False
-
-    @property
-    def key(self) -> str:
-        """A short stable name, used for Z3 variables: ``waiting.cur.timed``."""
-        return _key(self)
-
-
-@functools.cache
-def _key(c: LocalClass) -> str:
-    parts = [c.status.name.lower()]
-    if c.tag is not Tag.NONE:
-        parts.append(c.tag.name.lower())
-    parts += [flag for flag in ("timed", "raises", "doomed", "arrived") if getattr(c, flag)]
-    if c.fault is not Fault.NONE:
-        parts.append(c.fault.name.lower())
-    if c.member is not Member.NOT_MEMBER:
-        parts.append(c.member.name.lower())
-    return ".".join(parts)
-
-
 def abstract_local(loc: Local, state: State, rho: int) -> LocalClass:
     """The class of participant state ``loc`` within ``state``, for the distinguished ``rho``."""
     tag = Tag.NONE
@@ -107,20 +64,6 @@ def abstract_local(loc: Local, state: State, rho: int) -> LocalClass:
     elif loc.round != 0 and not (loc.status is Status.DEAD and loc.arrived):
         raise AbstractionError(f"{loc} carries round {loc.round} but its status has none")
     return classify_local(loc, tag)
-
-
-@functools.lru_cache(maxsize=4096)
-def classify_local(loc: Local, tag: Tag) -> LocalClass:
-    return LocalClass(
-        status=loc.status,
-        tag=tag,
-        timed=loc.timed,
-        raises=loc.raises,
-        doomed=loc.doomed,
-        fault=loc.fault,
-        member=loc.member,
-        arrived=loc.arrived,
-    )
 
 
 @attrs.frozen

@@ -271,8 +271,9 @@ class _Run:
         pre = self.model.pre
 
         def query(m: Move) -> BoolTerm:
-            taken = m.enabled if t.on_choice else m.enabled & m.choice
-            return taken & ~t.formula(pre, m)
+            holds, on_choice = t.read(pre, m)
+            taken = m.enabled if on_choice else m.enabled & m.choice
+            return taken & ~holds
 
         moves = self.moves(kind)
         goal = any_of([query(m) for m in moves])

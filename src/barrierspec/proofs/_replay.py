@@ -187,7 +187,7 @@ def replay_step(
         successors = step_function(model.profile, pre, event)
     except InvalidOperationError as exc:
         return fail(f"the model refuses the event: {exc}")
-    if isinstance(clause, StepClause) and clause.on_choice:
+    if isinstance(clause, StepClause) and clause.on_choice(model.pre, move):
         # the move is enabled but no value can be chosen: the model must have no such step
         index_steps = [s for s in successors if any(isinstance(o, Returned) for o in s.outputs)]
         note = f"{event} finds no unused index of round {rho} in range(parties)"

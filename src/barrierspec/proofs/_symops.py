@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable, Iterator
 
 import attrs
 
-from barrierspec.proofs._abstraction import LocalClass, Sym, Tag, classify_local
+from barrierspec.proofs._abstraction import LocalClass, Sym, Tag
 from barrierspec.proofs._z3 import (
     BoolTerm,
     IntTerm,
@@ -40,6 +40,7 @@ from barrierspec.proofs._z3 import (
     total,
 )
 from barrierspec.spec import Local, State, Status
+from barrierspec.spec._classes import classify_local
 from barrierspec.spec._domain import Cond, Forcing, LocalRule
 from barrierspec.spec._step import Concrete
 

@@ -30,12 +30,8 @@ from barrierspec.spec._compiled_codes import (
     decode_state,
     encode_state,
 )
-from barrierspec.spec._compiled_invariants import (
-    compiled_state_invariants,
-    compiled_transition_invariants,
-)
+from barrierspec.spec._compiled_invariants import CompiledChecks, FusedChecks
 from barrierspec.spec._compiled_step import Labels, Successors, make_successors
-from barrierspec.spec._count_checks import FusedChecks
 from barrierspec.spec._enabled import Bounds
 from barrierspec.spec._policies import IndexPolicy, Profile
 from barrierspec.spec._state import State
@@ -84,13 +80,10 @@ class CompiledBarrierSystem:
         self._initial = self.encode(initial)
         self._state_invs: list[Invariant[CompiledState]] = []
         self._transition_invs: list[TransitionInvariant[CompiledState]] = []
+        self.compiled_checks = CompiledChecks(profile, self.codes, self.taken, self.decode)
         if checks:
-            self._state_invs = compiled_state_invariants(
-                profile, self.codes, self.taken, self.decode
-            )
-            self._transition_invs = compiled_transition_invariants(
-                profile, self.codes, self.taken, self.decode
-            )
+            self._state_invs = list(self.compiled_checks.invariants)
+            self._transition_invs = list(self.compiled_checks.transition_invariants)
 
     @property
     def name(self) -> str:

@@ -29,18 +29,27 @@ interpretation run once per distinct local state), which the explorer uses for s
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 
 import attrs
 
 from barrierspec.spec import _rules
 from barrierspec.spec._domain import Cond, LocalRule
 from barrierspec.spec._enabled import Bounds, actor_events
-from barrierspec.spec._invariants import state_invariants
+from barrierspec.spec._invariant_domain import Pred, Reading, named_rounds
+from barrierspec.spec._invariants import state_specs
 from barrierspec.spec._policies import IndexPolicy, Membership, Profile
 from barrierspec.spec._state import Local, Observation, State, Status, Transition
 
-__all__ = ["Counting", "Counts", "count_violation", "counted", "counted_successors", "listing"]
+__all__ = [
+    "Counting",
+    "Counts",
+    "CountsDomain",
+    "count_violation",
+    "counted",
+    "counted_successors",
+    "listing",
+]
 
 #: ``(round, handed out)``: a count of indices, or the index set when they are not counted.
 Taken = tuple[tuple[int, int | frozenset[int]], ...]
@@ -85,16 +94,38 @@ def listing(state: Counts) -> State:
     return State(locs, state.parties, state.round, state.arrived, state.broken, taken)
 
 
+class CountsDomain(Reading):
+    """The state invariants evaluated on a :class:`Counts` state (the invariant domain of
+    :mod:`barrierspec.spec._invariant_domain` over counts): a count sums the participants of
+    each local state; a round's counted indices are the lowest ones, never out of range."""
+
+    def count(self, s: Counts, pred: Pred, rnd: int | None = None) -> int:
+        return self._count(s.counts, s.round, pred, rnd)
+
+    def each_round(self, s: Counts, body: Callable[[int], bool]) -> bool:
+        passers = (loc for loc, _ in s.counts)
+        return all(body(r) for r in named_rounds(passers, (r for r, _ in s.taken)))
+
+    def taken(self, s: Counts, rnd: int) -> int:
+        ids = dict(s.taken).get(rnd, 0)
+        n = ids if isinstance(ids, int) else len(ids)
+        return self.reads.note(f"indices handed out in round {rnd}", n)
+
+    def stray(self, s: Counts, rnd: int) -> bool:
+        ids = dict(s.taken).get(rnd, 0)
+        bad = [] if isinstance(ids, int) else sorted(i for i in ids if not 0 <= i < s.parties)
+        self.reads.note(f"indices of round {rnd} outside range(parties)", bad)
+        return bool(bad)
+
+
 def count_violation(profile: Profile, state: Counts) -> tuple[str, str] | None:
     """``(name, message)`` of the first state invariant of ``profile`` that fails on the
-    class ``state``, or ``None``: the one text of the invariants
-    (:mod:`barrierspec.spec._invariants`) read on :func:`listing` -- exact, since every state
-    invariant is symmetric in participants and indices."""
-    concrete = listing(state)
-    for inv in state_invariants(profile):
-        message = inv.check(concrete)
-        if message is not None:
-            return inv.name, message
+    class ``state``, or ``None``: the one text of the invariants read over counts."""
+    for spec in state_specs(profile):
+        if not spec.formula(CountsDomain(), state):
+            domain = CountsDomain(record=True)
+            spec.formula(domain, state)
+            return spec.name, domain.message(spec.name, spec.description)
     return None
 
 

@@ -19,8 +19,8 @@ Successors are the compiled interpretation of the rules run once per *distinct* 
 (``make_successors(..., one_per_local=True)``): the events of one participant in a local state
 stand for those of every participant in it. No rule is restated here. Each transition is
 checked against the same named invariants as the compiled system, through one fused check per
-state and one per transition (:mod:`barrierspec.spec._count_checks`), as the compiled search
-does.
+state and one per transition
+(:class:`~barrierspec.spec._compiled_invariants.FusedChecks`), as the compiled search does.
 
 Exactness: the quotient map (``canonical``) is a symmetry of the transition relation and
 every invariant is symmetric under it, so the counting search reaches exactly the quotients

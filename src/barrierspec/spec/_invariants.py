@@ -1,14 +1,31 @@
-"""The named safety invariants of the barrier model.
+"""The named safety invariants of the barrier model, written once.
 
 One concern per invariant. State invariants hold in every reachable state; transition
-invariants hold for every step ``pre --Transition(event, outputs)--> post``. The explorer
-checks all of them; the proofs show the state invariants (strengthened where needed) hold for
-every number of parties; the conformance oracle relies on the same model, so a barrier that
-conforms inherits them.
+invariants hold for every step ``pre --Transition(event, outputs)--> post``. Each is one
+formula against the invariant domain (:mod:`barrierspec.spec._invariant_domain`), read by
+every interpretation: concretely here (:func:`state_invariants`, what the readable explorer
+checks), on compiled tuples by generated code (the compiled and counting searches), on counts
+(:mod:`barrierspec.spec._count_domain`) and over Z3 terms (the proofs, which show the state
+invariants, strengthened where needed, hold for every number of parties). The conformance
+oracle relies on the same model, so a barrier that conforms inherits them.
+
+``state_specs(profile)`` / ``step_specs(profile)`` are the one list; the interpretations take
+the formulas from there, so a changed formula or a spec added for a variant profile is one
+edit.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from barrierspec.spec._classes import LocalClass, Tag
+from barrierspec.spec._invariant_domain import (
+    Concrete,
+    ConcreteStep,
+    Pred,
+    StateSpec,
+    StepSpec,
+)
 from barrierspec.spec._policies import (
     ActionPolicy,
     GiveUp,
@@ -28,259 +45,278 @@ from barrierspec.spec._state import (
     State,
     Status,
     Timeout,
-    Transition,
     Wait,
 )
 from barrierspec.spec._system import Invariant, TransitionInvariant
 
-__all__ = ["state_invariants", "transition_invariants"]
+__all__ = ["state_invariants", "state_specs", "step_specs", "transition_invariants"]
+
+D = Any  # a domain: InvariantDomain or StepDomain (any interpretation)
+
+
+def _is(status: Status, tag: Tag | None = None) -> Pred:
+    name = status.name.lower() + ("" if tag is None else f" ({tag.name.lower()})")
+    return Pred(name, lambda c: c.status is status and (tag is None or c.tag is tag))
+
+
+def _any(name: str, *preds: Pred) -> Pred:
+    return Pred(name, lambda c: any(p(c) for p in preds))
+
+
+def _dead_arrival(c: LocalClass) -> bool:
+    return c.status is Status.DEAD and c.arrived
+
+
+def _live_member(c: LocalClass) -> bool:
+    return c.member is Member.MEMBER and c.status is not Status.DEAD
+
+
+WAITING_HERE = Pred("waiting in the filling round", _is(Status.WAITING, Tag.CUR).holds)
+WAITING_ELSEWHERE = Pred("waiting in another round", _is(Status.WAITING, Tag.OTHER).holds)
+DEAD_ARRIVAL = Pred("dead with their arrival standing", _dead_arrival)
+INSIDE = _any("waiting or blocked", _is(Status.WAITING), _is(Status.BLOCKED))
+PASSED_THERE = Pred("passed", _is(Status.PASSED, Tag.RHO).holds)
+PASSED = _is(Status.PASSED)
+WAITING = _is(Status.WAITING)
+LIVE_MEMBER = Pred("live members", _live_member)
 
 
 # ----------------------------------------------------------------------- state invariants
 
 
-def _arrivals_counted(s: State) -> str | None:
-    counted = sum(
-        1
-        for loc in s.locals
-        if (loc.status is Status.WAITING and loc.round == s.round)
-        or (loc.status is Status.DEAD and loc.arrived)
-    )
-    if counted != s.arrived:
-        return f"arrived is {s.arrived} but {counted} arrivals stand in round {s.round}"
-    return None
+def arrivals_counted(d: D, s: Any) -> Any:
+    return d.eq(d.arrived(s), d.count(s, WAITING_HERE) + d.count(s, DEAD_ARRIVAL))
 
 
-def _round_not_full(s: State) -> str | None:
+def round_not_full(d: D, s: Any) -> Any:
     # nobody passes a round before all its parties arrived: a full round must have tripped
-    if s.parties == 0:
-        return None if s.arrived == 0 else f"{s.arrived} arrivals with no member left"
-    if not 0 <= s.arrived < s.parties:
-        return f"{s.arrived} arrivals stand in a round of {s.parties} parties without release"
-    return None
+    arrived, parties = d.arrived(s), d.parties(s)
+    return d.ite(d.eq(parties, 0), d.eq(arrived, 0), d.all(arrived >= 0, arrived < parties))
 
 
-def _broken_has_no_waiters(s: State) -> str | None:
-    if not s.broken:
-        return None
-    stuck = [i for i, loc in enumerate(s.locals) if loc.status in (Status.WAITING, Status.BLOCKED)]
-    if stuck or s.arrived:
-        return f"the barrier is broken but P{stuck} still wait (arrived {s.arrived})"
-    return None
+def broken_has_no_waiters(d: D, s: Any) -> Any:
+    return d.implies(d.broken(s), d.all(d.eq(d.count(s, INSIDE), 0), d.eq(d.arrived(s), 0)))
 
 
-def _one_round_each(s: State) -> str | None:
-    for i, loc in enumerate(s.locals):
-        if loc.status is Status.WAITING and loc.round != s.round:
-            return f"P{i} waits in round {loc.round} while round {s.round} fills"
-        if loc.status is Status.PASSED and loc.round >= s.round:
-            return f"P{i} passed round {loc.round}, which has not completed (round {s.round})"
-    return None
+def one_round_each(d: D, s: Any) -> Any:
+    def past(r: Any) -> Any:
+        return d.implies(d.count(s, PASSED_THERE, r) > 0, r < d.round(s))
+
+    return d.all(d.eq(d.count(s, WAITING_ELSEWHERE), 0), d.each_round(s, past))
 
 
-def _indices_in_range(s: State) -> str | None:
-    for r, ids in s.taken:
-        if any(not 0 <= i < s.parties for i in ids):
-            return f"round {r} handed out indices {sorted(ids)} outside 0..{s.parties - 1}"
-        pending = sum(1 for loc in s.locals if loc.status is Status.PASSED and loc.round == r)
-        if len(ids) + pending > s.parties:
-            return f"round {r} releases {len(ids) + pending} parties, more than {s.parties}"
-    return None
+def indices_in_range(d: D, s: Any) -> Any:
+    def bounded(r: Any) -> Any:
+        handed = d.taken(s, r) + d.count(s, PASSED_THERE, r)
+        return d.all(d.not_(d.stray(s, r)), handed <= d.parties(s))
+
+    return d.each_round(s, bounded)
 
 
-def _members_are_parties(s: State) -> str | None:
-    members = sum(
-        1 for loc in s.locals if loc.member is Member.MEMBER and loc.status is not Status.DEAD
-    )
-    if members != s.parties:
-        return f"{members} live members but parties is {s.parties}"
-    return None
+def members_are_parties(d: D, s: Any) -> Any:
+    return d.eq(d.count(s, LIVE_MEMBER), d.parties(s))
 
 
-def state_invariants(profile: Profile) -> list[Invariant[State]]:
-    """The state invariants that apply to ``profile``."""
-    invs = [
-        Invariant(
+def state_specs(profile: Profile) -> list[StateSpec]:
+    """The state invariants that apply to ``profile``: the one list."""
+    specs = [
+        StateSpec(
             "arrivals_counted",
             "arrived equals the arrivals standing in the round",
-            _arrivals_counted,
+            arrivals_counted,
         ),
-        Invariant(
-            "round_not_full", "a round holding all its parties has been released", _round_not_full
+        StateSpec(
+            "round_not_full", "a round holding all its parties has been released", round_not_full
         ),
-        Invariant(
-            "broken_has_no_waiters", "a broken barrier holds no waiter", _broken_has_no_waiters
+        StateSpec(
+            "broken_has_no_waiters", "a broken barrier holds no waiter", broken_has_no_waiters
         ),
-        Invariant(
+        StateSpec(
             "one_round_each",
             "a waiter is in the filling round; a passer in a past one",
-            _one_round_each,
+            one_round_each,
         ),
     ]
     if profile.policies.index is IndexPolicy.DISTINCT:
-        invs.append(
-            Invariant(
+        specs.append(
+            StateSpec(
                 "indices_in_range",
                 "indices of a round are in range and no more than parties",
-                _indices_in_range,
+                indices_in_range,
             )
         )
     if profile.policies.membership is Membership.DYNAMIC:
-        invs.append(
-            Invariant(
-                "members_are_parties", "parties equals the live members", _members_are_parties
-            )
+        specs.append(
+            StateSpec("members_are_parties", "parties equals the live members", members_are_parties)
         )
-    return invs
+    return specs
 
 
 # ------------------------------------------------------------------ transition invariants
 
 
-def _released(pre: State, post: State) -> list[int]:
-    """Participants that this step moved into PASSED."""
-    return [
-        i
-        for i, (a, b) in enumerate(zip(pre.locals, post.locals, strict=True))
-        if b.status is Status.PASSED and a.status is not Status.PASSED
-    ]
+def release_needs_all(d: D, t: Any) -> Any:
+    pre, post, released = d.pre(t), d.post(t), d.released(t)
+    none = d.implies(d.eq(released, 0), d.eq(d.round(post), d.round(pre)))
+    whole = d.implies(
+        released > 0,
+        d.all(
+            d.eq(released + d.count(pre, DEAD_ARRIVAL), d.parties(post)),
+            d.eq(d.round(post), d.round(pre) + 1),
+        ),
+    )
+    return d.all(none, whole)
 
 
-def _release_needs_all(pre: State, t: object, post: State) -> str | None:
-    released = _released(pre, post)
-    if not released:
-        return None if post.round == pre.round else "the round advanced but nobody was released"
-    dead = sum(1 for loc in pre.locals if loc.status is Status.DEAD and loc.arrived)
-    if len(released) + dead != post.parties:
-        return f"released {len(released)} (+{dead} dead arrivals) of {post.parties} parties"
-    if post.round != pre.round + 1:
-        return f"a release moved the round from {pre.round} to {post.round}"
-    return None
-
-
-def _make_action_once(profile: Profile) -> TransitionInvariant[State]:
-    has_action = profile.policies.action is ActionPolicy.LAST_ARRIVAL
-
-    def check(pre: State, t: object, post: State) -> str | None:
-        assert isinstance(t, Transition)
-        runs = [o for o in t.outputs if isinstance(o, ActionRan)]
-        released = _released(pre, post)
+def _action_once(has_action: bool) -> Any:
+    def action_once(d: D, t: Any) -> Any:
+        runs = [o for o in d.outputs(t) if isinstance(o, ActionRan)]
         if not has_action:
-            return f"{len(runs)} action runs in a profile without action" if runs else None
-        if released:
-            if len(runs) != 1 or runs[0].raised:
-                return f"round {pre.round} released with {len(runs)} action runs"
-            if isinstance(t.event, (Wait, Enter)) and runs[0].p != t.event.p:
-                return f"the action ran in P{runs[0].p}, not in the last arrival P{t.event.p}"
-            return None
-        if any(not r.raised for r in runs):
-            return "the action ran without releasing its round"
-        if runs and not post.broken:
-            return "the action raised but the barrier is not broken"
-        return None
+            return not runs
+        by_arrival = d.event(t) in (Wait, Enter)
+        good = [o for o in runs if not o.raised]
+        # a release: exactly one run, successful, in the last arrival when one arrived
+        one = len(runs) == 1 and bool(good) and (not by_arrival or good[0].p == d.actor(t))
+        # no release: no successful run, and a failed run leaves the barrier broken
+        failed = bool(runs) and not good
+        quiet = d.all(not good, d.broken(d.post(t)) if failed else True)
+        released = d.released(t)
+        return d.all(d.implies(released > 0, one), d.implies(d.eq(released, 0), quiet))
 
-    return TransitionInvariant(
-        "action_once_before_release",
-        "the action runs exactly once per round, in the last arrival, before any release",
-        check,
-    )
+    return action_once
 
 
-def _make_returns_after_release(profile: Profile) -> TransitionInvariant[State]:
-    latch = profile.policies.rounds is RoundsPolicy.SINGLE
+def _returns_after_release(latch: bool) -> Any:
+    def returns_after_release(d: D, t: Any) -> Any:
+        returns = [o for o in d.outputs(t) if isinstance(o, Returned) and o.value is not False]
+        released = d.all(*(d.was(t, o.p, PASSED) for o in returns))
+        if latch and d.event(t) is Wait:  # a latch that has tripped lets a wait through at once
+            return d.any(d.round(d.pre(t)) > 0, released)
+        return released
 
-    def check(pre: State, t: object, post: State) -> str | None:
-        assert isinstance(t, Transition)
-        if latch and pre.round > 0 and isinstance(t.event, Wait):
-            return None  # a latch that has tripped lets a wait through at once
-        for o in t.outputs:
-            released = pre.locals[o.p].status is Status.PASSED
-            if isinstance(o, Returned) and o.value is not False and not released:
-                return f"P{o.p} returned {o.value!r} without having been released"
-        return None
-
-    return TransitionInvariant(
-        "returns_after_release",
-        "a wait returns normally only after its round was released",
-        check,
-    )
+    return returns_after_release
 
 
-def _indices_distinct(pre: State, t: object, post: State) -> str | None:
-    assert isinstance(t, Transition)
-    for o in t.outputs:
-        if isinstance(o, Returned) and isinstance(o.value, int) and not isinstance(o.value, bool):
-            r = pre.locals[o.p].round
-            used = dict(pre.taken).get(r, frozenset())
-            if o.value in used or not 0 <= o.value < pre.parties:
-                return f"P{o.p} returned index {o.value} in round {r}; taken: {sorted(used)}"
-    return None
+def _indices_distinct(distinct: bool) -> Any:
+    def indices_distinct(d: D, t: Any) -> Any:
+        indices = [
+            o for o in d.outputs(t) if isinstance(o, Returned) and not isinstance(o.value, bool)
+        ]
+        if not distinct:  # no index at all: a wait returns True or False
+            return not indices
+        return d.all(*(d.index_free(t, o) for o in indices))
+
+    return indices_distinct
 
 
-def _broken_sticky(pre: State, t: object, post: State) -> str | None:
-    assert isinstance(t, Transition)
-    if pre.broken and not post.broken and not isinstance(t.event, Reset):
-        return f"the barrier stopped being broken after {t.event}, not a reset"
-    return None
+def _is_index(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _rounds_forward(pre: State, t: object, post: State) -> str | None:
-    if post.round not in (pre.round, pre.round + 1):
-        return f"the round went from {pre.round} to {post.round}"
-    return None
+def broken_sticky(d: D, t: Any) -> Any:
+    if d.event(t) is Reset:
+        return True
+    return d.implies(d.broken(d.pre(t)), d.broken(d.post(t)))
 
 
-def _make_timeout_policy(profile: Profile) -> TransitionInvariant[State]:
-    give_up = profile.policies.give_up
+def rounds_forward(d: D, t: Any) -> Any:
+    before, after = d.round(d.pre(t)), d.round(d.post(t))
+    return d.any(d.eq(after, before), d.eq(after, before + 1))
 
-    def check(pre: State, t: object, post: State) -> str | None:
-        assert isinstance(t, Transition)
-        ev = t.event
-        if not isinstance(ev, Timeout) or pre.locals[ev.p].status is not Status.WAITING:
-            return None
-        if give_up is GiveUp.BREAK_ALL or give_up is GiveUp.BREAK_ALL_TIMEOUT_ERROR:
+
+def _timeout_policy(give_up: GiveUp) -> Any:
+    def timeout_policy(d: D, t: Any) -> Any:
+        if d.event(t) is not Timeout:
+            return True
+        p, outputs, pre, post = d.actor(t), d.outputs(t), d.pre(t), d.post(t)
+        if give_up in (GiveUp.BREAK_ALL, GiveUp.BREAK_ALL_TIMEOUT_ERROR):
             fault = Fault.BROKEN if give_up is GiveUp.BREAK_ALL else Fault.TIMEOUT
-            if not post.broken or Raised(ev.p, fault) not in t.outputs:
-                return f"P{ev.p}'s timeout did not break the barrier ({give_up.value})"
+            effect = d.all(d.broken(post), Raised(p, fault) in outputs)
         elif give_up is GiveUp.WITHDRAW:
-            if post.broken != pre.broken or Raised(ev.p, Fault.TIMEOUT) not in t.outputs:
-                return f"P{ev.p}'s timeout did not just withdraw it ({give_up.value})"
-        elif Returned(ev.p, False) not in t.outputs:
-            return f"P{ev.p}'s timed-out wait did not return False ({give_up.value})"
-        return None
+            effect = d.all(d.eq(d.broken(post), d.broken(pre)), Raised(p, Fault.TIMEOUT) in outputs)
+        else:
+            effect = Returned(p, False) in outputs
+        return d.implies(d.was(t, p, WAITING), effect)
 
-    return TransitionInvariant(
-        "timeout_follows_policy", "a timeout has exactly the effect the profile states", check
-    )
+    return timeout_policy
 
 
-def _fixed_parties(pre: State, t: object, post: State) -> str | None:
-    if pre.parties != post.parties:
-        return f"parties changed from {pre.parties} to {post.parties} under fixed membership"
-    return None
+def fixed_parties(d: D, t: Any) -> Any:
+    return d.eq(d.parties(d.post(t)), d.parties(d.pre(t)))
+
+
+def step_specs(profile: Profile) -> list[StepSpec]:
+    """The transition invariants that apply to ``profile``: the one list."""
+    pol = profile.policies
+    specs = [
+        StepSpec(
+            "release_needs_all_parties",
+            "a round is released only with all its parties, all together",
+            release_needs_all,
+        ),
+        StepSpec(
+            "action_once_before_release",
+            "the action runs exactly once per round, in the last arrival, before any release",
+            _action_once(pol.action is ActionPolicy.LAST_ARRIVAL),
+        ),
+        StepSpec(
+            "returns_after_release",
+            "a wait returns normally only after its round was released",
+            _returns_after_release(pol.rounds is RoundsPolicy.SINGLE),
+        ),
+        StepSpec(
+            "indices_distinct",
+            "arrival indices of a round are distinct and in range",
+            _indices_distinct(pol.index is IndexPolicy.DISTINCT),
+        ),
+        StepSpec("broken_is_sticky", "broken stays broken until reset", broken_sticky),
+        StepSpec("rounds_never_go_back", "the round number never decreases", rounds_forward),
+        StepSpec(
+            "timeout_follows_policy",
+            "a timeout has exactly the effect the profile states",
+            _timeout_policy(pol.give_up),
+        ),
+    ]
+    if pol.membership is Membership.FIXED:
+        specs.append(StepSpec("fixed_parties", "parties never changes", fixed_parties))
+    return specs
+
+
+# ------------------------------------------------------------ the concrete interpretation
+
+
+def _state_check(spec: StateSpec) -> Any:
+    formula, fast = spec.formula, Concrete()
+
+    def check(s: State) -> str | None:
+        if formula(fast, s):
+            return None
+        slow = Concrete(record=True)
+        formula(slow, s)
+        return slow.message(spec.name, spec.description)
+
+    return check
+
+
+def _step_check(spec: StepSpec) -> Any:
+    formula, fast = spec.formula, ConcreteStep()
+
+    def check(pre: State, t: object, post: State) -> str | None:
+        step = (pre, t, post)
+        if formula(fast, step):
+            return None
+        slow = ConcreteStep(record=True)
+        formula(slow, step)
+        return f"{slow.message(spec.name, spec.description)} after {t}"
+
+    return check
+
+
+def state_invariants(profile: Profile) -> list[Invariant[State]]:
+    """The state invariants that apply to ``profile``, checked on readable states."""
+    return [Invariant(s.name, s.description, _state_check(s)) for s in state_specs(profile)]
 
 
 def transition_invariants(profile: Profile) -> list[TransitionInvariant[State]]:
-    """The transition invariants that apply to ``profile``."""
-    invs = [
-        TransitionInvariant(
-            "release_needs_all_parties",
-            "a round is released only with all its parties, all together",
-            _release_needs_all,
-        ),
-        _make_action_once(profile),
-        _make_returns_after_release(profile),
-        TransitionInvariant(
-            "indices_distinct",
-            "arrival indices of a round are distinct and in range",
-            _indices_distinct,
-        ),
-        TransitionInvariant("broken_is_sticky", "broken stays broken until reset", _broken_sticky),
-        TransitionInvariant(
-            "rounds_never_go_back", "the round number never decreases", _rounds_forward
-        ),
-        _make_timeout_policy(profile),
-    ]
-    if profile.policies.membership is Membership.FIXED:
-        invs.append(TransitionInvariant("fixed_parties", "parties never changes", _fixed_parties))
-    return invs
+    """The transition invariants that apply to ``profile``, checked on readable steps."""
+    return [TransitionInvariant(s.name, s.description, _step_check(s)) for s in step_specs(profile)]
