@@ -197,12 +197,12 @@ def _returns_after_release(latch: bool) -> Any:
     return returns_after_release
 
 
-def _indices_distinct(distinct: bool) -> Any:
+def _indices_distinct(indexed: bool) -> Any:
     def indices_distinct(d: D, t: Any) -> Any:
         indices = [
             o for o in d.outputs(t) if isinstance(o, Returned) and not isinstance(o.value, bool)
         ]
-        if not distinct:  # no index at all: a wait returns True or False
+        if not indexed:  # no index at all: a wait returns True or False
             return not indices
         return d.all(*(d.index_free(t, o) for o in indices))
 
@@ -267,7 +267,7 @@ def step_specs(profile: Profile) -> list[StepSpec]:
         StepSpec(
             "indices_distinct",
             "arrival indices of a round are distinct and in range",
-            _indices_distinct(pol.index is IndexPolicy.DISTINCT),
+            _indices_distinct(pol.index is not IndexPolicy.NONE),
         ),
         StepSpec("broken_is_sticky", "broken stays broken until reset", broken_sticky),
         StepSpec("rounds_never_go_back", "the round number never decreases", rounds_forward),
