@@ -197,13 +197,17 @@ def _returns_after_release(latch: bool) -> Any:
     return returns_after_release
 
 
-def _indices_distinct(indexed: bool) -> Any:
+def _indices_distinct(index: IndexPolicy) -> Any:
+    indexed = index in (IndexPolicy.DISTINCT, IndexPolicy.ARRIVAL)
+
     def indices_distinct(d: D, t: Any) -> Any:
-        indices = [
-            o for o in d.outputs(t) if isinstance(o, Returned) and not isinstance(o.value, bool)
-        ]
-        if not indexed:  # no index at all: a wait returns True or False
+        indices = [o for o in d.outputs(t) if isinstance(o, Returned) and _is_index(o.value)]
+        if not indexed:  # no index at all: a wait returns True, False or None
             return not indices
+        if index is IndexPolicy.ARRIVAL:
+            # an arrival position is free of its round (no indices are handed out), and
+            # only a released party returns one (the proofs' abstraction keeps no positions)
+            return d.all(*(d.all(d.index_free(t, o), d.was(t, o.p, PASSED)) for o in indices))
         return d.all(*(d.index_free(t, o) for o in indices))
 
     return indices_distinct
@@ -267,7 +271,7 @@ def step_specs(profile: Profile) -> list[StepSpec]:
         StepSpec(
             "indices_distinct",
             "arrival indices of a round are distinct and in range",
-            _indices_distinct(pol.index is not IndexPolicy.NONE),
+            _indices_distinct(pol.index),
         ),
         StepSpec("broken_is_sticky", "broken stays broken until reset", broken_sticky),
         StepSpec("rounds_never_go_back", "the round number never decreases", rounds_forward),
