@@ -40,7 +40,7 @@ from tests.spec.models.barriers_tla import (
 )
 from tests.spec.models.common import Checked
 
-from barrierspec.spec._system import Invariant, TransitionInvariant
+from barrierspec.spec._system import FUSED, Invariant, TransitionInvariant
 
 POINTS = 13  # program points a0..a12
 
@@ -67,6 +67,9 @@ class CountedBarriersTLA(Checked[int]):
         self._unfit: dict[int, list[tuple[int, str]]] = {}
         self._factorials = [math.factorial(k) for k in range(n + 1)]
         self._last: tuple[int, State] = (-1, ())
+        top = PCS + POINTS - 1
+        self._fields = tuple(self.width * (top - i) for i in range(PCS + POINTS))
+        self._shifts = tuple((POINTS - 1 - pc) * self.width for pc in range(POINTS))
         if checks:
             self._invariants = (
                 Invariant("TypeOK", "variables stay in their types", self._type_ok),
@@ -98,9 +101,8 @@ class CountedBarriersTLA(Checked[int]):
         invariants of one state read it in turn)."""
         if self._last[0] == state:
             return self._last[1]
-        w, mask = self.width, self._mask
-        top = PCS + POINTS - 1
-        entries = tuple(state >> (w * (top - i)) & mask for i in range(PCS + POINTS))
+        mask = self._mask
+        entries = tuple([state >> shift & mask for shift in self._fields])
         self._last = (state, entries)
         return entries
 
@@ -111,7 +113,7 @@ class CountedBarriersTLA(Checked[int]):
 
     def _shift(self, pc: int) -> int:
         """Where the count of processes at ``a<pc>`` sits in a packed state."""
-        return (POINTS - 1 - pc) * self.width
+        return self._shifts[pc]
 
     def _moves(self, shared: int) -> list[_Move]:
         """The steps of one process at each program point, with these shared variables: the
@@ -179,8 +181,23 @@ class CountedBarriersTLA(Checked[int]):
 
     # --- the invariants over counts -----------------------------------------------------
 
+    def fused_checks(self) -> CountedBarriersChecks | None:
+        """One state check for the four invariants (one unpacking), the refinement as is."""
+        return CountedBarriersChecks(self) if self._invariants else None
+
     def _type_ok(self, state: int) -> str | None:
-        entries = self.unpack(state)
+        return self._type_ok_of(self.unpack(state))
+
+    def _lock_inv(self, state: int) -> str | None:
+        return self._lock_inv_of(self.unpack(state))
+
+    def _inv(self, state: int) -> str | None:
+        return self._inv_of(self.unpack(state))
+
+    def _flush(self, state: int) -> str | None:
+        return self._flush_of(self.unpack(state))
+
+    def _type_ok_of(self, entries: State) -> str | None:
         counts = entries[PCS:]
         if entries[LOCK] not in (0, 1):
             return f"lock is {entries[LOCK]}, not 0 or 1"
@@ -188,8 +205,7 @@ class CountedBarriersTLA(Checked[int]):
             return f"the counts {counts} are not {self.n} processes at a0..a12"
         return None  # fields are never negative: a decrement below 0 is caught below
 
-    def _lock_inv(self, state: int) -> str | None:
-        entries = self.unpack(state)
+    def _lock_inv_of(self, entries: State) -> str | None:
         holders = sum(entries[PCS + pc] for pc in _LOCKED)
         if holders > 1:
             return f"{holders} processes are all inside the lock"
@@ -197,13 +213,11 @@ class CountedBarriersTLA(Checked[int]):
             return "a process is inside the lock but lock=1"
         return None
 
-    def _inv(self, state: int) -> str | None:
-        e = self.unpack(state)
+    def _inv_of(self, e: State) -> str | None:
         why = inv_clauses(self.n, e[GATE_1], e[GATE_2], e[RDV], e[PCS:])
-        return None if why is None else f"{why}: {self.describe(state)}"
+        return None if why is None else f"{why}: {self.describe(self.pack(e))}"
 
-    def _flush(self, state: int) -> str | None:
-        entries = self.unpack(state)
+    def _flush_of(self, entries: State) -> str | None:
         counts, gate_1, gate_2 = entries[PCS:], entries[GATE_1], entries[GATE_2]
         if gate_1 and gate_1 != sum(counts[0:7]):
             return f"gate_1={gate_1} differs from the processes in chamber 1"
@@ -218,10 +232,10 @@ class CountedBarriersTLA(Checked[int]):
         ``a<target>``; that the counts say so is checked first.
         """
         source, target = label  # type: ignore[misc]
-        w, mask, bits = self.width, self._mask, self._counts_bits
+        w, mask, bits, shifts = self.width, self._mask, self._counts_bits, self._shifts
         counts = (1 << bits) - 1
-        moved = (pre & counts) - (1 << self._shift(source)) + (1 << self._shift(target))
-        if not pre >> self._shift(source) & mask or (post & ~counts) | moved != post:
+        moved = (pre & counts) - (1 << shifts[source]) + (1 << shifts[target])
+        if not pre >> shifts[source] & mask or (post & ~counts) | moved != post:
             return f"a{source} -> a{target} is no step of one process: {self.describe(post)}"
         gate_2_shift = bits + (PCS - 1 - GATE_2) * w
         before_map = _B1_GATE_2_OPEN if pre >> gate_2_shift & mask else _B1_GATE_2_SHUT
@@ -248,3 +262,29 @@ class CountedBarriersTLA(Checked[int]):
         if not outside:
             return None  # b1: everybody leaves together
         return f"a{source} -> a{target} is no step of Barrier.tla: {entered} entered, {left} left"
+
+
+class CountedBarriersChecks:
+    """The fused checks of :class:`CountedBarriersTLA`: the four state invariants on one
+    unpacked state (the named checks' own functions, in their order), the refinement as is."""
+
+    def __init__(self, model: CountedBarriersTLA) -> None:
+        unpack = model.unpack
+        checks = (model._type_ok_of, model._lock_inv_of, model._inv_of, model._flush_of)
+
+        def state(s: int) -> str | None:
+            entries = unpack(s)
+            for check in checks:
+                message = check(entries)
+                if message is not None:
+                    return message
+            return None
+
+        self.state = state
+        self.refines = model._refines
+
+    def state_checks(self) -> tuple[tuple[str, Callable[[int], str | None]], ...]:
+        return ((FUSED, self.state),)
+
+    def transition_checks(self) -> tuple[tuple[str, Callable[..., str | None]], ...]:
+        return (("RefinesBarrier", self.refines),)
