@@ -16,8 +16,13 @@ the barrier makes CPython's choices:
   join the next round) but not ``abort()``.
 
 No lock is needed: every transition runs between two suspension points. Each filling task
-awaits a private future, resolved by whoever ends the phase; blocked newcomers await gates
-resolved when the barrier fills again or breaks.
+awaits a private future, resolved by whoever ends the phase. A newcomer without a timeout
+that finds the barrier draining (or acting) queues with its future, and the task that ends
+the drain *admits* the queue in order: up to ``parties - 1`` newcomers get their indices in
+the new round and their futures become its waiters, so they suspend once, not once to be let
+in and again in the round; any others are woken to enter by themselves (the first trips the
+round). A newcomer with a timeout awaits a gate resolved when the barrier fills again or
+breaks, then enters by itself.
 
 The extras, beyond ``asyncio.Barrier``: an ``action`` (sync or async), a per-call
 ``timeout``, validation, and **distinct indices under cancellation**: a cancelled or
@@ -43,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import inspect
+from collections import deque
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -82,6 +88,17 @@ class _Pool:
         for fut in self.waiters.values():
             if not fut.done():
                 fut.set_result(None)
+
+
+class _Queued:
+    """A newcomer queued while the barrier drains: its future, and its place once admitted."""
+
+    __slots__ = ("fut", "index", "pool")
+
+    def __init__(self, fut: asyncio.Future[None]) -> None:
+        self.fut = fut
+        self.pool: _Pool | None = None  # the round it was admitted into
+        self.index = -1
 
 
 class Barrier(PhaseObservers):
@@ -129,7 +146,9 @@ class Barrier(PhaseObservers):
         self._state = _FILLING
         self._count = 0
         self._pool = _Pool()
-        self._blocked: list[asyncio.Future[None]] = []
+        self._blocked: list[asyncio.Future[None]] = []  # newcomers with a timeout
+        self._queued: deque[_Queued] = deque()  # newcomers without one, to be admitted
+        self._admitting: asyncio.Handle | None = None  # the admission callback, scheduled
         self._reason = ""
         self._actor: asyncio.Task[Any] | None = None
         self._rounds = 0
@@ -171,19 +190,37 @@ class Barrier(PhaseObservers):
         before this task resumes; ``TimeoutError`` if ``timeout`` seconds pass while it
         fills or blocks (the task withdraws; the barrier stays intact).
         """
-        limit = check_timeout(timeout)
-        loop = None
-        if self._state is not _FILLING:
-            loop = self._get_loop()
-            limit = await self._block(loop, limit)
+        limit = None if timeout is None else check_timeout(timeout)
+        while self._state is not _FILLING:
+            state = self._state
+            if (
+                limit is not None
+                or state is _BROKEN
+                or (state is _ACTING and self._actor is asyncio.current_task())
+            ):
+                limit = await self._block(self._get_loop(), limit)
+                break
+            index = await self._queue(self._get_loop())
+            if index >= 0:
+                return index
         pool = self._pool
-        index = pool.take()
-        self._count += 1
-        if self._count == self._parties:
+        index = heapq.heappop(pool.free) if pool.free else pool.take()
+        count = self._count = self._count + 1
+        if count == self._parties:
+            if self._action is None:  # the common case of _trip, without a coroutine
+                self._rounds += 1
+                self._end_round(_DRAINING, "")
+                self._exit()
+                return index
             return await self._trip(index)
-        loop = loop or self._get_loop()
+        loop = self._loop
+        if loop is None or loop is not asyncio.get_running_loop():
+            loop = self._get_loop()
         fut: asyncio.Future[None] = loop.create_future()
         pool.waiters[index] = fut
+        if self._admitting is not None:  # queued newcomers arrive after this task
+            self._admitting.cancel()
+            self._admit()  # (if they fill the round, fut is done: no suspension)
         timer = None if limit is None else loop.call_later(limit, self._expire, pool, index, limit)
         try:
             await fut
@@ -196,12 +233,38 @@ class Barrier(PhaseObservers):
         finally:
             if timer is not None:
                 timer.cancel()
-        # Resumed: the outcome is the barrier's phase now (CPython's drainer rule).
+        return self._resumed(index)
+
+    def _resumed(self, index: int) -> int:
+        """A released or broken task resumes: its outcome is the barrier's phase now
+        (CPython's drainer rule); then it leaves."""
         state = self._state
-        self._exit()
+        count = self._count - 1
+        if count or (state is not _DRAINING and state is not _RESETTING):
+            self._count = count  # the common case of _exit(), inlined: nothing to refill
+        else:
+            self._exit()
         if state is _DRAINING:
             return index
         raise BrokenBarrierError(self._reason)
+
+    async def _queue(self, loop: asyncio.AbstractEventLoop) -> int:
+        """Draining or acting, no timeout: queue and suspend until admitted and the round
+        ends (return the index, or raise), or woken without a place (return -1: enter)."""
+        cell = _Queued(loop.create_future())
+        self._queued.append(cell)
+        try:
+            await cell.fut
+        except asyncio.CancelledError:
+            if cell.pool is None:  # still queued: nothing changes
+                if cell in self._queued:
+                    self._queued.remove(cell)
+            elif cell.fut.done() and not cell.fut.cancelled():
+                self._exit()  # admitted, and released (or broken) before it resumed
+            else:
+                self._withdraw(cell.pool, cell.index)  # admitted, still filling
+            raise
+        return -1 if cell.pool is None else self._resumed(cell.index)
 
     async def _block(self, loop: asyncio.AbstractEventLoop, limit: float | None) -> float | None:
         """Wait until the barrier is filling; return the time left of ``limit``.
@@ -254,16 +317,55 @@ class Barrier(PhaseObservers):
         """A task leaves ``wait()``; the last to leave a drained or reset round refills."""
         self._count -= 1
         if self._count == 0 and (self._state is _DRAINING or self._state is _RESETTING):
-            self._state = _FILLING
-            self._pool = _Pool()
-            self._wake_blocked()
+            self._refill()
         assert self._count >= 0
 
+    def _refill(self) -> None:
+        """Nobody is inside: fill again. The gated newcomers are woken to enter by
+        themselves; the queued ones are admitted by a callback that runs where their tasks
+        would have run had they been woken (so, as in asyncio, the task that ended the drain
+        goes on first: a ``reset()`` or ``wait()`` of its own comes before their arrivals)."""
+        self._state = _FILLING
+        self._pool = _Pool()
+        if self._queued and self._admitting is None and self._loop is not None:
+            self._admitting = self._loop.call_soon(self._admit)
+        self._wake(self._blocked)
+        self._blocked = []
+
+    def _admit(self) -> None:
+        """Queued newcomers join the filling round in order, keeping their futures as its
+        waiters. Without an action the round they fill trips here (its last arrival is
+        released with the others); with one, at most ``parties - 1`` are admitted and the
+        next is woken to enter by itself and run it. Any others enter by themselves."""
+        self._admitting = None
+        if self._state is not _FILLING:
+            return  # a round filled meanwhile: they stay queued for the next refill
+        pool, queued = self._pool, self._queued
+        room = self._parties - (self._action is not None)
+        while queued and self._count < room:
+            cell = queued.popleft()
+            if cell.fut.cancelled():
+                continue  # its task is leaving
+            cell.pool, cell.index = pool, pool.take()
+            pool.waiters[cell.index] = cell.fut
+            self._count += 1
+        if self._count == self._parties:
+            self._rounds += 1
+            self._end_round(_DRAINING, "")  # every arrival leaves as it resumes
+        self._wake([cell.fut for cell in queued])
+        queued.clear()
+
     def _wake_blocked(self) -> None:
-        blocked, self._blocked = self._blocked, []
-        for gate in blocked:
-            if not gate.done():
-                gate.set_result(None)
+        """The barrier broke: wake every newcomer (queued or gated); each finds it broken."""
+        self._wake([cell.fut for cell in self._queued] + self._blocked)
+        self._queued.clear()
+        self._blocked = []
+
+    @staticmethod
+    def _wake(futures: list[asyncio.Future[None]]) -> None:
+        for fut in futures:
+            if not fut.done():
+                fut.set_result(None)
 
     async def _trip(self, index: int) -> int:
         """Last arrival: run (and await) the action, then release the round."""
@@ -311,9 +413,7 @@ class Barrier(PhaseObservers):
         """
         state = self._state
         if self._count == 0:
-            self._state = _FILLING
-            self._pool = _Pool()
-            self._wake_blocked()
+            self._refill()
         elif state is _BROKEN:
             self._state = _RESETTING  # its tasks still raise with the reason they were given
         elif state is not _RESETTING:
