@@ -129,6 +129,7 @@ PUBLIC: dict[str, frozenset[str]] = {
             "OutcomeKind",
             "ProcessDriver",
             "ResetOp",
+            "ResumeOp",
             "Snapshot",
             "StepReport",
             "Target",
