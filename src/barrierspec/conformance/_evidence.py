@@ -23,7 +23,13 @@ from barrierspec.adapters._base import call_bounded
 from barrierspec.adapters._controlled_runtime import Chooser
 from barrierspec.adapters._ops import LONG_TIMEOUT
 from barrierspec.conformance import _properties as props
-from barrierspec.conformance._leaks import GRACE, Leaks, leak_baseline, leaked_since
+from barrierspec.conformance._leaks import (
+    GRACE,
+    Leaks,
+    leak_baseline,
+    leaked_since,
+    processes_baseline,
+)
 from barrierspec.conformance._program import AS_DECLARED, Construction
 from barrierspec.conformance._result import render_op
 from barrierspec.conformance._runner import DriverLike, OpenDriver, Run
@@ -184,12 +190,28 @@ class _Counted:
 
 
 class Accounting:
-    """An opener wrapper: every driver it opens is counted into ``evidence``."""
+    """An opener wrapper: every driver it opens is counted into ``evidence``.
 
-    def __init__(self, opener: OpenDriver, evidence: Evidence, *, observers: bool) -> None:
+    Leaks: the threads a program leaves are looked for after every program; child processes
+    after every program too when ``processes_each`` (targets whose participants are
+    processes), else once, over all the programs of the property (:meth:`processes_left`):
+    a thread or asyncio barrier that starts processes is rare, and scanning /proc after each
+    of thousands of programs would cost more than running them.
+    """
+
+    def __init__(
+        self,
+        opener: OpenDriver,
+        evidence: Evidence,
+        *,
+        observers: bool,
+        processes_each: bool = True,
+    ) -> None:
         self._opener = opener
         self.evidence = evidence
         self._observers = observers
+        self._processes_each = processes_each
+        self._start = None if processes_each else processes_baseline()
         self.last_program: str = ""
 
     def open(
@@ -212,21 +234,13 @@ class Accounting:
 
     def leak_check(self, program: str) -> Callable[[], None]:
         """A function to call after ``program`` ran: it records what it left running."""
-        before = leak_baseline()
+        before = leak_baseline(processes=self._processes_each)
+        self.last_program = program
 
         def after() -> None:
             # once a leak is on record, later programs are not given the grace period again
-            leaks: Leaks = leaked_since(before, 0.0 if self.evidence.findings else GRACE)
-            if leaks.threads:
-                self.evidence.add_finding(
-                    "leak: the target leaves non-daemon threads running after a program",
-                    f"{program} (left {leaks.describe()})",
-                )
-            elif leaks.processes:
-                self.evidence.add_finding(
-                    "leak: the target leaves child processes running after a program",
-                    f"{program} (left {leaks.describe()})",
-                )
+            leaks = leaked_since(before, self._grace())
+            self._record(leaks, f"{program} (left {leaks.describe()})")
             if self.evidence.slow_cleanups >= HUNG_CLEANUPS:
                 took = max(self.evidence.cleanup_seconds[-HUNG_CLEANUPS:])
                 self.evidence.add_finding(
@@ -237,6 +251,31 @@ class Accounting:
                 raise CleanupHung(took)
 
         return after
+
+    def processes_left(self) -> None:
+        """After the property's last program (when processes are not scanned after each):
+        record the child processes its programs left running, naming the last program."""
+        if self._start is None or not self.last_program:
+            return
+        leaks = leaked_since(self._start, self._grace())
+        if leaks.processes:
+            n = self.evidence.programs
+            left = f"the {n} programs up to this one left {leaks.describe()}"
+            self._record(leaks, f"{self.last_program} ({left})")
+
+    def _grace(self) -> float:
+        return 0.0 if self.evidence.findings else GRACE
+
+    def _record(self, leaks: Leaks, program: str) -> None:
+        """A leak finding for ``program`` (its text says what was left), if ``leaks``."""
+        if leaks.threads:
+            self.evidence.add_finding(
+                "leak: the target leaves non-daemon threads running after a program", program
+            )
+        elif leaks.processes:
+            self.evidence.add_finding(
+                "leak: the target leaves child processes running after a program", program
+            )
 
 
 class CleanupHung(Exception):  # noqa: N818 -- a signal that ends the search, not an error

@@ -41,7 +41,6 @@ from barrierspec.spec import (
     Reset,
     State,
     Wait,
-    enabled,
     initial_state,
 )
 
@@ -65,7 +64,7 @@ def _operations(
         cancels=caps.has_cancel,
         deaths=1 if caps.has_kill else 0,
     )
-    for event in enabled(oracle.profile, state, bounds):
+    for event in oracle.model.enabled(state, bounds):
         if _sendable(event, caps):
             yield event
     if kind == "asyncio" and caps.has_timeout:

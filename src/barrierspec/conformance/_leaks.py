@@ -10,13 +10,12 @@ just finishing is not reported.
 from __future__ import annotations
 
 import os
-import pathlib
 import threading
 import time
 
 import attrs
 
-__all__ = ["Leaks", "child_pids", "leak_baseline", "leaked_since"]
+__all__ = ["Leaks", "child_pids", "leak_baseline", "leaked_since", "processes_baseline"]
 
 GRACE = 0.5  # seconds leaked work gets to end by itself
 
@@ -53,53 +52,70 @@ def _threads() -> frozenset[threading.Thread]:
 
 def child_pids(pid: int | None = None) -> frozenset[int]:
     """The live child processes of ``pid`` (default: this process), from /proc."""
-    pid = os.getpid() if pid is None else pid
+    tasks = f"/proc/{os.getpid() if pid is None else pid}/task"
     found: set[int] = set()
-    for task in pathlib.Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            text = (task / "children").read_text()
-        except OSError:
-            continue
-        found.update(int(c) for c in text.split())
+    try:
+        tids = os.listdir(tasks)
+    except OSError:
+        return frozenset()
+    for tid in tids:
+        text = _read(f"{tasks}/{tid}/children")
+        if text:
+            found.update(int(c) for c in text.split())
     return frozenset(p for p in found if not _is_zombie(p) and not _is_helper(p))
+
+
+def _read(path: str) -> bytes | None:
+    """The bytes of a small /proc file, or None if it cannot be read (it went away)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 1 << 16)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 _HELPERS = (b"resource_tracker", b"forkserver")  # multiprocessing's own long-lived helpers
 
 
 def _is_helper(pid: int) -> bool:
-    try:
-        cmdline = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return any(name in cmdline for name in _HELPERS)
+    cmdline = _read(f"/proc/{pid}/cmdline")
+    return cmdline is not None and any(name in cmdline for name in _HELPERS)
 
 
 def _is_zombie(pid: int) -> bool:
-    try:
-        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+    stat = _read(f"/proc/{pid}/stat")
+    return stat is None or stat.rsplit(b")", 1)[-1].split()[0] in (b"Z", b"X")
 
 
 @attrs.frozen
 class _Baseline:
-    threads: frozenset[threading.Thread]
-    processes: frozenset[int]
+    threads: frozenset[threading.Thread] | None  # None: threads are not looked at
+    processes: frozenset[int] | None  # None: child processes are not looked at
 
 
-def leak_baseline() -> _Baseline:
-    """What runs now, before a program (compared against by :func:`leaked_since`)."""
-    return _Baseline(_threads(), child_pids())
+def leak_baseline(*, processes: bool = True) -> _Baseline:
+    """What runs now, before a program (compared against by :func:`leaked_since`);
+    ``processes=False``: only threads (a later :func:`leaked_since` ignores processes)."""
+    return _Baseline(_threads(), child_pids() if processes else None)
+
+
+def processes_baseline() -> _Baseline:
+    """Only the child processes running now: a later :func:`leaked_since` reports the
+    processes started since, and no thread."""
+    return _Baseline(None, child_pids())
 
 
 def leaked_since(before: _Baseline, grace: float = GRACE) -> Leaks:
     """The threads and processes started since ``before`` that are still running."""
     deadline = time.monotonic() + grace
     while True:
-        threads = _threads() - before.threads
-        processes = child_pids() - before.processes
+        threads = frozenset() if before.threads is None else _threads() - before.threads
+        processes = frozenset() if before.processes is None else child_pids() - before.processes
         if not (threads or processes) or time.monotonic() > deadline:
             break
         time.sleep(0.02)  # polling for work to end by itself; bounded by the grace period

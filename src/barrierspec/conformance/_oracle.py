@@ -24,7 +24,7 @@ import attrs
 
 from barrierspec import adapters as ad
 from barrierspec.adapters._ops import firing_timeout
-from barrierspec.errors import InvalidOperationError
+from barrierspec.conformance._model_cache import ModelCache
 from barrierspec.spec import (
     Abort,
     ActionRan,
@@ -48,9 +48,7 @@ from barrierspec.spec import (
     Successor,
     Timeout,
     Wait,
-    enabled,
     initial_state,
-    step,
 )
 
 __all__ = ["Mismatch", "Oracle", "event_of", "model_n_waiting"]
@@ -157,13 +155,12 @@ class Oracle:
     _due_now: set[int] = attrs.field(init=False, factory=set, eq=False, repr=False)
     # ... of which timed from outside (``asyncio.timeout``): the timeout is a cancellation
     _outside: set[int] = attrs.field(init=False, factory=set, eq=False, repr=False)
-    # the scheduled events of each state met so far (a closure meets the same states often)
-    _scheduled_of: dict[State, tuple[Event, ...]] = attrs.field(
-        init=False, factory=dict, eq=False, repr=False
-    )
+    # the model's answers, shared by every oracle of the profile (see _model_cache)
+    model: ModelCache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self.states = {initial_state(self.profile, self.parties, self.participants)}
+        self.model = ModelCache.of(self.profile)
 
     # ------------------------------------------------------------------ public interface
 
@@ -270,11 +267,8 @@ class Oracle:
                             frontier.append(succ.state)
         return found
 
-    def _step(self, state: State, event: Event) -> list[Successor]:
-        try:
-            return step(self.profile, state, event)
-        except InvalidOperationError:
-            return []
+    def _step(self, state: State, event: Event) -> tuple[Successor, ...]:
+        return self.model.successors(state, event)
 
     # -------------------------------------------------------------------------- closure
 
@@ -284,11 +278,7 @@ class Oracle:
         Which of them can happen is the model's environment rule, :func:`enabled`; the
         oracle only sets apart the events the checker sends (see :data:`_SCHEDULED`).
         """
-        found = self._scheduled_of.get(state)
-        if found is None:
-            every = enabled(self.profile, state, _ANY_BOUNDS)
-            found = self._scheduled_of[state] = tuple(e for e in every if isinstance(e, _SCHEDULED))
-        return found
+        return self.model.enabled_of(state, _ANY_BOUNDS, _SCHEDULED)
 
     def _internal(self, state: State) -> Iterator[Event]:
         """Events the environment does not control: resumptions, entries, real timeouts."""

@@ -38,7 +38,7 @@ from barrierspec.adapters._ops import LONG_TIMEOUT
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._oracle import Oracle
 from barrierspec.errors import UsageError
-from barrierspec.spec import Abort, Bounds, Cancel, Die, Event, Join, Reset, Status, Wait, enabled
+from barrierspec.spec import Abort, Bounds, Cancel, Die, Event, Join, Reset, Status, Wait
 
 __all__ = [
     "AS_DECLARED",
@@ -211,10 +211,14 @@ def instructions(
     if others:
         subsets = st.sets(st.sampled_from(others), max_size=len(others))
 
+    made: dict[tuple[str, ...], st.SearchStrategy[list[Instruction]]] = {}
+
     def program(chosen: set[str]) -> st.SearchStrategy[list[Instruction]]:
-        usable = keys + sorted(chosen)
-        step = st.builds(Instruction, st.sampled_from(usable), st.integers(0, 7))
-        return st.lists(step, min_size=3, max_size=prop.max_ops)
+        usable = tuple(keys + sorted(chosen))
+        if usable not in made:  # one strategy per subset: building one per draw is costly
+            step = st.builds(Instruction, st.sampled_from(usable), st.integers(0, 7))
+            made[usable] = st.lists(step, min_size=3, max_size=prop.max_ops)
+        return made[usable]
 
     return subsets.flatmap(program)
 
@@ -226,7 +230,7 @@ _PROGRAM_BOUNDS = Bounds(rounds=sys.maxsize, deaths=1)
 def _able(oracle: Oracle, event: Event, quantifier: Callable[[Iterable[bool]], bool] = all) -> bool:
     """Whether the model's environment rule (:func:`enabled`) allows ``event`` in every
     candidate state of ``oracle`` (``quantifier=any``: in some candidate state)."""
-    return quantifier(event in enabled(oracle.profile, s, _PROGRAM_BOUNDS) for s in oracle.states)
+    return quantifier(oracle.model.allows(s, event, _PROGRAM_BOUNDS) for s in oracle.states)
 
 
 _WAITS = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG, props.SLOW, *props.OWN)

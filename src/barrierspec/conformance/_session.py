@@ -46,6 +46,9 @@ __all__ = ["Listener", "Session", "program_text"]
 
 Listener = Callable[[dict[str, Any]], None]
 _OBSERVED = {"n_waiting": "n_waiting", "broken stickiness": "broken"}  # property -> observer
+# participants are processes: child processes are looked for after every program (for the
+# other kinds once per property, see Accounting)
+_PROCESS_KINDS = frozenset({"process", "named-process"})
 
 
 def program_text(
@@ -114,6 +117,7 @@ class Session:
             ),
             evidence,
             observers=prop.observers,
+            processes_each=self.target.kind in _PROCESS_KINDS,
         )
         started = time.monotonic()
         kinds = self.kinds(prop)
@@ -132,6 +136,7 @@ class Session:
         except CleanupHung as hung:
             self.abandoned = str(hung)
             count, run = evidence.programs, None
+        accounting.processes_left()
         self._record(prop.name, evidence)
         result = PropertyResult.from_run(
             prop, self.profile, run, count, time.monotonic() - started, target=self.target

@@ -92,7 +92,7 @@ class Member(enum.IntEnum):
     CANCELLED = 2  # its member object was cancelled (timeout, cancel()); may join anew
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class Local:
     """One participant's local state (see the module docstring for the statuses)."""
 
@@ -131,7 +131,7 @@ class Local:
         return f",#{self.position}" if self.position else ""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class State:
     """The whole model state.
 

@@ -1,0 +1,97 @@
+"""The model's answers, remembered across programs: successors and enabled events per state.
+
+A search runs thousands of programs against one profile, and each program's oracle and
+generator ask the model the same questions again and again: which events the environment
+may produce in a state (:func:`~barrierspec.spec.enabled`), and what an event leads to
+(:func:`~barrierspec.spec.step`). Both are pure functions of the profile, the state and the
+event or bounds, and states are hashable values, so a :class:`ModelCache` per profile
+keeps every answer for the life of the process. Nothing is decided here: the cache returns
+exactly what the model returns (``InvalidOperationError`` becomes "no successor", as the
+oracle treats it). Each table is emptied when it grows past :data:`LIMIT` entries, so a
+long-lived process holds a bounded amount.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+from barrierspec.errors import InvalidOperationError
+from barrierspec.spec import Bounds, Event, Profile, State, Successor, enabled, step
+
+__all__ = ["LIMIT", "ModelCache"]
+
+LIMIT = 200_000  # entries per table before it is emptied
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class ModelCache:
+    """The remembered answers of the model under one profile (see the module docstring)."""
+
+    _of: ClassVar[dict[int, ModelCache]] = {}
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._successors: dict[tuple[State, Event], tuple[Successor, ...]] = {}
+        self._enabled: dict[tuple[State, Bounds], tuple[Event, ...]] = {}
+        self._enabled_sets: dict[tuple[State, Bounds], frozenset[Event]] = {}
+        self._of_kinds: dict[tuple[State, Bounds, tuple[type, ...]], tuple[Event, ...]] = {}
+
+    @classmethod
+    def of(cls, profile: Profile) -> ModelCache:
+        """The cache of ``profile`` (one per profile object; it keeps the profile alive, so
+        its identity stays a valid key)."""
+        cache = cls._of.get(id(profile))
+        if cache is None or cache.profile is not profile:
+            if len(cls._of) > 64:  # profiles made on the fly (custom ones): start afresh
+                cls._of.clear()
+            cache = cls._of[id(profile)] = cls(profile)
+        return cache
+
+    def successors(self, state: State, event: Event) -> tuple[Successor, ...]:
+        """``step(profile, state, event)``; no successor if the event is invalid there."""
+        key = (state, event)
+        found = self._successors.get(key)
+        if found is None:
+            try:
+                found = tuple(step(self.profile, state, event))
+            except InvalidOperationError:
+                found = ()
+            _bounded(self._successors)[key] = found
+        return found
+
+    def enabled(self, state: State, bounds: Bounds) -> tuple[Event, ...]:
+        """``enabled(profile, state, bounds)``, in its order."""
+        key = (state, bounds)
+        found = self._enabled.get(key)
+        if found is None:
+            found = tuple(enabled(self.profile, state, bounds))
+            _bounded(self._enabled)[key] = found
+        return found
+
+    def enabled_of(
+        self, state: State, bounds: Bounds, kinds: tuple[type, ...]
+    ) -> tuple[Event, ...]:
+        """The events of ``enabled(profile, state, bounds)`` that are instances of ``kinds``."""
+        key = (state, bounds, kinds)
+        found = self._of_kinds.get(key)
+        if found is None:
+            found = tuple(e for e in self.enabled(state, bounds) if isinstance(e, kinds))
+            _bounded(self._of_kinds)[key] = found
+        return found
+
+    def allows(self, state: State, event: Event, bounds: Bounds) -> bool:
+        """Whether ``event`` is among ``enabled(profile, state, bounds)``."""
+        key = (state, bounds)
+        found = self._enabled_sets.get(key)
+        if found is None:
+            found = frozenset(self.enabled(state, bounds))
+            _bounded(self._enabled_sets)[key] = found
+        return event in found
+
+
+def _bounded(table: dict[K, V]) -> dict[K, V]:
+    """``table``, emptied first if it is full."""
+    if len(table) >= LIMIT:
+        table.clear()
+    return table
