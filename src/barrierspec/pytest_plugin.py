@@ -6,8 +6,10 @@ Hypothesis, no driver, no thread. The conformance machinery is imported when a t
 Options (all namespaced ``--barrierspec-...``):
 
 * ``--barrierspec-seed N``: seed of the drawn programs (default: random, printed on failure);
-* ``--barrierspec-examples N``: programs tried per property;
-* ``--barrierspec-budget SECONDS``: search time per property;
+* ``--barrierspec-programs N``: programs per property under a controlled driver (thread and
+  asyncio targets; default 300): a count, so the search is the same on any machine;
+* ``--barrierspec-examples N``: random programs tried per property (observing drivers);
+* ``--barrierspec-budget SECONDS``: search time per property (observing drivers);
 * ``--barrierspec-thorough``: the long search of ``CheckSettings.thorough()``;
 * ``--barrierspec-report PATH``: write every check run by the session to ``PATH`` as JSON;
 * ``--barrierspec-start-method fork|spawn|forkserver``: how the participants of every process
@@ -41,8 +43,19 @@ _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 # (name, type, metavar, help) of the valued options; None means "not given"
 _VALUED = (
     ("seed", int, "N", "seed for the drawn programs (default: random, shown on failure)"),
-    ("examples", int, "N", "programs tried per conformance property (default: 1000)"),
-    ("budget", float, "SECONDS", "search time per conformance property (default: 4)"),
+    (
+        "programs",
+        int,
+        "N",
+        "programs per conformance property under a controlled driver (default: 300)",
+    ),
+    (
+        "examples",
+        int,
+        "N",
+        "random programs per property, observing drivers (default: 1000)",
+    ),
+    ("budget", float, "SECONDS", "search time per property, observing drivers (default: 3)"),
 )
 
 
@@ -75,7 +88,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _validate(config: pytest.Config) -> None:
-    for name, low in (("seed", 0), ("examples", 1), ("budget", 0)):
+    for name, low in (("seed", 0), ("examples", 1), ("programs", 1), ("budget", 0)):
         value = config.getoption(f"barrierspec_{name}")
         if value is not None and value < low:
             raise pytest.UsageError(f"--barrierspec-{name} must be >= {low}, got {value}")
@@ -97,6 +110,7 @@ def settings_from(config: pytest.Config, base: CheckSettings | None = None) -> C
         examples=config.getoption("barrierspec_examples"),
         budget=config.getoption("barrierspec_budget"),
         thorough=config.getoption("barrierspec_thorough"),
+        programs=config.getoption("barrierspec_programs"),
     )
 
 

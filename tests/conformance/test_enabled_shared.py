@@ -10,6 +10,8 @@ no second edit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import attrs
 import pytest
 
@@ -17,6 +19,7 @@ from barrierspec.adapters import CancelOp, Capabilities, resolve_target
 from barrierspec.conformance import Oracle
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._generated import PARTICIPANTS, PARTIES, operation_graph
+from barrierspec.conformance._model_cache import ModelCache
 from barrierspec.conformance._program import Instruction, Timing, concretise
 from barrierspec.proofs._agreement import reachable_states
 from barrierspec.spec import (
@@ -122,6 +125,20 @@ def test_a_profile_without_cancellation_generates_no_cancel_though_the_target_ca
     assert Cancel not in _sent_kinds(no_cancel, "asyncio")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_model_answers() -> Iterator[None]:
+    """The model's answers are remembered per process; tests here change a rule at run time."""
+    ModelCache.forget()
+    yield
+    ModelCache.forget()
+
+
+def _change_rule(monkeypatch: pytest.MonkeyPatch, kind: type) -> None:
+    """From now on the environment rule never yields ``kind`` (remembered answers dropped)."""
+    monkeypatch.setattr(_enabled, "actor_events", _without(kind, _enabled.actor_events))
+    ModelCache.forget()
+
+
 def _without(kind: type, original: object) -> object:
     """``actor_events`` less every event of ``kind``: a changed environment rule."""
 
@@ -133,7 +150,7 @@ def _without(kind: type, original: object) -> object:
 
 def test_a_changed_rule_is_followed_by_the_generated_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     assert {Wait, Cancel} <= _sent_kinds(PROFILES["asyncio"], "asyncio")
-    monkeypatch.setattr(_enabled, "actor_events", _without(Cancel, _enabled.actor_events))
+    _change_rule(monkeypatch, Cancel)
     kinds = _sent_kinds(PROFILES["asyncio"], "asyncio")
     assert Cancel not in kinds and Wait in kinds
 
@@ -147,7 +164,7 @@ def test_a_changed_rule_is_followed_by_the_oracle(monkeypatch: pytest.MonkeyPatc
     assert waiting.locals[0].status is Status.WAITING
     fired = oracle.settle(waiting, None)
     assert fired and all(s.locals[0].status is Status.IDLE for s in fired)
-    monkeypatch.setattr(_enabled, "actor_events", _without(Timeout, _enabled.actor_events))
+    _change_rule(monkeypatch, Timeout)
     changed = Oracle(profile, 2, 3, caps, real_clock=False)  # built after the rule changed
     assert changed.settle(waiting, None) == {waiting}
 
@@ -169,5 +186,5 @@ def test_the_program_generator_follows_the_rule_and_the_profile(
         policies=attrs.evolve(PROFILES["asyncio"].policies, cancellation=Cancellation.NONE),
     )
     assert _cancel_in_a_waiting_state(no_cancel) is None
-    monkeypatch.setattr(_enabled, "actor_events", _without(Cancel, _enabled.actor_events))
+    _change_rule(monkeypatch, Cancel)
     assert _cancel_in_a_waiting_state(PROFILES["asyncio"]) is None

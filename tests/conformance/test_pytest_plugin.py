@@ -28,8 +28,14 @@ pytest_plugins = ("pytester",)
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # a correct barrier passes whatever the budget; a broken one must be found whatever the load,
 # so its search is bounded by the number of programs, not by the clock
-FAST = ("--barrierspec-examples", "8", "--barrierspec-budget", "0.3", "-p", "no:cacheprovider")
-FIND = ("--barrierspec-examples", "30", "--barrierspec-budget", "60", "-p", "no:cacheprovider")
+FAST = (
+    *("--barrierspec-examples", "8", "--barrierspec-budget", "0.3"),
+    *("--barrierspec-programs", "40", "-p", "no:cacheprovider"),
+)
+FIND = (
+    *("--barrierspec-examples", "30", "--barrierspec-budget", "60"),
+    *("--barrierspec-programs", "120", "-p", "no:cacheprovider"),
+)
 
 HEADER = """\
 import threading

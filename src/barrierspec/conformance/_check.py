@@ -3,12 +3,15 @@
 For every applicable property, Hypothesis searches programs (drawn whole before any worker
 starts) for one the oracle rejects, and shrinks the first it finds to a minimal one: fewer
 instructions, fewer parties, smaller picks. The minimal program is replayed once more to
-record its steps for the report. Each property has a time budget, so a default run ends in
-well under a minute per target; ``thorough`` raises the number of programs.
+record its steps for the report. Under a controlled driver (threads, asyncio) each property
+runs a fixed number of programs (``CheckSettings.programs``), whatever the machine's load;
+an observing driver's search is bounded by time, or by counts when seeded.
+``thorough`` raises the number of programs.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shlex
 import time
@@ -40,31 +43,40 @@ from barrierspec.conformance._program import (
 )
 from barrierspec.conformance._report import CheckResult
 from barrierspec.conformance._result import PropertyResult
+from barrierspec.conformance._search import Budget
 from barrierspec.conformance._session import Listener, Session
 from barrierspec.errors import UsageError
 from barrierspec.spec import Membership, Profile
 from barrierspec.spec._custom import resolve_profile
 
-__all__ = ["CheckSettings", "check"]
+__all__ = ["PROGRAMS", "CheckSettings", "check"]
+
+PROGRAMS = 300  # programs per property under a controlled driver (CheckSettings.programs)
 
 
 @attrs.frozen
 class CheckSettings:
     """How hard to look.
 
-    ``examples``: random programs tried per property (before shrinking). ``budget``: seconds
-    per property after which no new program is started unless a failure is being shrunk.
-    ``seed``: makes the drawn programs reproducible; a seeded search reads no clock: it runs
-    a fixed number of small-scope programs and ``min(examples, seeded_examples)`` random
-    ones, so the same seed
-    runs the same programs on any machine. ``timeout``: the real-clock timeout of timed waits
-    (threads, processes). ``generated``: also replay the model-generated tests.
-    ``min_programs``: fewer programs than this make a property INCONCLUSIVE, not PASS.
-    ``generated_tests``: replay at most this many model-generated tests, drawn with the seed
-    (a seeded run replays the same ones everywhere); the coverage figure then counts only what
-    was replayed. None replays all (about 400 for threading, 4,900 for grinder at 3 parties,
-    4 participants, 3 rounds). ``space``: which dimensions of the input space the programs
-    draw, and their scope (see :class:`InputSpace`).
+    ``programs``: under a controlled driver (thread and asyncio targets whose primitives can
+    be controlled), every property runs exactly this many programs, seeded or not (a program
+    under a schedule counts once; the schedule is part of it), fewer only when a failure is
+    found or the safety ``cap`` (seconds per property) stops the search, which the evidence
+    line then says. ``seed``: makes the drawn programs reproducible (a seed is drawn when
+    None). Observing drivers (processes, named and Redis members, C classes): ``examples``
+    random programs per property and ``budget`` seconds, after which no new program is
+    started unless a failure is being shrunk (``shrink_budget`` seconds); seeded, no clock is
+    read: a fixed number of small-scope programs and ``min(examples, seeded_examples)``
+    random ones, so the same seed runs the same programs on any machine. ``timeout``: the
+    real-clock timeout of timed waits (threads, processes). ``generated``: also replay the
+    model-generated tests. ``min_programs``: fewer programs than this make a property
+    INCONCLUSIVE, not PASS. ``generated_tests``: replay at most this many model-generated
+    tests, drawn with the seed (a seeded run replays the same ones everywhere); the coverage
+    figure then counts only what was replayed. None replays all (about 400 for threading,
+    4,900 for grinder at 3 parties, 4 participants, 3 rounds). ``space``: which dimensions
+    of the input space the programs draw, and their scope (see :class:`InputSpace`).
+    ``workers``: a supervised check shares the properties among this many worker processes
+    running at once (default: 2, or 1 on a single core); the programs do not depend on it.
     """
 
     examples: int = 1000
@@ -82,11 +94,21 @@ class CheckSettings:
     construction_bound: float = 5.0  # seconds building one barrier may take before giving up
     stall: float = 60.0  # supervised: seconds without progress after which the worker is killed
     space: InputSpace = attrs.field(factory=InputSpace, converter=as_input_space)
+    programs: int = PROGRAMS  # programs per property under a controlled driver
+    cap: float | None = 60.0  # seconds: a controlled search's safety cap per property
+    workers: int = attrs.field(factory=lambda: min(2, os.cpu_count() or 1))  # supervised
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:
-        """Settings for a long search: many more programs, a larger budget."""
-        return cls(examples=400, budget=40.0, seed=seed, seeded_examples=400)
+        """Settings for a long search: ten times the programs, a larger budget and cap."""
+        return cls(
+            examples=400,
+            budget=40.0,
+            seed=seed,
+            seeded_examples=400,
+            programs=10 * PROGRAMS,
+            cap=600.0,
+        )
 
 
 def _kinds(
@@ -200,9 +222,13 @@ def _check_with(
         prof,
         seed,
         lambda prop: _kinds(prop, tgt, prof, tgt.kind, choice.controlled, cfg.space),
-        examples=min(cfg.seeded_examples, cfg.examples) if seeded else cfg.examples,
-        budget=None if seeded else cfg.budget,
-        shrink_budget=cfg.shrink_budget,
+        budget=Budget(
+            examples=min(cfg.seeded_examples, cfg.examples) if seeded else cfg.examples,
+            seconds=None if seeded else cfg.budget,
+            shrink=cfg.shrink_budget,
+            programs=cfg.programs if choice.controlled else None,
+            cap=cfg.cap,
+        ),
         min_programs=cfg.min_programs,
         timing=timing,
         real_clock=real_clock,

@@ -48,6 +48,11 @@ class ModelCache:
             cache = cls._of[id(profile)] = cls(profile)
         return cache
 
+    @classmethod
+    def forget(cls) -> None:
+        """Drop every remembered answer (a test that changes a rule at run time calls this)."""
+        cls._of.clear()
+
     def successors(self, state: State, event: Event) -> tuple[Successor, ...]:
         """``step(profile, state, event)``; no successor if the event is invalid there."""
         key = (state, event)

@@ -25,11 +25,23 @@ Two phases share one time budget:
    non-preemptive default -- and shrinks the first failure to a minimal program and schedule,
    within a shrink budget.
 
-A *seeded* search (``budget=None``) reads no clock: the small scope runs the first
-``min(SEEDED_SMALL_PROGRAMS, 4 * max(examples, MIN_SMALL))`` programs of its order, the random phase
-exactly ``examples``, and
-shrinking at most ``SEEDED_SHRINK_RUNS`` programs, so the same seed runs the same programs on
-any machine, however loaded.
+How long a search runs is one of three things (:class:`Budget`):
+
+* *counted* (``programs=N``; every search under a controlled driver): exactly N programs,
+  a program under a schedule counting once (the schedule is part of the program): the
+  small scope gets up to :data:`SMALL_SHARE` of them, the sweep its few, the random phase
+  the rest, each drawn example run under :data:`VARIANTS` schedules (the drawn one, then
+  PCT schedules with other seeds), so Hypothesis's cost per program is shared; shrinking
+  runs at most :data:`SEEDED_SHRINK_RUNS` programs. The same seed runs the same programs on
+  any machine, however loaded. The wall clock is only a safety cap (``cap`` seconds); a
+  search it stops says so (:attr:`Searched.cut`) and reports the programs that ran.
+* *seeded* (``budget=None``, an observing driver): the small scope runs the first
+  ``min(SEEDED_SMALL_PROGRAMS, 4 * max(examples, MIN_SMALL))`` programs of its order, the
+  random phase exactly ``examples``, shrinking at most ``SEEDED_SHRINK_RUNS`` programs; no
+  clock is read.
+* *timed* (``budget`` seconds, an unseeded observing run): the small scope until
+  ``SMALL_SCOPE_SHARE`` of the budget, then the random phase until the budget is spent;
+  shrinking gets ``shrink_budget`` seconds.
 """
 
 from __future__ import annotations
@@ -49,7 +61,16 @@ from barrierspec.conformance import _properties as props
 from barrierspec.conformance._program import FULL_SPACE, InputSpace, Instruction, instructions
 from barrierspec.conformance._runner import Run
 
-__all__ = ["PREEMPTIONS", "SCHEDULES_PER_PROGRAM", "Runner", "schedules", "search"]
+__all__ = [
+    "PREEMPTIONS",
+    "SCHEDULES_PER_PROGRAM",
+    "VARIANTS",
+    "Budget",
+    "Runner",
+    "Searched",
+    "schedules",
+    "search",
+]
 
 Runner = Callable[[int, list[Instruction], Schedule], Run]
 """Runs (parties, program) under a schedule (see the module docstring)."""
@@ -70,6 +91,34 @@ SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a f
 PREEMPTIONS = 1  # small scope: schedules with at most this many preemptions
 SCHEDULES_PER_PROGRAM = 4  # ... and at most this many schedules of one program
 DRAWN_DECISIONS = 6  # random phase: decisions drawn as ranks before PCT (or the default)
+SMALL_SHARE = 0.5  # a counted search: the small scope's share of the programs
+VARIANTS = 4  # a counted search: schedules each drawn example runs under (controlled)
+
+
+@attrs.frozen
+class Budget:
+    """How long one property's search runs (see the module docstring).
+
+    ``programs``: a counted search of that many programs (``cap``: its safety cap in
+    seconds, None for none); else ``seconds`` (None: a seeded search), ``examples`` random
+    programs, and ``shrink`` seconds of shrinking (timed searches).
+    """
+
+    examples: int = 40
+    seconds: float | None = None
+    shrink: float = 6.0
+    programs: int | None = None
+    cap: float | None = None
+
+
+@attrs.frozen
+class Searched:
+    """What a search did: ``runs`` programs, the minimal failing ``run`` (None: none
+    failed), and ``cut``: why a counted search stopped short of its count, if it did."""
+
+    runs: int
+    run: Run | None
+    cut: str | None = None
 
 
 def schedules() -> st.SearchStrategy[Schedule]:
@@ -81,14 +130,21 @@ def schedules() -> st.SearchStrategy[Schedule]:
 
 
 def _scheduled(
-    runner: Runner, parties: int, program: list[Instruction], controlled: bool
+    runner: Runner,
+    parties: int,
+    program: list[Instruction],
+    controlled: bool,
+    room: int | None = None,
 ) -> tuple[int, Run | None, int | None]:
-    """Every schedule of the small scope for one program: (runs, the failing run or None,
-    where the default schedule's run found an inert prefix: ``Run.inert``)."""
+    """Every schedule of the small scope for one program (at most ``room`` of them):
+    (runs, the failing run or None, where the default schedule's run found an inert
+    prefix: ``Run.inert``)."""
     schedule: Schedule | None = Schedule()
     runs = 0
     inert: int | None = None
-    while schedule is not None and runs < (SCHEDULES_PER_PROGRAM if controlled else 1):
+    most = SCHEDULES_PER_PROGRAM if controlled else 1
+    most = most if room is None else min(most, room)
+    while schedule is not None and runs < most:
         runs += 1
         run = runner(parties, program, schedule)
         if runs == 1:
@@ -138,8 +194,10 @@ def _small_scope(
     deadline: float,
     limit: int | None,
     controlled: bool,
+    runs_limit: int | None = None,
 ) -> tuple[int, Run | None]:
-    """Runs of the small scope, and the first failing one; ``limit`` counts programs."""
+    """Runs of the small scope, and the first failing one; ``limit`` counts programs,
+    ``runs_limit`` runs (a program under each of its schedules)."""
     keys = [k for k in prop.key_ops if k in kinds]
     if not keys:
         return 0, None
@@ -160,8 +218,11 @@ def _small_scope(
                     continue
                 if time.monotonic() > deadline or programs == limit:
                     return count, None
+                if runs_limit is not None and count >= runs_limit:
+                    return count, None
                 programs += 1
-                runs, run, prefix = _scheduled(runner, parties, list(program), controlled)
+                room = None if runs_limit is None else runs_limit - count
+                runs, run, prefix = _scheduled(runner, parties, list(program), controlled, room)
                 count += runs
                 if run is not None:
                     return count, run
@@ -170,55 +231,110 @@ def _small_scope(
     return count, None
 
 
-def search(  # noqa: PLR0913 -- keyword-only settings of one search
+def search(
     prop: props.Property,
     runner: Runner,
     kinds: list[str],
     seed: int,
     *,
-    examples: int,
-    budget: float | None,
-    shrink_budget: float,
+    budget: Budget,
     controlled: bool = False,
     space: InputSpace = FULL_SPACE,
-) -> tuple[int, Run | None]:
-    """Look for a failing program; return (runs, the minimal failing run or None).
+) -> Searched:
+    """Look for a failing program within ``budget`` (see the module docstring); return the
+    runs, the minimal failing run if one failed, and why a counted search was cut short.
 
-    ``budget``: seconds for the search (None: no clock, see the module docstring).
     ``controlled``: the runner obeys schedules, so they are enumerated and drawn.
     ``space``: the scope (parties, rounds) of the sweep and of the random programs.
     """
+    prop = attrs.evolve(prop, max_parties=min(prop.max_parties, space.max_parties))
+    if budget.programs is not None:
+        return _counted(prop, runner, kinds, seed, budget, controlled, space)
     start = time.monotonic()
-    if budget is None:
+    examples = budget.examples
+    if budget.seconds is None:
         small_deadline = deadline = shrink = float("inf")
         limit: int | None = min(SEEDED_SMALL_PROGRAMS, 4 * max(examples, MIN_SMALL))
     else:
-        budget *= prop.budget_factor
-        small_deadline = start + budget * SMALL_SCOPE_SHARE
-        deadline, shrink, limit = start + budget, shrink_budget, None
-    prop = attrs.evolve(prop, max_parties=min(prop.max_parties, space.max_parties))
+        seconds = budget.seconds * prop.budget_factor
+        small_deadline = start + seconds * SMALL_SCOPE_SHARE
+        deadline, shrink, limit = start + seconds, budget.shrink, None
     small, found = _small_scope(prop, runner, kinds, small_deadline, limit, controlled)
     if found is not None:
-        return small, found
+        return Searched(small, found)
     swept, found = _sweep(prop, runner, space, deadline, controlled)
     small += swept
     if found is not None:
-        return small, found
-    limits = _Limits(deadline, shrink, SEEDED_SHRINK_RUNS if budget is None else None)
+        return Searched(small, found)
+    limits = _Limits(deadline, shrink, SEEDED_SHRINK_RUNS if budget.seconds is None else None)
     count, run = _random(
         prop, runner, kinds, seed=seed, examples=examples, limits=limits, controlled=controlled
     )
-    return small + count, run
+    return Searched(small + count, run)
+
+
+def _counted(
+    prop: props.Property,
+    runner: Runner,
+    kinds: list[str],
+    seed: int,
+    budget: Budget,
+    controlled: bool,
+    space: InputSpace,
+) -> Searched:
+    """A counted search: ``budget.programs`` programs in all phases, the clock a cap."""
+    assert budget.programs is not None
+    total = budget.programs
+    cap = float("inf") if budget.cap is None else time.monotonic() + budget.cap
+    share = max(1, int(total * SMALL_SHARE))
+    runs, found = _small_scope(prop, runner, kinds, cap, None, controlled, share)
+    if found is None:
+        swept, found = _sweep(prop, runner, space, cap, controlled)
+        runs += swept
+    if found is None and runs < total:
+        limits = _Limits(cap, float("inf"), SEEDED_SHRINK_RUNS, runs=total - runs)
+        count, found = _random(
+            prop,
+            runner,
+            kinds,
+            seed=seed,
+            examples=-(-(total - runs) // (VARIANTS if controlled else 1)),
+            limits=limits,
+            controlled=controlled,
+            variants=VARIANTS if controlled else 1,
+        )
+        runs += count
+    cut = None
+    if found is None and runs < total:
+        why = (
+            f"the {budget.cap:g} s safety cap"
+            if time.monotonic() > cap and budget.cap is not None
+            else "running out of distinct programs"
+        )
+        cut = f"stopped by {why} after {runs} of {total} programs"
+    return Searched(runs, found, cut)
 
 
 @attrs.frozen
 class _Limits:
-    """When the random phase stops: ``deadline`` (monotonic seconds) before a failure, then
-    ``shrink`` seconds or ``shrink_runs`` programs (a seeded search) of shrinking."""
+    """When the random phase stops: ``deadline`` (monotonic seconds) or ``runs`` programs
+    (a counted search) before a failure, then ``shrink`` seconds or ``shrink_runs``
+    programs (seeded and counted searches) of shrinking."""
 
     deadline: float
     shrink: float
     shrink_runs: int | None
+    runs: int | None = None
+
+
+def _variants(schedule: Schedule, variants: int) -> list[Schedule]:
+    """The schedules one drawn example runs under: the drawn one, then ``variants - 1``
+    PCT schedules with the same drawn choices and other seeds (derived from the drawn
+    schedule, so an example always runs the same ones)."""
+    base = 0 if schedule.pct is None else schedule.pct + 1
+    return [schedule] + [
+        Schedule(schedule.choices, base * variants + i, 2 + i % 2) for i in range(1, variants)
+    ]
 
 
 def _random(
@@ -230,8 +346,10 @@ def _random(
     examples: int,
     limits: _Limits,
     controlled: bool = False,
+    variants: int = 1,
 ) -> tuple[int, Run | None]:
-    """Hypothesis's search and shrinking, until the deadline (shrinking: its own budget)."""
+    """Hypothesis's search and shrinking, until the limits; each drawn example runs under
+    ``variants`` schedules (see :func:`_variants`) until one fails."""
     deadline, shrink_budget, shrink_runs = limits.deadline, limits.shrink, limits.shrink_runs
     failures: dict[tuple[int, tuple[Instruction, ...], Schedule], Run] = {}
     count = 0
@@ -241,28 +359,39 @@ def _random(
     first_failure = [0]
 
     def fails(example: tuple[int, list[Instruction], Schedule]) -> bool:
-        nonlocal count
-        parties, program, schedule = example
-        now = time.monotonic()
+        parties, program, drawn = example
         if errors:
             return False
+        for schedule in _variants(drawn, variants) if variants > 1 else [drawn]:
+            if not failures and limits.runs is not None and count >= limits.runs:
+                return False  # a counted search ran its programs (raising would be shrunk)
+            check_limits()
+            run = run_one(parties, program, schedule)
+            if run is None:
+                return False
+            if run.failure is not None:
+                if not failures:
+                    shrink_deadline[0] = time.monotonic() + shrink_budget
+                    first_failure[0] = count
+                failures[(parties, tuple(program), schedule)] = run
+                return True
+        return False
+
+    def check_limits() -> None:
+        now = time.monotonic()
         if (not failures and now > deadline) or (failures and now > shrink_deadline[0]):
             raise _OutOfTime  # stop Hypothesis at once; keep the smallest failure so far
         if failures and shrink_runs is not None and count - first_failure[0] >= shrink_runs:
             raise _OutOfTime  # a seeded search shrinks by a count of programs, not the clock
+
+    def run_one(parties: int, program: list[Instruction], schedule: Schedule) -> Run | None:
+        nonlocal count
         count += 1
         try:
-            run = runner(parties, program, schedule)
+            return runner(parties, program, schedule)
         except Exception as exc:  # a driver or usage error: not a finding; re-raised below
             errors.append(exc)
-            return False
-        if run.failure is not None:
-            if not failures:
-                shrink_deadline[0] = time.monotonic() + shrink_budget
-                first_failure[0] = count
-            failures[(parties, tuple(program), schedule)] = run
-            return True
-        return False
+            return None
 
     # parties: 2 first (the smallest interesting barrier, where shrinking should land), then
     # larger ones, and 1 (a barrier that always passes) last

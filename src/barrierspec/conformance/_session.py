@@ -39,7 +39,7 @@ from barrierspec.conformance._program import (
 )
 from barrierspec.conformance._result import Finding, PropertyResult
 from barrierspec.conformance._runner import DriverLike, Run, run_program
-from barrierspec.conformance._search import Runner, search
+from barrierspec.conformance._search import Budget, Runner, Searched, search
 from barrierspec.spec import Profile
 
 __all__ = ["Listener", "Session", "program_text"]
@@ -70,9 +70,7 @@ class Session:
     profile: Profile
     seed: int
     kinds: Callable[[props.Property], list[str]]
-    examples: int
-    budget: float | None  # None: a seeded run, bounded by program counts
-    shrink_budget: float
+    budget: Budget  # how long each property's search runs
     min_programs: int
     timing: Timing
     real_clock: bool
@@ -122,27 +120,27 @@ class Session:
         started = time.monotonic()
         kinds = self.kinds(prop)
         try:
-            count, run = search(
+            searched = search(
                 prop,
                 self._runner(prop, accounting),
                 kinds,
                 self.seed,
-                examples=self.examples,
                 budget=self.budget,
-                shrink_budget=self.shrink_budget,
                 controlled=self.driver.controlled,
                 space=self.space,
             )
         except CleanupHung as hung:
             self.abandoned = str(hung)
-            count, run = evidence.programs, None
+            searched = Searched(evidence.programs, None)
+        count, run = searched.runs, searched.run
         accounting.processes_left()
         self._record(prop.name, evidence)
         result = PropertyResult.from_run(
             prop, self.profile, run, count, time.monotonic() - started, target=self.target
         )
         return attrs.evolve(
-            self._judge(prop, result, evidence, kinds), exercised=evidence.summary()
+            self._judge(prop, result, evidence, kinds),
+            exercised=evidence.summary() + self._bounded_by(searched),
         )
 
     def _runner(self, prop: props.Property, accounting: Accounting) -> Runner:
@@ -179,6 +177,15 @@ class Session:
             return run
 
         return runner
+
+    def _bounded_by(self, searched: Searched) -> str:
+        """How the search was bounded, for the evidence line: a counted search's cut, or a
+        timed search's budget (what it ran then depends on the machine's speed and load)."""
+        if searched.cut is not None:
+            return f"; {searched.cut}"
+        if self.budget.programs is None and self.budget.seconds is not None:
+            return f"; bounded by time ({self.budget.seconds:g} s per property)"
+        return ""
 
     def _judge(
         self, prop: props.Property, result: PropertyResult, evidence: Evidence, kinds: list[str]

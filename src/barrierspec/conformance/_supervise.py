@@ -17,11 +17,13 @@ before the result is returned.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import json
 import os
 import pathlib
+import random
 import select
 import signal
 import subprocess
@@ -277,27 +279,57 @@ def supervised_check(
 ) -> CheckResult:
     """:func:`~barrierspec.conformance.check` of ``target`` in supervised worker processes.
 
-    A worker that dies or hangs is replaced by a fresh one for the properties not yet
+    The properties are shared among ``cfg.workers`` workers running at once (each checks
+    its share with the same seed, so the programs are those one worker would run); a worker
+    that dies or hangs is replaced by a fresh one for the properties of its share not yet
     checked; the property it was checking FAILS with the finding.
     """
+    seed = cfg.seed if cfg.seed is not None else random.randrange(2**32)
     request: dict[str, Any] = {
         **_spelling(target),
         "profile": _profile_name(profile),
-        "settings": attrs.asdict(cfg),
+        "settings": {**attrs.asdict(cfg), "seed": seed},
         "command": command,
         "path": [p for p in sys.path if p],
     }
     started = time.monotonic()
-    wanted = list(cfg.only) or list(_ALL)
+    shares = _shares(list(cfg.only) or list(_ALL), cfg.workers)
     attempts: list[_Attempt] = []
     failed: dict[str, PropertyResult] = {}
-    while len(attempts) <= len(_ALL):
+    if len(shares) == 1:
+        attempts, failed = _supervise_share(request, shares[0], cfg.stall, progress)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(len(shares)) as pool:
+            futures = [
+                pool.submit(_supervise_share, request, share, cfg.stall, progress)
+                for share in shares
+            ]
+            for future in futures:  # in order: the first share's worker reports first
+                more, lost = future.result()
+                attempts += more
+                failed.update(lost)
+    return _assemble(attempts, failed, cfg, time.monotonic() - started, command)
+
+
+def _shares(names: list[str], workers: int) -> list[list[str]]:
+    """``names`` dealt out to at most ``workers`` workers, in the suite's order."""
+    count = max(1, min(workers, len(names)))
+    return [names[i::count] for i in range(count)]
+
+
+def _supervise_share(
+    request: dict[str, Any], wanted: list[str], stall: float, progress: Any
+) -> tuple[list[_Attempt], dict[str, PropertyResult]]:
+    """Workers for the properties ``wanted``, one after the other until each is checked."""
+    attempts: list[_Attempt] = []
+    failed: dict[str, PropertyResult] = {}
+    while len(attempts) <= len(wanted):
         done = {n for a in attempts for n in a.results} | set(failed)
-        only = list(cfg.only) if not attempts else [n for n in wanted if n not in done]
-        if attempts and not only:  # (an empty selection would mean every property)
+        only = [n for n in wanted if n not in done]
+        if not only:  # (an empty selection would mean every property)
             break
         attempt = _run_worker(
-            {**request, "settings": {**request["settings"], "only": only}}, cfg.stall, progress
+            {**request, "settings": {**request["settings"], "only": only}}, stall, progress
         )
         attempts.append(attempt)
         if attempt.usage is not None:
@@ -309,7 +341,7 @@ def supervised_check(
         failed[attempt.current] = PropertyResult(
             attempt.current, _RULES.get(attempt.current, ""), "fail", attempt.crash["text"]
         )
-    return _assemble(attempts, failed, cfg, time.monotonic() - started, command)
+    return attempts, failed
 
 
 def _assemble(
@@ -336,8 +368,9 @@ def _assemble(
             extra = tuple(p for p in found.properties if p not in known.properties)
             findings[found.text] = attrs.evolve(known, properties=known.properties + extra)
     first = attempts[0]
-    last_done = next((a.done for a in reversed(attempts) if a.done), None)
-    covered = last_done.get("coverage") if last_done else None
+    covered = next(
+        (a.done["coverage"] for a in attempts if a.done and a.done.get("coverage")), None
+    )
     coverage = (int(covered[0]), int(covered[1])) if covered else None
     seed = first.seed if first.seed is not None else 0
     return CheckResult(

@@ -78,21 +78,27 @@ def merge_settings(
     examples: int | None = None,
     budget: float | None = None,
     thorough: bool = False,
+    programs: int | None = None,
 ) -> CheckSettings:
     """``base`` (default settings when None) with the options that were given applied.
 
-    ``thorough`` takes the example count and budget of :meth:`CheckSettings.thorough`;
-    ``examples`` and ``budget``, when given, win over both.
+    ``thorough`` takes the counts, budget and cap of :meth:`CheckSettings.thorough`;
+    ``examples``, ``budget`` and ``programs`` (programs per property under a controlled
+    driver), when given, win over both.
     """
     cfg = base or CheckSettings()
     if thorough:
         long = CheckSettings.thorough()
-        cfg = attrs.evolve(cfg, examples=long.examples, budget=long.budget)
+        cfg = attrs.evolve(
+            cfg, examples=long.examples, budget=long.budget, programs=long.programs, cap=long.cap
+        )
     changes: dict[str, Any] = {}
     if seed is not None:
         changes["seed"] = seed
     if examples is not None:
         changes["examples"] = examples
+    if programs is not None:
+        changes["programs"] = programs
     if budget is not None:
         changes["budget"] = budget
     return attrs.evolve(cfg, **changes)
