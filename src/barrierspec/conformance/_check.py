@@ -49,9 +49,13 @@ from barrierspec.errors import UsageError
 from barrierspec.spec import Membership, Profile
 from barrierspec.spec._custom import resolve_profile
 
-__all__ = ["PROGRAMS", "CheckSettings", "check"]
+__all__ = ["PROGRAMS", "THOROUGH_PROGRAMS", "CheckSettings", "check"]
 
-PROGRAMS = 300  # programs per property under a controlled driver (CheckSettings.programs)
+# programs per property under a controlled driver, by target kind (CheckSettings.programs):
+# at least what the observing driver of that kind reaches in its time budget (3 s per
+# property; asyncio's FIFO driver, on a virtual clock, reaches more than the thread one)
+PROGRAMS = {"thread": 300, "asyncio": 800}
+THOROUGH_PROGRAMS = 4000
 
 
 @attrs.frozen
@@ -59,7 +63,8 @@ class CheckSettings:
     """How hard to look.
 
     ``programs``: under a controlled driver (thread and asyncio targets whose primitives can
-    be controlled), every property runs exactly this many programs, seeded or not (a program
+    be controlled), every property runs exactly this many programs (None: :data:`PROGRAMS`
+    for the target's kind, 300 for threads, 800 for asyncio), seeded or not (a program
     under a schedule counts once; the schedule is part of it), fewer only when a failure is
     found or the safety ``cap`` (seconds per property) stops the search, which the evidence
     line then says. ``seed``: makes the drawn programs reproducible (a seed is drawn when
@@ -94,19 +99,19 @@ class CheckSettings:
     construction_bound: float = 5.0  # seconds building one barrier may take before giving up
     stall: float = 60.0  # supervised: seconds without progress after which the worker is killed
     space: InputSpace = attrs.field(factory=InputSpace, converter=as_input_space)
-    programs: int = PROGRAMS  # programs per property under a controlled driver
+    programs: int | None = None  # programs per property under a controlled driver
     cap: float | None = 60.0  # seconds: a controlled search's safety cap per property
     workers: int = attrs.field(factory=lambda: min(2, os.cpu_count() or 1))  # supervised
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:
-        """Settings for a long search: ten times the programs, a larger budget and cap."""
+        """Settings for a long search: many more programs, a larger budget and cap."""
         return cls(
             examples=400,
             budget=40.0,
             seed=seed,
             seeded_examples=400,
-            programs=10 * PROGRAMS,
+            programs=THOROUGH_PROGRAMS,
             cap=600.0,
         )
 
@@ -226,7 +231,7 @@ def _check_with(
             examples=min(cfg.seeded_examples, cfg.examples) if seeded else cfg.examples,
             seconds=None if seeded else cfg.budget,
             shrink=cfg.shrink_budget,
-            programs=cfg.programs if choice.controlled else None,
+            programs=_programs(cfg, tgt.kind) if choice.controlled else None,
             cap=cfg.cap,
         ),
         min_programs=cfg.min_programs,
@@ -281,6 +286,11 @@ def _check_with(
         selected=len(cfg.only) or None,
         driver=str(choice),
     )
+
+
+def _programs(cfg: CheckSettings, kind: str) -> int:
+    """The programs per property of a controlled search of a ``kind`` target."""
+    return cfg.programs if cfg.programs is not None else PROGRAMS.get(kind, PROGRAMS["thread"])
 
 
 _TARGET_OPTIONS = frozenset({"kind", "start_method", "context", "interface", "capabilities"})

@@ -4,7 +4,8 @@ The target runs in a supervised worker process (``_supervise``), so the report i
 and the command exits whatever the target does. Every run is seeded (a seed is drawn when
 none is given) and so bounded by program counts, not the clock: the command the report ends
 with reruns exactly the same programs. Under a controlled driver each property runs
-``--programs`` programs (default 300) and the clock is only a safety cap, reported when hit.
+``--programs`` programs (default 300 for thread targets, 800 for asyncio) and the clock is
+only a safety cap, reported when hit.
 
 Exit codes (:data:`EXIT_CODES`): 0 conformant, 1 not conformant (a property fails or a
 finding: a crash, a hang, a leak), 2 usage error (the CLI front maps
@@ -78,14 +79,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--thorough",
         action="store_true",
-        help="search ten times as many programs per property (3000 under a controlled driver)",
+        help="a long search: 4000 programs per property under a controlled driver, 400 "
+        "random ones under an observing one",
     )
     parser.add_argument(
         "--programs",
         type=int,
         metavar="N",
         help="programs per property: under a controlled driver (thread and asyncio targets) "
-        "exactly N in all, a program under a schedule counting once (default: 300); under an "
+        "exactly N in all, a program under a schedule counting once (default: 300 for thread "
+        "targets, 800 for asyncio); under an "
         "observing driver N random programs after the small scope (default: 40)",
     )
 

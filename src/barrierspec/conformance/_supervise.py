@@ -279,8 +279,9 @@ def supervised_check(
 ) -> CheckResult:
     """:func:`~barrierspec.conformance.check` of ``target`` in supervised worker processes.
 
-    The properties are shared among ``cfg.workers`` workers running at once (each checks
-    its share with the same seed, so the programs are those one worker would run); a worker
+    The check is seeded (a seed is drawn here when ``cfg`` has none). The properties are
+    shared among ``cfg.workers`` workers running at once (each checks its share with that
+    seed, so the programs are those one worker would run); a worker
     that dies or hangs is replaced by a fresh one for the properties of its share not yet
     checked; the property it was checking FAILS with the finding.
     """
