@@ -15,9 +15,10 @@ from tests.broken.async_window_style import ASYNC_WINDOW_BROKEN
 
 from barrierspec.conformance import CheckSettings, check
 
-# seeded: the small scope (130 programs, those that run as a shorter one skipped) reaches
-# every two-party program of five instructions, so the blocked-newcomer bug (wait, hold,
-# wait, wait, cancel) is found there, whatever the seed
+# a counted search (800 programs under the controlled asyncio driver): the small scope
+# (those that run as a shorter one skipped) reaches every two-party program of five
+# instructions, so the blocked-newcomer bug (wait, hold, wait, wait, cancel) is found there,
+# whatever the seed
 FOCUSED = CheckSettings(
     seed=0, examples=400, seeded_examples=40, budget=10.0, shrink_budget=4.0, generated=False
 )

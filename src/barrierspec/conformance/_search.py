@@ -91,7 +91,7 @@ SEEDED_SHRINK_RUNS = 200  # programs a seeded search may run while shrinking a f
 PREEMPTIONS = 1  # small scope: schedules with at most this many preemptions
 SCHEDULES_PER_PROGRAM = 4  # ... and at most this many schedules of one program
 DRAWN_DECISIONS = 6  # random phase: decisions drawn as ranks before PCT (or the default)
-SMALL_SHARE = 0.5  # a counted search: the small scope's share of the programs
+SMALL_SHARE = 0.6  # a counted search: the small scope's share of the programs
 VARIANTS = 4  # a counted search: schedules each drawn example runs under (controlled)
 
 

@@ -337,11 +337,14 @@ def _supervise_share(
             raise UsageError(attempt.usage)
         if attempt.error is not None:
             raise BarrierSpecError(attempt.error)
-        if attempt.crash is None or not attempt.current:
+        if attempt.crash is None:
             break
-        failed[attempt.current] = PropertyResult(
-            attempt.current, _RULES.get(attempt.current, ""), "fail", attempt.crash["text"]
-        )
+        # a worker that ended before its first property began was starting on the first
+        # property of its selection: that one fails, a fresh worker goes on with the rest
+        name = attempt.current or only[0]
+        if not attempt.current:
+            attempt.crash["properties"] = [name]
+        failed[name] = PropertyResult(name, _RULES.get(name, ""), "fail", attempt.crash["text"])
     return attempts, failed
 
 
