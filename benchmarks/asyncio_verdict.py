@@ -54,7 +54,7 @@ print(json.dumps({{
     "programs": sum(p.programs for p in result.properties),
     "per_property": {{
         p.name: p.programs for p in result.properties
-        if p.programs and p.name != "model-generated tests"
+        if p.programs and p.status == "pass" and p.name != "model-generated tests"
     }},
     "exercised": [p.exercised for p in result.properties],
 }}))

@@ -116,11 +116,12 @@ def _row(
 
 
 def _per_property(result: CheckResult) -> dict[str, int]:
-    """Programs per searched property (not the generated tests, not argument validation)."""
+    """Programs per searched property that passed (a failing one stops at its failure; not
+    the generated tests, not argument validation)."""
     return {
         p.name: p.programs
         for p in result.properties
-        if p.programs and p.name != "model-generated tests"
+        if p.programs and p.status == "pass" and p.name != "model-generated tests"
     }
 
 
