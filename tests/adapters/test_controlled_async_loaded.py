@@ -16,7 +16,7 @@ from barrierspec.conformance import CheckSettings
 CFG = CheckSettings(
     seed=13,
     seeded_examples=40,
-    programs=150,  # per property: the counted search of the controlled driver
+    programs=300,  # per property: the counted search of the controlled driver
     generated=True,
     generated_tests=20,
     only=("arrival index", "reset", "model-generated tests"),
