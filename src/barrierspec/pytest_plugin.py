@@ -7,7 +7,7 @@ Options (all namespaced ``--barrierspec-...``):
 
 * ``--barrierspec-seed N``: seed of the drawn programs (default: random, printed on failure);
 * ``--barrierspec-programs N``: programs per property under a controlled driver (thread and
-  asyncio targets; default 300 for threads, 800 for asyncio): a count, so the search is the
+  asyncio targets; default 300): a count, so the search is the
   same on any machine;
 * ``--barrierspec-examples N``: random programs tried per property (observing drivers);
 * ``--barrierspec-budget SECONDS``: search time per property (observing drivers);
@@ -48,8 +48,7 @@ _VALUED = (
         "programs",
         int,
         "N",
-        "programs per conformance property under a controlled driver (default: 300 for "
-        "threads, 800 for asyncio)",
+        "programs per conformance property under a controlled driver (default: 300)",
     ),
     (
         "examples",

@@ -15,7 +15,7 @@ from tests.broken.async_window_style import ASYNC_WINDOW_BROKEN
 
 from barrierspec.conformance import CheckSettings, check
 
-# a counted search (800 programs under the controlled asyncio driver): the small scope
+# a counted search (300 programs under the controlled asyncio driver): the small scope
 # (those that run as a shorter one skipped) reaches every two-party program of five
 # instructions, so the blocked-newcomer bug (wait, hold, wait, wait, cancel) is found there,
 # whatever the seed

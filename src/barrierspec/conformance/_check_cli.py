@@ -4,7 +4,7 @@ The target runs in a supervised worker process (``_supervise``), so the report i
 and the command exits whatever the target does. Every run is seeded (a seed is drawn when
 none is given) and so bounded by program counts, not the clock: the command the report ends
 with reruns exactly the same programs. Under a controlled driver each property runs
-``--programs`` programs (default 300 for thread targets, 800 for asyncio) and the clock is
+``--programs`` programs (default 300) and the clock is
 only a safety cap, reported when hit.
 
 Exit codes (:data:`EXIT_CODES`): 0 conformant, 1 not conformant (a property fails or a
@@ -87,8 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help="programs per property: under a controlled driver (thread and asyncio targets) "
-        "exactly N in all, a program under a schedule counting once (default: 300 for thread "
-        "targets, 800 for asyncio); under an "
+        "exactly N in all, a program under a schedule counting once (default: 300); "
+        "under an "
         "observing driver N random programs after the small scope (default: 40)",
     )
 
