@@ -17,8 +17,8 @@ PINNED = {
     ("threading", 3, 3): (1586, 7872, 14),
     ("multiprocessing", 2, 2): (208, 860, 11),
     ("multiprocessing", 2, 3): (3360, 19890, 12),
-    ("asyncio", 2, 2): (138, 648, 10),
-    ("asyncio", 3, 3): (1516, 10890, 14),
+    ("asyncio", 2, 2): (150, 756, 10),
+    ("asyncio", 3, 3): (1666, 12684, 14),
     ("grinder", 2, 2): (102, 484, 9),
     ("grinder", 2, 3): (831, 5741, 12),
     ("grinder", 3, 3): (729, 5079, 13),
@@ -30,8 +30,8 @@ PINNED = {
     ("threading-cpython", 3, 3): (564, 2358, 14),
     ("multiprocessing-cpython", 2, 2): (138, 548, 11),
     ("multiprocessing-cpython", 2, 3): (759, 4323, 12),
-    ("asyncio-cpython", 2, 2): (102, 472, 10),
-    ("asyncio-cpython", 3, 3): (778, 5373, 14),
+    ("asyncio-cpython", 2, 2): (110, 550, 10),
+    ("asyncio-cpython", 3, 3): (844, 6216, 14),
 }
 
 

@@ -89,7 +89,9 @@ def cancellable(profile: Profile, loc: Local) -> bool:
         return False
     if pol.membership is Membership.DYNAMIC:
         return loc.member is Member.MEMBER
-    return loc.status in (Status.WAITING, Status.BLOCKED, Status.PASSED)
+    # a task woken (released, or failing with BrokenBarrierError) but not yet resumed is
+    # still suspended: asyncio's Task.cancel() lands there and it raises CancelledError
+    return loc.status in (Status.WAITING, Status.BLOCKED, Status.PASSED, Status.FAILING)
 
 
 def actor_events(

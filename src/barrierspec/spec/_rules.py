@@ -313,7 +313,8 @@ def on_cancel(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -
     """A pending wait is cancelled (asyncio), or the actor's member is (named barriers).
 
     A counted waiter's arrival is withdrawn, or under ``Cancellation.BREAK_ALL`` the barrier
-    breaks; a blocked newcomer just leaves; a released party raises ``CancelledError``."""
+    breaks; a blocked newcomer just leaves; a released party, or one woken to fail, raises
+    ``CancelledError`` when it resumes."""
     p = event.p
     mode = profile.policies.cancellation
     _require(mode is not Cancellation.NONE, event, f"profile {profile.name!r} has no cancellation")
@@ -329,7 +330,12 @@ def on_cancel(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -
     elif loc.status is Status.BLOCKED:
         yield d.set_actor(s, idle(loc)), raised
     else:
-        _require(loc.status is Status.PASSED, event, f"participant {p} has no pending wait")
+        # released or failing but not resumed: it resumes raising CancelledError instead
+        _require(
+            loc.status in (Status.PASSED, Status.FAILING),
+            event,
+            f"participant {p} has no pending wait",
+        )
         failing = Local(status=Status.FAILING, fault=Fault.CANCELLED, member=loc.member)
         yield d.prune(d.set_actor(s, failing)), ()
 
