@@ -31,7 +31,7 @@ import attrs
 
 from barrierspec.proofs._z3 import BoolTerm, IntTerm, Value, bool_var, int_var, total
 from barrierspec.spec import Local, State, Status
-from barrierspec.spec._classes import LocalClass, Tag, classify_local
+from barrierspec.spec._classes import LocalClass, Tag, classify_local, local_of
 
 __all__ = [
     "SCALARS",
@@ -135,17 +135,7 @@ def concretise(a: AbstractState, distinct_indices: bool) -> State:
             rnd = rounds[cls.tag]
         else:
             rnd = a.round if cls.status is Status.DEAD and cls.arrived else 0
-        loc = Local(
-            status=cls.status,
-            round=rnd,
-            timed=cls.timed,
-            raises=cls.raises,
-            doomed=cls.doomed,
-            fault=cls.fault,
-            member=cls.member,
-            arrived=cls.arrived,
-        )
-        locs.extend([loc] * n)
+        locs.extend([local_of(cls, rnd)] * n)
     taken: list[tuple[int, frozenset[int]]] = []
     if distinct_indices:
         draining = {rounds[c.tag] for c, _ in a.counts if c.status is Status.PASSED}

@@ -40,7 +40,7 @@ from barrierspec.proofs._z3 import (
     total,
 )
 from barrierspec.spec import Local, State, Status
-from barrierspec.spec._classes import classify_local
+from barrierspec.spec._classes import classify_local, local_of
 from barrierspec.spec._domain import Cond, Forcing, LocalRule
 from barrierspec.spec._step import Concrete
 
@@ -65,16 +65,7 @@ def to_local(c: LocalClass) -> Local:
         rnd = ROUNDS[c.tag]
     elif dead_arrival(c):
         rnd = ROUNDS[Tag.CUR]
-    return Local(
-        status=c.status,
-        round=rnd,
-        timed=c.timed,
-        raises=c.raises,
-        doomed=c.doomed,
-        fault=c.fault,
-        member=c.member,
-        arrived=c.arrived,
-    )
+    return local_of(c, rnd)
 
 
 def to_class(loc: Local, released: Tag = Tag.NONE) -> LocalClass:

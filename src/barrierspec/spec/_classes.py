@@ -16,7 +16,7 @@ import attrs
 
 from barrierspec.spec._state import Fault, Local, Member, Status
 
-__all__ = ["LocalClass", "Tag", "class_of", "classify_local"]
+__all__ = ["LocalClass", "Tag", "class_of", "classify_local", "local_of"]
 
 
 class Tag(enum.IntEnum):
@@ -72,6 +72,21 @@ def classify_local(loc: Local, tag: Tag) -> LocalClass:
         fault=loc.fault,
         member=loc.member,
         arrived=loc.arrived,
+    )
+
+
+def local_of(c: LocalClass, rnd: int) -> Local:
+    """A local of class ``c`` in round ``rnd`` (the inverse of :func:`classify_local`, the
+    round chosen by the caller; an arrival position is not part of a class: 0)."""
+    return Local(
+        status=c.status,
+        round=rnd,
+        timed=c.timed,
+        raises=c.raises,
+        doomed=c.doomed,
+        fault=c.fault,
+        member=c.member,
+        arrived=c.arrived,
     )
 
 
