@@ -28,7 +28,7 @@ V = TypeVar("V")
 class ModelCache:
     """The remembered answers of the model under one profile (see the module docstring)."""
 
-    _of: ClassVar[dict[int, ModelCache]] = {}
+    _of: ClassVar[dict[Profile, ModelCache]] = {}
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
@@ -39,13 +39,12 @@ class ModelCache:
 
     @classmethod
     def of(cls, profile: Profile) -> ModelCache:
-        """The cache of ``profile`` (one per profile object; it keeps the profile alive, so
-        its identity stays a valid key)."""
-        cache = cls._of.get(id(profile))
-        if cache is None or cache.profile is not profile:
+        """The cache of ``profile`` (profiles are frozen values: equal ones share it)."""
+        cache = cls._of.get(profile)
+        if cache is None:
             if len(cls._of) > 64:  # profiles made on the fly (custom ones): start afresh
                 cls._of.clear()
-            cache = cls._of[id(profile)] = cls(profile)
+            cache = cls._of[profile] = cls(profile)
         return cache
 
     @classmethod
