@@ -30,6 +30,7 @@ from barrierspec.conformance._result import (
     render_op,
     render_step,
 )
+from barrierspec.conformance._second_look import judge
 from barrierspec.spec import (
     Abort,
     Bounds,
@@ -200,9 +201,8 @@ def run_generated(
                     driver.perform(ad.JoinOp(p))
             for event in test:
                 before = set(oracle.states)
-                seen = driver.perform(_to_op(event, timing))
+                seen, mismatch = judge(driver, oracle, driver.perform(_to_op(event, timing)))
                 steps.append(seen)
-                mismatch = oracle.observe(seen)
                 if mismatch is not None:
                     cex = ProgramCounterexample(
                         PARTIES,

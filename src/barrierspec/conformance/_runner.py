@@ -28,6 +28,7 @@ from barrierspec.conformance._program import (
     concretise,
     construction_of,
 )
+from barrierspec.conformance._second_look import judge
 from barrierspec.spec import Profile
 
 __all__ = ["DriverLike", "Failure", "OpenDriver", "Run", "run_program"]
@@ -84,31 +85,6 @@ def _transition(before: frozenset[object], op: ad.Op, after: frozenset[object]) 
     """A model transition the run exercised, as a hash: the set of model states consistent
     with what was seen before ``op``, the operation, and the set after it."""
     return hash((before, type(op).__name__, getattr(op, "participant", None), after))
-
-
-RECHECK_GRACE = 0.5  # seconds a suspicious step gets for late returns
-
-
-def _second_look(driver: DriverLike, seen: ad.StepReport, observers: bool) -> ad.StepReport:
-    """``seen`` merged with what the driver sees after a grace period, if it can look again.
-
-    A participant reported blocked may only have been descheduled; before a step that leaves
-    someone blocked is called a violation, late returns get a bounded grace period. A real
-    lost wake-up stays blocked through it.
-    """
-    recheck = getattr(driver, "recheck", None)
-    if recheck is None:
-        return seen
-    later: ad.StepReport = recheck(RECHECK_GRACE)
-    return dataclasses.replace(
-        seen,
-        returned={**seen.returned, **later.returned},
-        blocked=later.blocked,
-        dead=later.dead,
-        actions=seen.actions + later.actions,
-        log=seen.log + later.log,
-        snapshot=later.snapshot if observers else None,
-    )
 
 
 def _plan_hold(driver: DriverLike, pick: int) -> None:
@@ -234,13 +210,9 @@ def run_program(
             seen = driver.perform(op)
             if not observers:
                 seen = dataclasses.replace(seen, snapshot=None)
-            steps.append(seen)
             before = frozenset(oracle.states)
-            mismatch = oracle.observe(seen)
-            if mismatch is not None and seen.hang is None and seen.blocked:
-                seen = _second_look(driver, seen, observers)
-                steps[-1] = seen
-                mismatch = oracle.observe(seen)
+            seen, mismatch = judge(driver, oracle, seen, observers)
+            steps.append(seen)
             if mismatch is not None:
                 return Failure(mismatch, tuple(steps))
             seen_transitions.add(_transition(before, op, frozenset(oracle.states)))

@@ -45,6 +45,7 @@ from barrierspec.conformance._oracle import Mismatch, Oracle
 from barrierspec.conformance._program import InputSpace, Instruction, Timing, concretise
 from barrierspec.conformance._result import render_op, render_step
 from barrierspec.conformance._runner import DriverLike
+from barrierspec.conformance._second_look import judge
 from barrierspec.spec import Profile
 from barrierspec.spec._custom import resolve_profile
 
@@ -121,9 +122,8 @@ class BarrierStateMachine(RuleBasedStateMachine):
         op = concretise(Instruction(kind, pick), self.oracle, self.timing)
         if op is None or self.driver is None:
             return
-        seen = self.driver.perform(op)
+        seen, self.mismatch = judge(self.driver, self.oracle, self.driver.perform(op))
         self.steps.append(seen)
-        self.mismatch = self.oracle.observe(seen)
 
     @rule(pick=_PICKS)
     @_allows(props.WAIT)
