@@ -3,18 +3,21 @@
 Participants are real threads, but each one runs only while the :class:`Scheduler` has
 granted it the turn. Every operation on a controlled primitive (``_controlled_sync``) is a
 *scheduling point*: the participant says what it waits for (a predicate, and optionally a
-virtual deadline), hands the turn back and sleeps on a real lock until granted again. The
-controller (:meth:`Scheduler.run`) repeatedly picks one *enabled* participant (its predicate
-holds, or its timer fired) and lets it run to its next scheduling point. When nobody is
-enabled, the earliest virtual timer fires (the clock jumps to its deadline, instantly); when
-no timer is left the system is quiescent: every busy participant is blocked on a controlled
-primitive, which is a fact of the runtime, not an inference from timing.
+virtual deadline) and gives up the turn. A run (:meth:`Scheduler.run`) repeatedly picks one
+*enabled* participant (its predicate holds, or its timer fired) and lets it run to its next
+scheduling point; the pick is made by whoever gives up the turn, in its own thread, so a
+participant picked again goes on without a thread switch and another one is woken on its
+own real lock. When nobody is enabled, the earliest virtual timer fires (the clock jumps to
+its deadline, instantly); when no timer is left the system is quiescent (the controller is
+woken): every busy participant is blocked on a controlled primitive, which is a fact of the
+runtime, not an inference from timing.
 
 A participant woken from a wait may be *held* (:meth:`Scheduler.run_held`): left parked,
 released but not resumed, through later runs until :meth:`Scheduler.release`.
 
-A participant that keeps the turn longer than ``bound`` real seconds runs code the runtime
-does not control (a real lock, a busy loop): :meth:`Scheduler.run` reports it as overdue.
+A run in which no scheduling decision is made for ``bound`` real seconds has a participant
+running code the runtime does not control (a real lock, a busy loop): :meth:`Scheduler.run`
+reports it as overdue.
 """
 
 from __future__ import annotations
@@ -67,6 +70,13 @@ class _Slot:
     busy: bool = False  # inside an operation
     wake: bool = False  # parked in a wait (condition, event, semaphore), not a lock acquire
     decided: bool = False  # the hold policy was asked about this wake-up
+    arriving: bool = False  # begun, not yet parked at its first scheduling point
+
+
+def _closed_gate() -> threading.Lock:
+    gate = threading.Lock()
+    gate.acquire()
+    return gate
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,14 @@ class Overdue:
 
 @dataclass
 class Scheduler:
-    """Grants the turn to one participant at a time (see the module docstring)."""
+    """Grants the turn to one participant at a time (see the module docstring).
+
+    The turn is a baton: whoever holds it (a participant at a scheduling point, or the
+    controller starting a run) makes the next decision itself, under one mutex, and opens
+    the gate of the participant chosen, or keeps running if it chose itself; the controller
+    sleeps on its own gate until a decision finds nobody enabled. So a scheduling point at
+    which the running participant goes on costs no thread switch, and a hand-over costs one.
+    """
 
     participants: int
     chooser: Chooser = _lowest
@@ -87,11 +104,17 @@ class Scheduler:
     choices: int = 0  # scheduling decisions with more than one enabled participant
 
     def __post_init__(self) -> None:
-        lock = threading.Lock()
-        self._cv = threading.Condition(lock)  # the controller waits here
-        # each participant waits on its own condition (same lock): a grant wakes one thread
-        self._grants = [threading.Condition(lock) for _ in range(self.participants)]
-        self._turn: int | None = None
+        self._mu = threading.Lock()  # guards the slots, the turn and the decisions
+        self._arrived = threading.Condition(self._mu)  # a participant parked from outside
+        # a closed gate is a locked lock: its participant (or the controller: _home) sleeps
+        # in acquire() until whoever decides opens it with release()
+        self._gates = [_closed_gate() for _ in range(self.participants)]
+        self._home = _closed_gate()
+        self._turn: int | None = None  # the participant holding the baton (None: nobody)
+        self._moves = 0  # decisions made: the controller's evidence of progress
+        self._hold: Callable[[int], bool] | None = None  # the hold policy of the current run
+        self._error: BaseException | None = None  # raised by a decision in a participant
+        self._delegated = False  # a run's first decision is left to the last arrival
         self._slots = [_Slot() for _ in range(self.participants)]
         self._local = threading.local()
         self._closed = False
@@ -116,58 +139,108 @@ class Scheduler:
         self, enabled: Callable[[], bool], deadline: float | None = None, *, wake: bool = False
     ) -> bool:
         """A scheduling point of the calling participant: hand back the turn and resume when
-        ``enabled()`` holds (or the timer at virtual ``deadline`` fired) and the controller
-        grants the turn. Returns True if resumed by the timer."""
+        ``enabled()`` holds (or the timer at virtual ``deadline`` fired) and the turn comes
+        back to it. Returns True if resumed by the timer. Called by a participant that does
+        not hold the turn (its first point), it parks until granted."""
         p = self.current()
         if p is None:
             raise RuntimeError("a controlled primitive was used outside a participant")
-        with self._cv:
+        with self._mu:
+            if self._closed:
+                raise SchedulerClosed
             slot = self._slots[p]
             slot.enabled, slot.deadline, slot.timed_out = enabled, deadline, False
             slot.wake, slot.decided = wake, False
-            self._turn = None
-            self._cv.notify()
-            grant = self._grants[p]
-            while self._turn != p and not self._closed:
-                grant.wait()
-            if self._closed:
-                raise SchedulerClosed
-            slot.enabled = None
-            return slot.timed_out
+            nxt: int | None = -1
+            if self._turn != p:  # parking from outside a turn (begin, or the first point)
+                slot.arriving = False
+                self._arrived.notify_all()
+                if self._delegated and not any(s.arriving for s in self._slots):
+                    self._delegated = False  # a run waits for this arrival: decide for it
+                    nxt = self._decide()
+            else:
+                nxt = self._decide()
+            if nxt == p:
+                return slot.timed_out
+        if nxt != -1:
+            self._hand_over(nxt)
+        self._gates[p].acquire()
+        if self._closed:
+            raise SchedulerClosed
+        return self._slots[p].timed_out
 
     def begin(self, participant: int) -> None:
-        """Mark ``participant`` busy: its operation waits for its first turn (controller)."""
-        with self._cv:
+        """Mark ``participant`` busy: its operation parks at a first scheduling point, which
+        the next run waits for (controller)."""
+        with self._mu:
             slot = self._slots[participant]
-            slot.busy, slot.enabled, slot.deadline = True, (lambda: True), None
+            slot.busy, slot.arriving, slot.enabled, slot.deadline = True, True, None, None
 
     def finish(self) -> None:
         """The calling participant's operation is over: give back the turn for good."""
         p = self.current()
         assert p is not None
-        with self._cv:
+        with self._mu:
             self._slots[p].busy = False
             self._slots[p].enabled = None
-            self._turn = None
-            self._cv.notify()
+            nxt = self._decide() if self._turn == p and not self._closed else -1
+        if nxt != -1:
+            self._hand_over(nxt)
+
+    # -- decisions (under the mutex, by whoever holds the baton) ------------------------------
+
+    def _decide(self) -> int | None:
+        """Choose who runs next (it now holds the turn), or None (quiescent: the controller).
+        A decision that raises (a chooser's replay diverged) ends the run with that error."""
+        try:
+            nxt = self._choose()
+        except BaseException as exc:  # re-raised by the controller's run_held
+            self._error, nxt = exc, None
+        self._moves += 1
+        self._turn = nxt
+        if nxt is not None:
+            self._slots[nxt].enabled = None
+        return nxt
+
+    def _choose(self) -> int | None:
+        while True:
+            ready = [p for p, s in enumerate(self._slots) if self._ready(s)]
+            if self._hold is not None:
+                for p in ready:
+                    slot = self._slots[p]
+                    if slot.wake and not slot.decided:
+                        slot.decided = True
+                        if self._hold(p):
+                            self._held.add(p)
+            ready = [p for p in ready if p not in self._held]
+            if ready:
+                if len(ready) > 1:
+                    self.choices += 1
+                return self.chooser(ready)
+            if not self._fire_timer():
+                return None
+
+    def _hand_over(self, nxt: int | None) -> None:
+        (self._home if nxt is None else self._gates[nxt]).release()
 
     # -- controller side --------------------------------------------------------------------
 
     def wait_parked(self, participants: set[int], timeout: float) -> bool:
         """Wait at most ``timeout`` real seconds until every one of ``participants`` is parked
         at a scheduling point (so the next :meth:`run` sees them all); False if one is not."""
-        with self._cv:
-            return self._cv.wait_for(
+        with self._mu:
+            return self._arrived.wait_for(
                 lambda: all(self._slots[p].enabled is not None for p in participants), timeout
             )
 
     def shutdown(self) -> None:
         """Unwind every parked participant with SchedulerClosed; no turn is granted again."""
-        with self._cv:
+        with self._mu:
             self._closed = True
-            self._cv.notify_all()
-            for grant in self._grants:
-                grant.notify_all()
+            self._arrived.notify_all()
+            for gate in (*self._gates, self._home):
+                if gate.locked():  # a sleeper wakes, a runner finds it open: both unwind
+                    gate.release()
 
     @property
     def closed(self) -> bool:
@@ -176,7 +249,7 @@ class Scheduler:
 
     def busy(self) -> set[int]:
         """Participants inside an operation."""
-        with self._cv:
+        with self._mu:
             return {p for p, s in enumerate(self._slots) if s.busy}
 
     def run(self, bound: float) -> Overdue | None:
@@ -185,12 +258,12 @@ class Scheduler:
 
     def held(self) -> frozenset[int]:
         """The participants held: woken from a wait, kept parked until :meth:`release`."""
-        with self._cv:
+        with self._mu:
             return frozenset(self._held)
 
     def release(self, participant: int) -> None:
         """A held participant may be granted the turn again (from the next run on)."""
-        with self._cv:
+        with self._mu:
             self._held.discard(participant)
 
     def run_held(
@@ -199,28 +272,41 @@ class Scheduler:
         """Run participants until quiescence (see the module docstring); also the
         participants held when it ends. A participant woken from a wait for which ``hold(p)``
         says so is *held*: left parked (released but not resumed), through this run and
-        every later one, until :meth:`release`; its timer does not fire meanwhile."""
-        while True:
-            with self._cv:
-                ready = [p for p, s in enumerate(self._slots) if self._ready(s)]
-                for p in ready:
-                    slot = self._slots[p]
-                    if slot.wake and not slot.decided and hold is not None:
-                        slot.decided = True
-                        if hold(p):
-                            self._held.add(p)
-                ready = [p for p in ready if p not in self._held]
-                if not ready:
-                    if self._fire_timer():
-                        continue
-                    return None, frozenset(self._held)
-                if len(ready) > 1:
-                    self.choices += 1
-                p = self.chooser(ready)
-                self._turn = p
-                self._grants[p].notify()
-                if not self._cv.wait_for(lambda: self._turn is None, bound):
-                    return Overdue(p, bound), frozenset(self._held)
+        every later one, until :meth:`release`; its timer does not fire meanwhile. A run in
+        which no decision is made for ``bound`` real seconds ends with :class:`Overdue` (the
+        participant holding the turn runs uncontrolled code); the scheduler is then closed
+        to further turns."""
+        with self._mu:
+            self._hold, self._error = hold, None
+            moves = self._moves
+            if any(s.arriving for s in self._slots):
+                self._delegated = True  # the last participant to park makes the decision
+                nxt: int | None = -1
+            else:
+                nxt = self._decide()
+        if nxt is not None:
+            if nxt != -1:
+                self._hand_over(nxt)
+            while not self._home.acquire(timeout=bound):
+                with self._mu:
+                    if self._moves == moves:
+                        return self._overdue(self._late(), bound)
+                    moves = self._moves
+        with self._mu:
+            self._hold, error, self._error = None, self._error, None
+            if error is not None:
+                raise error
+            return None, frozenset(self._held)
+
+    def _late(self) -> int:
+        """The participant a stalled run waits for: the turn's holder, or one not parked."""
+        if self._turn is not None:
+            return self._turn
+        return next(p for p, s in enumerate(self._slots) if s.arriving)
+
+    def _overdue(self, p: int, bound: float) -> tuple[Overdue, frozenset[int]]:
+        self._closed = True  # the turn is lost to uncontrolled code: no decision is trusted
+        return Overdue(p, bound), frozenset(self._held)
 
     @staticmethod
     def _ready(slot: _Slot) -> bool:

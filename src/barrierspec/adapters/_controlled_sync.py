@@ -215,30 +215,44 @@ class _Event:
 
 
 class Primitives:
-    """The controlled replacements bound to one scheduler, by the name a target uses."""
+    """The controlled replacements, by the name a target uses, bound to one scheduler at a
+    time: :meth:`bind` moves them to another (a controlled class built over them is reused
+    by one driver after another; what it built before keeps its own scheduler)."""
 
-    def __init__(self, sched: Scheduler) -> None:
-        self.sched = sched
-        clock = sched.clock
+    def __init__(self, sched: Scheduler | None = None) -> None:
+        self.sched: Scheduler | None = sched
+
+        def now() -> float:
+            return self._bound().clock.now
 
         def sleep(seconds: float) -> None:
-            sched.point(lambda: False, clock.now + max(seconds, 0.0))
+            sched = self._bound()
+            sched.point(lambda: False, sched.clock.now + max(seconds, 0.0))
 
         self.names: dict[str, Any] = {
-            "Lock": lambda: _Lock(sched),
-            "allocate_lock": lambda: _Lock(sched),
-            "RLock": lambda: _Lock(sched, reentrant=True),
-            "Condition": lambda lock=None: _Condition(sched, lock),
-            "Semaphore": lambda value=1: _Semaphore(sched, value),
-            "BoundedSemaphore": lambda value=1: _Semaphore(sched, value, bounded=True),
-            "Event": lambda: _Event(sched),
-            "monotonic": lambda: clock.now,
-            "perf_counter": lambda: clock.now,
-            "time": lambda: 1_000_000_000.0 + clock.now,
+            "Lock": lambda: _Lock(self._bound()),
+            "allocate_lock": lambda: _Lock(self._bound()),
+            "RLock": lambda: _Lock(self._bound(), reentrant=True),
+            "Condition": lambda lock=None: _Condition(self._bound(), lock),
+            "Semaphore": lambda value=1: _Semaphore(self._bound(), value),
+            "BoundedSemaphore": lambda value=1: _Semaphore(self._bound(), value, bounded=True),
+            "Event": lambda: _Event(self._bound()),
+            "monotonic": now,
+            "perf_counter": now,
+            "time": lambda: 1_000_000_000.0 + now(),
             "sleep": sleep,
         }
         clock_names = ("monotonic", "perf_counter", "time", "sleep")
         self.time = _Namespace(_real_time, self.names, clock_names)
+
+    def bind(self, sched: Scheduler) -> None:
+        """From now on, what the target builds or reads belongs to ``sched``."""
+        self.sched = sched
+
+    def _bound(self) -> Scheduler:
+        if self.sched is None:
+            raise RuntimeError("controlled primitives used before they were bound to a scheduler")
+        return self.sched
 
 
 class _Namespace(SimpleNamespace):

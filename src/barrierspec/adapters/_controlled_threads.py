@@ -24,7 +24,9 @@ not control, or loops); callers fall back to the observing
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from barrierspec.adapters._base import Driver, build_barrier, describe
@@ -58,6 +60,39 @@ __all__ = ["ControlledThreadDriver"]
 _CLOSE_BOUND = 1.0
 
 
+@dataclass(frozen=True)
+class _View:
+    """A target's controlled class (as a Target) over rebindable primitives."""
+
+    target: Target
+    prims: Primitives
+
+
+_VIEWS: dict[tuple[object, str], list[_View]] = {}  # free views per (factory, name)
+_VIEWS_LOCK = threading.Lock()
+
+
+def _take_view(target: Target) -> _View:
+    """A free controlled view of ``target``, or a new one: building the controlled class
+    and inspecting it costs more than a short program, and a search opens thousands of
+    drivers on one target. One driver at a time uses a view (it binds the view's
+    primitives to its own scheduler) and gives it back at close unless a participant was
+    left running in it."""
+    key = (target.factory, target.name)
+    with _VIEWS_LOCK:
+        free = _VIEWS.get(key)
+        if free:
+            return free.pop()
+    prims = Primitives()
+    controlled = controlled_class(target.factory, prims)
+    return _View(target_from(controlled, name=target.name, kind="thread"), prims)
+
+
+def _give_back(target: Target, view: _View) -> None:
+    with _VIEWS_LOCK:
+        _VIEWS.setdefault((target.factory, target.name), []).append(view)
+
+
 class ControlledThreadDriver(Driver):
     """Drives a threading-style barrier with controlled primitives (module docstring)."""
 
@@ -82,8 +117,9 @@ class ControlledThreadDriver(Driver):
         self.scheduler = (
             Scheduler(participants) if chooser is None else Scheduler(participants, chooser)
         )
-        controlled = controlled_class(self.target.factory, Primitives(self.scheduler))
-        built = target_from(controlled, name=self.target.name, kind="thread")
+        self._view = _take_view(self.target)
+        self._view.prims.bind(self.scheduler)
+        built = self._view.target
         if getattr(chooser, "note", False) is None:  # a Ranked chooser: it describes choices
             chooser.note = self.ledger.note  # type: ignore[union-attr]
         self.action = RecordingAction(self.ledger) if action else None
@@ -236,3 +272,5 @@ class ControlledThreadDriver(Driver):
         for inbox in self._inboxes:
             inbox.put(None)
         self.leaked = self._participants.close(_CLOSE_BOUND)
+        if not self.leaked:
+            _give_back(self.target, self._view)

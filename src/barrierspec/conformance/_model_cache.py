@@ -7,12 +7,15 @@ may produce in a state (:func:`~barrierspec.spec.enabled`), and what an event le
 event or bounds, and states are hashable values, so a :class:`ModelCache` per profile
 keeps every answer for the life of the process. Nothing is decided here: the cache returns
 exactly what the model returns (``InvalidOperationError`` becomes "no successor", as the
-oracle treats it). Each table is emptied when it grows past :data:`LIMIT` entries, so a
+oracle treats it). The oracle also keeps here which model states explain an observation
+(its path search is a pure function of the candidate states and what was observed, and
+programs share their prefixes). Each table is emptied when it grows past :data:`LIMIT` entries, so a
 long-lived process holds a bounded amount.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import ClassVar, TypeVar
 
 from barrierspec.errors import InvalidOperationError
@@ -36,6 +39,7 @@ class ModelCache:
         self._enabled: dict[tuple[State, Bounds], tuple[Event, ...]] = {}
         self._enabled_sets: dict[tuple[State, Bounds], frozenset[Event]] = {}
         self._of_kinds: dict[tuple[State, Bounds, tuple[type, ...]], tuple[Event, ...]] = {}
+        self._explained: dict[Hashable, frozenset[State]] = {}
 
     @classmethod
     def of(cls, profile: Profile) -> ModelCache:
@@ -92,6 +96,16 @@ class ModelCache:
             found = frozenset(self.enabled(state, bounds))
             _bounded(self._enabled_sets)[key] = found
         return event in found
+
+    def explained(self, key: Hashable) -> frozenset[State] | None:
+        """The states an oracle found to explain an observation (its key: everything the
+        oracle's search reads, see ``Oracle._memo_key``), if remembered."""
+        return self._explained.get(key)
+
+    def remember_explained(self, key: Hashable, states: frozenset[State]) -> frozenset[State]:
+        """Remember the answer of an oracle's search for ``key``; return it."""
+        _bounded(self._explained)[key] = states
+        return states
 
 
 def _bounded(table: dict[K, V]) -> dict[K, V]:

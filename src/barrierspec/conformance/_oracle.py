@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 
 import attrs
 
@@ -397,6 +397,49 @@ class Oracle:
         return snap.parties is None or snap.parties == state.parties
 
     def _advance(self, seen: ad.StepReport, strict: bool) -> set[State]:
+        """The quiescent states that explain ``seen`` (``strict``: and fit what it shows of
+        the blocked set, deaths and observers). A pure function of the candidate states and
+        of what ``seen`` and this oracle's settings say, so remembered across programs."""
+        key = self._memo_key(seen, strict)
+        if key is None:
+            return self._explain(seen, strict)
+        found = self.model.explained(key)
+        if found is None:
+            found = self.model.remember_explained(key, frozenset(self._explain(seen, strict)))
+        return set(found)
+
+    def _memo_key(self, seen: ad.StepReport, strict: bool) -> Hashable | None:
+        """Everything :meth:`_explain` reads, as a key (None if an observed value is not
+        hashable); a returned value is keyed with its type (``True == 1``, not alike here)."""
+        returned = tuple(
+            sorted(
+                (p, type(o.value) if isinstance(o, ad.OpReturned) else None, o)
+                for p, o in seen.returned.items()
+            )
+        )
+        key = (
+            frozenset(self.states),
+            seen.op,
+            returned,
+            tuple((a.participant, a.raised) for a in seen.actions),
+            seen.held,
+            seen.blocked,
+            seen.dead,
+            seen.snapshot,
+            strict,
+            frozenset(self._due_now),
+            frozenset(self._outside),
+            self.default_timeout,
+            self.real_clock,
+            self.capabilities,
+        )
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def _explain(self, seen: ad.StepReport, strict: bool) -> set[State]:
         paths, _ = self._paths(seen)
         if not strict:
             return {p.state for p in paths}
