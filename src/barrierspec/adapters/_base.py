@@ -15,12 +15,12 @@ operation is one the target supports (its :class:`~barrierspec.adapters.Capabili
 from __future__ import annotations
 
 import abc
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, ClassVar
 
+from barrierspec.adapters._controlled_runtime import Failed, pooled_call
 from barrierspec.adapters._ledger import Ledger
 from barrierspec.adapters._ops import (
     AbortOp,
@@ -84,20 +84,15 @@ class BarrierConstructionError(DriverError):
 
 
 def call_bounded(func: Callable[[], Any], timeout: float) -> OpOutcome | None:
-    """Call ``func`` in a daemon thread: its outcome, or None if it did not finish within
-    ``timeout`` seconds (the thread is then abandoned, blocked where it is)."""
-    box: list[OpOutcome] = []
-
-    def run() -> None:
-        try:
-            box.append(OpReturned(func()))
-        except BaseException as exc:
-            box.append(outcome_of(exc))
-
-    thread = threading.Thread(target=run, name="barrierspec-bounded", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return box[0] if box else None
+    """Call ``func`` in a pooled daemon thread: its outcome, or None if it did not finish
+    within ``timeout`` seconds (the thread is then abandoned, blocked where it is, and never
+    reused)."""
+    done, value = pooled_call(func, timeout)
+    if not done:
+        return None
+    if isinstance(value, Failed):
+        return outcome_of(value.exc)
+    return OpReturned(value)
 
 
 def build_barrier(target: Target, parties: int, **kwargs: Any) -> Any:

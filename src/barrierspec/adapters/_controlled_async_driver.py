@@ -15,12 +15,12 @@ held, so a ``CancelOp`` lands at once (the model's cancellation is one event); a
 ``AdvanceOp`` holds nobody (a timeout lands at once too) and lets every held task resume,
 once nobody else can run.
 
-The loop runs on a worker thread the driver owns, which executes one step at a time; a step
-that does not come back within ``3 settle + 1`` real seconds (a callback blocking the thread)
-is a hang, and the driver is unusable afterwards, as with the observing driver. Watchdog
-findings are the observing driver's (``_async_base.late_operations``), plus a step running
-more than ``MAX_TURNS`` turns (tasks that never block) and an executor job that does not
-hand over within ``settle``.
+The loop runs on a pooled worker thread the driver holds while it is open, which executes
+one step at a time; a step that does not come back within ``3 settle + 1`` real seconds (a
+callback blocking the thread) is a hang, and the driver is unusable afterwards, as with the
+observing driver. Watchdog findings are the observing driver's
+(``_async_base.late_operations``), plus a step running more than ``MAX_TURNS`` turns (tasks
+that never block) and an executor job that does not hand over within ``settle``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import queue
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -36,6 +35,7 @@ from typing import Any, TypeVar
 from barrierspec.adapters._async_base import CLOSE_BOUND, AsyncDriverBase
 from barrierspec.adapters._base import DriverError, describe
 from barrierspec.adapters._controlled_loop import ControlledLoop, LoopEnd
+from barrierspec.adapters._controlled_runtime import _Worker
 from barrierspec.adapters._controlled_schedules import Schedule, non_preemptive
 from barrierspec.adapters._ops import AdvanceOp, Hang, Op, StepReport
 from barrierspec.adapters._target import Target
@@ -99,10 +99,8 @@ class ControlledAsyncioDriver(AsyncDriverBase):
         self._held: set[int] = set()  # woken, kept from resuming until a ResumeOp (or Advance)
         self._decided: set[int] = set()  # woken ones whose hold was decided, not run since
         self._plan = 0  # the hold plan of the next step
-        self._thread = threading.Thread(
-            target=self._serve, name="barrierspec-casyncio", daemon=True
-        )
-        self._thread.start()
+        self._worker = _Worker.take()  # a pooled thread: a search opens thousands of drivers
+        self._worker.run(self._serve)
         self.loop: ControlledLoop = self._call(ControlledLoop, self.settle)
         self.barrier = self._call(self._build, self.settle)
 
@@ -253,8 +251,8 @@ class ControlledAsyncioDriver(AsyncDriverBase):
             with contextlib.suppress(DriverError):
                 self._call(self._shutdown, CLOSE_BOUND + 1.0)
         self._calls.put(None)
-        self._thread.join(CLOSE_BOUND)
-        if self._thread.is_alive():
-            self.leaked = (self._thread.name,)
-        else:
+        if self._worker.done.wait(CLOSE_BOUND):
             self.loop.close()  # no thread runs it any more
+            self._worker.give_back()
+        else:
+            self.leaked = (self._worker.name,)

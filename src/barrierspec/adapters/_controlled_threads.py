@@ -32,11 +32,9 @@ from typing import Any
 from barrierspec.adapters._base import Driver, build_barrier, describe
 from barrierspec.adapters._controlled_runtime import (
     Chooser,
-    Failed,
     Participants,
     Scheduler,
     SchedulerClosed,
-    pooled_call,
 )
 from barrierspec.adapters._controlled_schedules import Schedule
 from barrierspec.adapters._controlled_sync import Primitives
@@ -46,11 +44,9 @@ from barrierspec.adapters._ops import (
     Hang,
     Op,
     OpOutcome,
-    OpReturned,
     ResumeOp,
     StepReport,
     WaitOp,
-    outcome_of,
 )
 from barrierspec.adapters._target import Target, target_from
 from barrierspec.adapters._threads import run_thread_op
@@ -228,15 +224,6 @@ class ControlledThreadDriver(Driver):
     def held(self) -> frozenset[int]:
         """The participants the schedule holds (see :meth:`hold_next`)."""
         return self.scheduler.held()
-
-    def call_bounded(self, func: Callable[[], Any], timeout: float) -> OpOutcome | None:
-        """A bounded call on a pooled thread (snapshots and observer reads, every step)."""
-        done, value = pooled_call(func, timeout)
-        if not done:
-            return None
-        if isinstance(value, Failed):
-            return outcome_of(value.exc)
-        return OpReturned(value)
 
     def _barrier_for_snapshot(self) -> object | None:
         """The barrier whose observers are read (the controller may take its free locks)."""
