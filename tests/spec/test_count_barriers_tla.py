@@ -12,7 +12,7 @@ import pytest
 from tests.spec.models.barriers_tla import PCS, BarriersTLA, State
 from tests.spec.models.barriers_tla_counted import CountedBarriersTLA
 
-from barrierspec.spec import ExplorationStatus
+from barrierspec.spec import ExplorationStatus, ViolationKind
 from barrierspec.spec._explorer import explore
 
 
@@ -48,15 +48,36 @@ class _EarlyGate(BarriersTLA):
         return out
 
 
-def test_a_broken_variant_is_rejected_with_a_concrete_trace() -> None:
+class _SkipsGate2(BarriersTLA):
+    """Broken: a11 releases the lock and goes back to a0, past gate_2 (a process leaves the
+    barrier alone, a step RefinesBarrier rejects whatever the other processes do)."""
+
+    def successors(self, state: State) -> list[tuple[object, State]]:
+        out = []
+        for label, post in super().successors(state):
+            if str(label).endswith(": a11"):  # "p<i>: a11"
+                mover = PCS + int(str(label)[1:].split(":")[0]) - 1
+                post = (*post[:mover], 0, *post[mover + 1 :])
+            out.append((label, post))
+        return out
+
+
+@pytest.mark.parametrize(
+    ("broken", "kind"),
+    [(_EarlyGate, ViolationKind.INVARIANT), (_SkipsGate2, ViolationKind.TRANSITION_INVARIANT)],
+)
+def test_a_broken_variant_is_rejected_with_a_concrete_trace(
+    broken: type[BarriersTLA], kind: ViolationKind
+) -> None:
     n = 3
-    want = explore(_EarlyGate(n))
-    got = explore(CountedBarriersTLA(n, model=_EarlyGate(n)), symmetry=True)
+    want = explore(broken(n))
+    got = explore(CountedBarriersTLA(n, model=broken(n)), symmetry=True)
     assert want.status is got.status is ExplorationStatus.VIOLATION
     assert want.violation is not None and got.violation is not None
     assert (got.violation.kind, got.violation.name) == (want.violation.kind, want.violation.name)
+    assert got.violation.kind is kind
     assert len(got.violation.trace) == len(want.violation.trace)
-    model = _EarlyGate(n)
+    model = broken(n)
     for before, after in zip(got.violation.trace, got.violation.trace[1:], strict=False):
         assert len(after.state) == PCS + n  # a pc per process: a concrete state
         assert (after.label, after.state) in model.successors(before.state)

@@ -11,7 +11,9 @@ rebuilt by :mod:`barrierspec.spec._trace`.
 Properties checked, and when:
 
 * every state invariant, on every state the first time it is reached (initial states too);
-* every transition invariant, on every generated transition ``pre --label--> post``;
+* every transition invariant, on every generated transition ``pre --label--> post`` (a
+  system's fused checks may instead check all the transitions out of a state in one call,
+  an *expansion check*, before the successors are visited);
 * deadlock freedom (unless ``check_deadlock=False``): a reachable state with no successor for
   which ``stuck`` returns a sentence is a deadlock -- unless ``documented_hang`` names a
   documented deviation, which is then recorded once per name (with a shortest trace) and the
@@ -117,7 +119,7 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
     started = clock()
     successors = system.successors
     canonical = system.canonical if symmetry else None
-    state_checks, step_checks = _checks(system)
+    state_checks, step_checks, expansion_checks = _checks(system)
     stuck = system.stuck if check_deadlock else None
     hangs: dict[str, tuple[str, Hashable]] = {}
     parent: dict[Hashable, Hashable | None] = {}
@@ -169,7 +171,14 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
                         break
                 continue
             transitions += len(succ)
-            if fast:
+            for name, expansion_check in expansion_checks:
+                hit = expansion_check(state, succ)
+                if hit is not None:
+                    found = _Found(_STEP, name, hit[2], state, hit[0], hit[1])
+                    break
+            if found is not None:
+                pass  # an expansion check failed: the successors are not visited
+            elif fast:
                 # no transition invariant: only the successor states matter (map is C-level)
                 posts = map(second, succ)
                 for key in posts if canonical is None else map(canonical, posts):
@@ -260,15 +269,22 @@ def _hangs(
 _Checks = tuple[tuple[str, Callable[..., str | None]], ...]
 
 
-def _checks(system: TransitionSystem[Any]) -> tuple[_Checks, _Checks]:
-    """The state and transition checks to run: the system's fused ones, else the named ones."""
+def _checks(system: TransitionSystem[Any]) -> tuple[_Checks, _Checks, _Checks]:
+    """The state, transition and expansion checks to run: the system's fused ones, else the
+    named ones (and no expansion check)."""
     fused_checks = getattr(system, "fused_checks", None)
     fused = fused_checks() if fused_checks is not None else None
     if fused is not None:
-        return tuple(fused.state_checks()), tuple(fused.transition_checks())
+        expansion_checks = getattr(fused, "expansion_checks", None)
+        return (
+            tuple(fused.state_checks()),
+            tuple(fused.transition_checks()),
+            tuple(expansion_checks()) if expansion_checks is not None else (),
+        )
     return (
         tuple((inv.name, inv.check) for inv in system.invariants),
         tuple((inv.name, inv.check) for inv in system.transition_invariants),
+        (),
     )
 
 

@@ -197,33 +197,40 @@ class BarriersTLA(Checked[State]):
 
 def inv_clauses(n: int, gate_1: int, gate_2: int, rdv: int, count: Sequence[int]) -> str | None:
     """The first clause of Barriers.tla's inductive invariant that fails, over the number of
-    processes at each program point (``count[k]`` at ``a<k>``), or ``None``."""
+    processes at each program point (``count[k]`` at ``a<k>``), or ``None``. The clauses are
+    tried in order, each only if the ones before it hold."""
     arriving = any(count[0:5])  # a0..a4: on the way into chamber 1
     leaving = any(count[7:11])  # a7..a10: on the way into chamber 2
-    clauses = (
-        # the semaphores stay within 0..N
-        (0 <= gate_1 <= n and 0 <= gate_2 <= n, "a gate is outside 0..N"),
-        # rdv counts the processes between its increment and its decrement (a3..a8)
-        (rdv == sum(count[3:9]), "rdv does not count the processes at a3..a8"),
-        # an open gate has someone about to pass it
-        (not gate_1 or count[5] + count[6] > 0, "gate_1 is open with nobody at a5/a6"),
-        (not gate_2 or count[11] + count[12] > 0, "gate_2 is open with nobody at a11/a12"),
-        # at least one gate is shut
-        (not (gate_1 and gate_2), "both gates are open"),
-        # the two chambers' entrances are never occupied at once
-        (not (arriving and leaving), "processes enter both chambers at once"),
-        # gate_1 never admits more than chamber 1 (a0..a6) holds, and is shut while
-        # anyone arrives
-        (gate_1 <= sum(count[0:7]), "gate_1 exceeds the processes in chamber 1"),
-        (not (arriving and gate_1), "gate_1 is open while a process arrives"),
-        # whoever opens chamber 1 does so when everybody else waits at a6
-        (not count[4] or (rdv == n and count[6] == n - 1), "a4 without everyone at a6"),
-        # the same three facts for chamber 2 (a7..a12)
-        (gate_2 <= sum(count[7:13]), "gate_2 exceeds the processes in chamber 2"),
-        (not (leaving and gate_2), "gate_2 is open while a process enters chamber 2"),
-        (not count[10] or (rdv == 0 and count[12] == n - 1), "a10 without everyone at a12"),
-    )
-    for holds, why in clauses:
-        if not holds:
-            return why
+    # the semaphores stay within 0..N
+    if not (0 <= gate_1 <= n and 0 <= gate_2 <= n):
+        return "a gate is outside 0..N"
+    # rdv counts the processes between its increment and its decrement (a3..a8)
+    if rdv != sum(count[3:9]):
+        return "rdv does not count the processes at a3..a8"
+    # an open gate has someone about to pass it
+    if gate_1 and not count[5] + count[6]:
+        return "gate_1 is open with nobody at a5/a6"
+    if gate_2 and not count[11] + count[12]:
+        return "gate_2 is open with nobody at a11/a12"
+    # at least one gate is shut
+    if gate_1 and gate_2:
+        return "both gates are open"
+    # the two chambers' entrances are never occupied at once
+    if arriving and leaving:
+        return "processes enter both chambers at once"
+    # gate_1 never admits more than chamber 1 (a0..a6) holds, and is shut while anyone arrives
+    if gate_1 > sum(count[0:7]):
+        return "gate_1 exceeds the processes in chamber 1"
+    if arriving and gate_1:
+        return "gate_1 is open while a process arrives"
+    # whoever opens chamber 1 does so when everybody else waits at a6
+    if count[4] and not (rdv == n and count[6] == n - 1):
+        return "a4 without everyone at a6"
+    # the same three facts for chamber 2 (a7..a12)
+    if gate_2 > sum(count[7:13]):
+        return "gate_2 exceeds the processes in chamber 2"
+    if leaving and gate_2:
+        return "gate_2 is open while a process enters chamber 2"
+    if count[10] and not (rdv == 0 and count[12] == n - 1):
+        return "a10 without everyone at a12"
     return None

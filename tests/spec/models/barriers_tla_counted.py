@@ -8,13 +8,18 @@ shared variables and its own program point. So a state is, up to renaming the pr
 that model's own successor function on a one-process state with the same shared variables
 (and remembers the answer), so no step of the algorithm is restated here.
 
-A state is packed into one int, a field of ``width`` bits per entry (the counts in the low
-fields, ``c_k`` at bit ``k * width``, the shared variables above them), so that a step is one
-integer addition of a precomputed delta and a visited-set lookup hashes one int;
-:meth:`unpack` gives the tuple back.
+A state is packed into one int, a byte per entry (the first entry in the highest byte, the
+counts in the low bytes), so that a step is one integer addition of a precomputed delta, a
+visited-set lookup hashes one int, and ``int.to_bytes`` unpacks a state for the invariants.
+The steps of a state depend only on its *key*: the shared variables and which program points
+are occupied (one addition and one mask, see :meth:`successors`); they are remembered by key.
 
 The invariants are the model's, read over counts (``Inv`` is the same function of the
 counts); the refinement of Barrier.tla is decided from the mover (the label) and the counts.
+It is checked once per expanded state (an expansion check, see
+:class:`~barrierspec.spec._system.TransitionSystem`), on the steps that need it: a move that
+neither opens nor shuts gate_2 and whose mover stutters or enters the barrier passes
+whatever the counts (:func:`_free`), so it is skipped.
 ``concretisation`` names the concrete model and the map from its states to counted ones, so
 a counterexample is replayed as a trace of real process ids (see
 :func:`~barrierspec.spec._explorer.explore`).
@@ -23,6 +28,7 @@ a counterexample is replayed as a trace of real process ids (see
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Iterable
 
 from tests.spec.models.barriers_tla import (
@@ -43,33 +49,48 @@ from tests.spec.models.common import Checked
 from barrierspec.spec._system import FUSED, Invariant, TransitionInvariant
 
 POINTS = 13  # program points a0..a12
+ENTRIES = PCS + POINTS  # lock, gate_1, gate_2, rdv, c_0, ..., c_12
+MAX_N = 127  # a count n plus 127 still fits a byte (how successors sees who is where)
 
-# one process's step: (the shift of its count, the label (program point before, program
-# point after), what the step adds to the packed state)
-_Move = tuple[int, tuple[int, int], int]
+# one process's steps from a program point, for some shared variables: (label (program
+# point before, program point after), what the step adds to the packed state, whether
+# RefinesBarrier passes it whatever the counts (_free))
+_Move = tuple[tuple[int, int], int, bool]
+# the steps of a state, by its key: every (label, delta), and the ones RefinesBarrier checks
+_Expansion = tuple[list[tuple[tuple[int, int], int]], list[tuple[tuple[int, int], int]]]
 
 
 class CountedBarriersTLA(Checked[int]):
     """Barriers.tla for ``n`` processes over counts (``checks=False``: no invariants).
 
     ``model``: the concrete model whose steps are counted (a deliberately broken variant in
-    the tests); by default ``BarriersTLA(n, checks=checks)``.
+    the tests); by default ``BarriersTLA(n, checks=checks)``. Each entry of a state is a byte,
+    so ``n`` is at most :data:`MAX_N`; a step that takes a shared variable outside 0..255 is
+    reported by :meth:`successors` as leaving the packed fields.
     """
 
     def __init__(self, n: int, *, checks: bool = True, model: BarriersTLA | None = None) -> None:
+        if not 1 <= n <= MAX_N:
+            raise ValueError(f"the counted model keeps a count in a byte: N is 1..{MAX_N}, not {n}")
         self.model = model if model is not None else BarriersTLA(n, checks=checks)
         self.n = n
         self.name = f"Barriers.tla N={n} counted"
-        self.width = max(8, (4 * n + 4).bit_length())  # room for a gate or count of 4N
-        self._mask = (1 << self.width) - 1
-        self._counts_bits = POINTS * self.width
-        self._known: dict[int, list[_Move]] = {}
-        self._unfit: dict[int, list[tuple[int, str]]] = {}
+        self.width = 8  # bits per entry
+        self._mask = 0xFF
+        self._counts_bits = POINTS * 8
+        self._shifts = tuple((POINTS - 1 - pc) * 8 for pc in range(POINTS))
+        # key(state) = (state + _occupy) & _key_mask: the shared variables, and the top bit of
+        # each count's byte set exactly when the count is not 0 (a count is at most 127)
+        ones = int.from_bytes(bytes([1] * POINTS), "big")
+        self._occupy = 0x7F * ones
+        self._key_mask = 0x80 * ones | ((1 << ENTRIES * 8) - 1) ^ ((1 << self._counts_bits) - 1)
+        self._flags = tuple(0x80 << shift for shift in self._shifts)  # "a<pc> is occupied"
+        self._any_flag = sum(self._flags)
+        self._points: dict[int, list[int]] = {}  # the occupied program points, by flags
+        self._known: dict[int, list[_Move]] = {}  # by shared variables * POINTS + pc
+        self._expansions: dict[int, _Expansion] = {}
         self._factorials = [math.factorial(k) for k in range(n + 1)]
-        self._last: tuple[int, State] = (-1, ())
-        top = PCS + POINTS - 1
-        self._fields = tuple(self.width * (top - i) for i in range(PCS + POINTS))
-        self._shifts = tuple((POINTS - 1 - pc) * self.width for pc in range(POINTS))
+        self._locked = operator.itemgetter(*(PCS + pc for pc in sorted(_LOCKED)))
         if checks:
             self._invariants = (
                 Invariant("TypeOK", "variables stay in their types", self._type_ok),
@@ -88,60 +109,68 @@ class CountedBarriersTLA(Checked[int]):
     # --- packing ------------------------------------------------------------------------
 
     def pack(self, entries: State) -> int:
-        """The int of ``(lock, gate_1, gate_2, rdv, c_0, ..., c_12)``."""
-        value = 0
-        for entry in entries:  # the first entry ends up in the highest field
-            if not 0 <= entry <= self._mask:
-                raise ValueError(f"{entries}: {entry} does not fit a {self.width}-bit field")
-            value = value << self.width | entry
-        return value
+        """The int of ``(lock, gate_1, gate_2, rdv, c_0, ..., c_12)``, a byte each (the first
+        the highest); :class:`ValueError` if an entry is not in 0..255."""
+        try:
+            return int.from_bytes(bytes(entries), "big")
+        except ValueError:
+            raise ValueError(f"{entries}: an entry does not fit a byte") from None
 
     def unpack(self, state: int) -> State:
-        """``(lock, gate_1, gate_2, rdv, c_0, ..., c_12)`` of a packed state (cached: the
-        invariants of one state read it in turn)."""
-        if self._last[0] == state:
-            return self._last[1]
-        mask = self._mask
-        entries = tuple([state >> shift & mask for shift in self._fields])
-        self._last = (state, entries)
-        return entries
+        """``(lock, gate_1, gate_2, rdv, c_0, ..., c_12)`` of a packed state."""
+        return tuple(state.to_bytes(ENTRIES, "big"))
 
     # --- the transition system ---------------------------------------------------------
 
     def initial_states(self) -> Iterable[int]:
         return [self.pack((1, 0, 0, 0, self.n, *([0] * (POINTS - 1))))]
 
-    def _shift(self, pc: int) -> int:
-        """Where the count of processes at ``a<pc>`` sits in a packed state."""
-        return self._shifts[pc]
-
-    def _moves(self, shared: int) -> list[_Move]:
-        """The steps of one process at each program point, with these shared variables: the
-        concrete model's steps of a one-process state, as additions to a packed state."""
-        entries = self.unpack(shared << self._counts_bits)[:PCS]
-        moves = []
-        for pc in range(POINTS):
-            for _, post in self.model.successors((*entries, pc)):
-                try:
-                    after = self.pack((*post[:PCS], *([0] * POINTS)))
-                except ValueError as error:  # fails only if a process is at a<pc>
-                    self._unfit.setdefault(shared, []).append((self._shift(pc), str(error)))
-                    continue
-                delta = after - (shared << self._counts_bits)
-                delta += (1 << self._shift(post[PCS])) - (1 << self._shift(pc))
-                moves.append((self._shift(pc), (pc, post[PCS]), delta))
-        self._known[shared] = moves
+    def _moves(self, shared: int, pc: int) -> list[_Move]:
+        """The steps of one process at ``a<pc>`` with these shared variables: the concrete
+        model's steps of a one-process state, as additions to a packed state (asked only
+        when some process is at ``a<pc>``, so a step leaving the packed fields is an error)."""
+        entries = tuple(shared.to_bytes(PCS, "big"))
+        base = (shared << self._counts_bits) + (1 << self._shifts[pc])
+        moves: list[_Move] = []
+        for _, post in self.model.successors((*entries, pc)):
+            target = post[PCS]
+            try:
+                after = int.from_bytes(bytes(post[:PCS]), "big") << self._counts_bits
+            except ValueError:
+                raise ValueError(
+                    f"a step from a{pc} leaves the packed fields: {post[:PCS]} is not bytes"
+                ) from None
+            delta = after + (1 << self._shifts[target]) - base
+            moves.append(((pc, target), delta, _free(pc, target, entries[GATE_2], post[GATE_2])))
+        self._known[shared * POINTS + pc] = moves
         return moves
 
+    def _expansion(self, key: int) -> _Expansion:
+        """The steps of the states with this key (these shared variables, and processes at
+        these program points), remembered."""
+        shared = key >> self._counts_bits
+        occupied = key & self._any_flag
+        points = self._points.get(occupied)
+        if points is None:
+            points = [pc for pc, flag in enumerate(self._flags) if occupied & flag]
+            self._points[occupied] = points
+        known, first = self._known, shared * POINTS
+        steps, checked = [], []
+        for pc in points:
+            moves = known.get(first + pc)
+            for label, delta, free in self._moves(shared, pc) if moves is None else moves:
+                steps.append((label, delta))
+                if not free:
+                    checked.append((label, delta))
+        self._expansions[key] = (steps, checked)
+        return steps, checked
+
     def successors(self, state: int) -> list[tuple[object, int]]:
-        moves = self._known.get(state >> self._counts_bits)
-        if moves is None:
-            moves = self._moves(state >> self._counts_bits)
-        mask = self._mask
-        for shift, message in self._unfit.get(state >> self._counts_bits, ()):
-            if state >> shift & mask:
-                raise ValueError(f"a step leaves the packed fields: {message}")
-        return [(label, state + delta) for shift, label, delta in moves if state >> shift & mask]
+        key = (state + self._occupy) & self._key_mask
+        expansion = self._expansions.get(key)
+        if expansion is None:
+            expansion = self._expansion(key)
+        return [(label, state + delta) for label, delta in expansion[0]]
 
     def canonical(self, state: int) -> int:
         return state  # counts are canonical already
@@ -179,45 +208,46 @@ class CountedBarriersTLA(Checked[int]):
             f"rdv={entries[RDV]} processes: {points}"
         )
 
-    # --- the invariants over counts -----------------------------------------------------
+    # --- the invariants over counts (``entries``: the bytes of a packed state) --------
 
     def fused_checks(self) -> CountedBarriersChecks | None:
-        """One state check for the four invariants (one unpacking), the refinement as is."""
+        """One state check for the four invariants (one unpacking), the refinement as an
+        expansion check."""
         return CountedBarriersChecks(self) if self._invariants else None
 
     def _type_ok(self, state: int) -> str | None:
-        return self._type_ok_of(self.unpack(state))
+        return self._type_ok_of(state.to_bytes(ENTRIES, "big"))
 
     def _lock_inv(self, state: int) -> str | None:
-        return self._lock_inv_of(self.unpack(state))
+        return self._lock_inv_of(state.to_bytes(ENTRIES, "big"))
 
     def _inv(self, state: int) -> str | None:
-        return self._inv_of(self.unpack(state))
+        return self._inv_of(state.to_bytes(ENTRIES, "big"))
 
     def _flush(self, state: int) -> str | None:
-        return self._flush_of(self.unpack(state))
+        return self._flush_of(state.to_bytes(ENTRIES, "big"))
 
-    def _type_ok_of(self, entries: State) -> str | None:
+    def _type_ok_of(self, entries: bytes) -> str | None:
         counts = entries[PCS:]
         if entries[LOCK] not in (0, 1):
             return f"lock is {entries[LOCK]}, not 0 or 1"
         if sum(counts) != self.n:
-            return f"the counts {counts} are not {self.n} processes at a0..a12"
+            return f"the counts {tuple(counts)} are not {self.n} processes at a0..a12"
         return None  # fields are never negative: a decrement below 0 is caught below
 
-    def _lock_inv_of(self, entries: State) -> str | None:
-        holders = sum(entries[PCS + pc] for pc in _LOCKED)
+    def _lock_inv_of(self, entries: bytes) -> str | None:
+        holders = sum(self._locked(entries))
         if holders > 1:
             return f"{holders} processes are all inside the lock"
         if holders and entries[LOCK] != 0:
             return "a process is inside the lock but lock=1"
         return None
 
-    def _inv_of(self, e: State) -> str | None:
+    def _inv_of(self, e: bytes) -> str | None:
         why = inv_clauses(self.n, e[GATE_1], e[GATE_2], e[RDV], e[PCS:])
-        return None if why is None else f"{why}: {self.describe(self.pack(e))}"
+        return None if why is None else f"{why}: {self.describe(int.from_bytes(e, 'big'))}"
 
-    def _flush_of(self, entries: State) -> str | None:
+    def _flush_of(self, entries: bytes) -> str | None:
         counts, gate_1, gate_2 = entries[PCS:], entries[GATE_1], entries[GATE_2]
         if gate_1 and gate_1 != sum(counts[0:7]):
             return f"gate_1={gate_1} differs from the processes in chamber 1"
@@ -238,12 +268,13 @@ class CountedBarriersTLA(Checked[int]):
         if not pre >> shifts[source] & mask or (post & ~counts) | moved != post:
             return f"a{source} -> a{target} is no step of one process: {self.describe(post)}"
         gate_2_shift = bits + (PCS - 1 - GATE_2) * w
-        before_map = _B1_GATE_2_OPEN if pre >> gate_2_shift & mask else _B1_GATE_2_SHUT
-        after_map = _B1_GATE_2_OPEN if post >> gate_2_shift & mask else _B1_GATE_2_SHUT
+        gate_2_before, gate_2_after = pre >> gate_2_shift & mask, post >> gate_2_shift & mask
+        if _free(source, target, gate_2_before, gate_2_after):
+            return None
+        before_map = _B1_GATE_2_OPEN if gate_2_before else _B1_GATE_2_SHUT
+        after_map = _B1_GATE_2_OPEN if gate_2_after else _B1_GATE_2_SHUT
         b_before, b_after = before_map[source], after_map[target]
-        if before_map is after_map:  # nobody else's abstract pc changed
-            if b_before == b_after or not b_before:
-                return None  # a stuttering step, or b0(p): one process enters the barrier
+        if before_map is after_map:  # not free: the mover alone leaves the barrier
             entered, left, outside = 0, 1, self.n > 1
         else:
             # pairs[(b before, b after)] = processes; the mover goes source -> target
@@ -263,28 +294,62 @@ class CountedBarriersTLA(Checked[int]):
             return None  # b1: everybody leaves together
         return f"a{source} -> a{target} is no step of Barrier.tla: {entered} entered, {left} left"
 
+    def _refines_all(self, state: int, succ: object) -> tuple[object, int, str] | None:
+        """RefinesBarrier on every step out of ``state``: the first failing one as ``(label,
+        post, message)``, or ``None``. The :meth:`_free` moves are skipped: :meth:`_refines`
+        passes them once their counts are a step of one process, which :meth:`successors`
+        makes them by construction (one count moved by a precomputed delta). ``succ`` is
+        what ``successors(state)`` returned: the steps read here are the ones it built."""
+        for label, delta in self._expansions[(state + self._occupy) & self._key_mask][1]:
+            message = self._refines(state, label, state + delta)
+            if message is not None:
+                return label, state + delta, message
+        return None
+
+
+def _free(source: int, target: int, gate_2_before: int, gate_2_after: int) -> bool:
+    """Whether a move of one process from ``a<source>`` to ``a<target>``, with gate_2 as given
+    before and after, is a step of Barrier.tla whatever the other processes' program points:
+    gate_2 neither opens nor shuts (so no other process's abstract pc changes) and the mover
+    stays where it is abstractly or enters the barrier (b0)."""
+    if bool(gate_2_before) != bool(gate_2_after):
+        return False
+    b_map = _B1_GATE_2_OPEN if gate_2_before else _B1_GATE_2_SHUT
+    return not b_map[source] or b_map[source] == b_map[target]
+
 
 class CountedBarriersChecks:
     """The fused checks of :class:`CountedBarriersTLA`: the four state invariants on one
-    unpacked state (the named checks' own functions, in their order), the refinement as is."""
+    unpacked state (the named checks' own functions, in their order), the refinement once per
+    expanded state on the moves that need it (:meth:`CountedBarriersTLA._refines_all`)."""
 
     def __init__(self, model: CountedBarriersTLA) -> None:
-        unpack = model.unpack
-        checks = (model._type_ok_of, model._lock_inv_of, model._inv_of, model._flush_of)
+        type_ok, lock_inv, flush, n = (
+            model._type_ok_of,
+            model._lock_inv_of,
+            model._flush_of,
+            model.n,
+        )
 
         def state(s: int) -> str | None:
-            entries = unpack(s)
-            for check in checks:
-                message = check(entries)
-                if message is not None:
-                    return message
-            return None
+            e = s.to_bytes(ENTRIES, "big")
+            # the named checks' functions in their order (Inv's without its message: the
+            # explorer names the failing invariant and asks it); a message is never empty
+            return (
+                type_ok(e)
+                or lock_inv(e)
+                or inv_clauses(n, e[GATE_1], e[GATE_2], e[RDV], e[PCS:])
+                or flush(e)
+            )
 
         self.state = state
-        self.refines = model._refines
+        self.refines_all = model._refines_all
 
     def state_checks(self) -> tuple[tuple[str, Callable[[int], str | None]], ...]:
         return ((FUSED, self.state),)
 
     def transition_checks(self) -> tuple[tuple[str, Callable[..., str | None]], ...]:
-        return (("RefinesBarrier", self.refines),)
+        return ()  # RefinesBarrier is an expansion check
+
+    def expansion_checks(self) -> tuple[tuple[str, Callable[..., object]], ...]:
+        return (("RefinesBarrier", self.refines_all),)
