@@ -377,7 +377,7 @@ class _Worker:
 def pooled_call(func: Callable[[], object], timeout: float) -> tuple[bool, object]:
     """Call ``func`` on a pooled worker thread: (True, its result, or the exception it
     raised), or (False, None) if it did not finish within ``timeout`` seconds (the worker is
-    then abandoned where it blocks, never reused)."""
+    then abandoned where it blocks, never reused, and its thread ends if the call returns)."""
     box: list[object] = []
 
     def job() -> None:
@@ -389,6 +389,7 @@ def pooled_call(func: Callable[[], object], timeout: float) -> tuple[bool, objec
     worker = _Worker.take()
     worker.run(job)
     if not worker.done.wait(timeout):
+        worker.end()  # abandoned: its thread ends once the call returns, if it ever does
         return False, None
     worker.give_back()
     return True, box[0]

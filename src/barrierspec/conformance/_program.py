@@ -195,6 +195,9 @@ def construction_of(program: Sequence[Instruction], timing: Timing) -> Construct
     return Construction(default, action)
 
 
+PICKS = 8  # candidate participants an instruction can name (``Instruction.pick``)
+
+
 def instructions(
     prop: props.Property, kinds: Sequence[str]
 ) -> st.SearchStrategy[list[Instruction]]:
@@ -204,23 +207,31 @@ def instructions(
     property's key operations are always among them), so some programs are dense in cancels
     or resets and others nearly free of them; uniform mixes rarely reach the deep states
     where bugs hide.
+
+    Few draws per program, since Hypothesis's cost is per draw: the subset is one integer
+    (a bit mask over the optional kinds) and each instruction one integer, ``kind * PICKS +
+    pick``. Both shrink towards 0: no optional kind, the first key operation, the first
+    candidate participant.
     """
     keys = [k for k in kinds if k in prop.key_ops] or list(kinds[:1])
     others = [k for k in kinds if k not in keys]
-    subsets: st.SearchStrategy[set[str]] = st.just(set())
-    if others:
-        subsets = st.sets(st.sampled_from(others), max_size=len(others))
+    masks = st.integers(0, 2 ** len(others) - 1)
+    made: dict[int, st.SearchStrategy[list[int]]] = {}
 
-    made: dict[tuple[str, ...], st.SearchStrategy[list[Instruction]]] = {}
-
-    def program(chosen: set[str]) -> st.SearchStrategy[list[Instruction]]:
-        usable = tuple(keys + sorted(chosen))
-        if usable not in made:  # one strategy per subset: building one per draw is costly
-            step = st.builds(Instruction, st.sampled_from(usable), st.integers(0, 7))
-            made[usable] = st.lists(step, min_size=3, max_size=prop.max_ops)
+    def codes(usable: int) -> st.SearchStrategy[list[int]]:
+        if usable not in made:  # one strategy per size: building one per draw is costly
+            made[usable] = st.lists(
+                st.integers(0, usable * PICKS - 1), min_size=3, max_size=prop.max_ops
+            )
         return made[usable]
 
-    return subsets.flatmap(program)
+    @st.composite
+    def program(draw: st.DrawFn) -> list[Instruction]:
+        mask = draw(masks)
+        usable = keys + [k for i, k in enumerate(others) if mask >> i & 1]
+        return [Instruction(usable[c // PICKS], c % PICKS) for c in draw(codes(len(usable)))]
+
+    return program()
 
 
 # Programs bound no round and allow one death (as the explorer's default bound).
