@@ -19,7 +19,8 @@ label, on first use.
   formulas), and the explorer then names the first failing one.
 
 The counts a state's invariants compare depend only on ``(round, locals)``, a pair that
-recurs with different shared state: they are computed once per pair and remembered.
+recurs with different shared state: they are computed once per pair and remembered, with one
+sum over the locals of per-code rows that pack every counted predicate and the passers' rounds.
 
 ``tests/spec/test_compiled_invariants.py`` shows verdict and readable check agree on every
 reachable state and transition and on randomly corrupted ones.
@@ -52,6 +53,9 @@ Check = Callable[[CompiledState], str | None]
 StepCheck = Callable[[CompiledState, Any, CompiledState], str | None]
 Decode = Callable[[CompiledState], State]
 _CACHE = 1 << 18  # (round, locals) pairs and locals vectors remembered
+# bits per count in a packed sum of fact rows: a count is at most the participants
+_FIELD = 32
+_FIELD_MASK = (1 << _FIELD) - 1
 
 
 # --------------------------------------------------------------------- source terms
@@ -289,6 +293,7 @@ class _Tables:
         self._pass = self._passed.__getitem__
         self._masks: dict[tuple[int, ...], int] = {}
         self._facts: dict[tuple[int, tuple[int, ...]], tuple[Any, ...]] = {}
+        self._rows: dict[int, _FactRows] = {}
 
     def by_round(self, k: int) -> _ByRound:
         table = self._by_round.get(k)
@@ -339,11 +344,22 @@ class _Tables:
         return frozenset(compress(map(self.codes.round.__getitem__, locs), map(self._pass, locs)))
 
     def compute_facts(self, filling: int, locs: tuple[int, ...]) -> tuple[Any, ...]:
-        """The registered counts of ``(filling, locs)`` and the passers' rounds (remembered)."""
-        counts = [sum(map(self.by_round(k)[filling].__getitem__, locs)) for k in self.facts]
+        """The registered counts of ``(filling, locs)`` and the passers' rounds (remembered).
+
+        One sum over the locals: each code's row (:class:`_FactRows`) packs a
+        :data:`_FIELD`-bit field per registered predicate (1 if it holds of the code's class)
+        and one per round (1 if the code has passed in that round), so the sum's fields are
+        the counts and the number of passers of each round."""
+        rows = self._rows.get(filling)
+        if rows is None:
+            rows = self._rows[filling] = _FactRows(self, filling)
+        packed = sum(map(rows.__getitem__, locs))
+        fields = [packed >> shift & _FIELD_MASK for shift in rows.shifts]
+        k = len(self.facts)
+        passers = frozenset(r for r, n in enumerate(fields[k:]) if n)
         if len(self._facts) >= _CACHE:
             self._facts.clear()
-        facts = self._facts[filling, locs] = (*counts, self.passers(filling, locs))
+        facts = self._facts[filling, locs] = (*fields[:k], passers)
         return facts
 
     def rounds(self, passers: frozenset[int], taken: int) -> Sequence[int]:
@@ -378,6 +394,30 @@ class _Tables:
             self._masks.clear()
         self._masks[locs] = mask
         return mask
+
+
+class _FactRows(dict[int, int]):
+    """``rows[code]``: for one filling round, the code's facts packed into one int: field
+    ``i`` is 1 if registered predicate ``facts[i]`` holds of the code's class, field
+    ``len(facts) + r`` is 1 if the code has passed in round ``r`` (``shifts``: each
+    field's)."""
+
+    def __init__(self, tables: _Tables, filling: int) -> None:
+        super().__init__()
+        self.tables, self.filling = tables, filling
+        fields = len(tables.facts) + tables.codes.max_round + 1
+        self.shifts = range(0, _FIELD * fields, _FIELD)
+
+    def __missing__(self, code: int) -> int:
+        tables = self.tables
+        row = 0
+        for i, k in enumerate(tables.facts):
+            if tables.by_round(k)[self.filling][code]:
+                row |= 1 << (i * _FIELD)
+        if tables._passed[code]:
+            row |= 1 << ((len(tables.facts) + tables.codes.round[code]) * _FIELD)
+        self[code] = row
+        return row
 
 
 class _ByRound(dict[int, "_Lazy"]):
