@@ -23,6 +23,7 @@ not control, or loops); callers fall back to the observing
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from collections.abc import Callable
@@ -48,7 +49,7 @@ from barrierspec.adapters._ops import (
     StepReport,
     WaitOp,
 )
-from barrierspec.adapters._target import Target, target_from
+from barrierspec.adapters._target import Target
 from barrierspec.adapters._threads import run_thread_op
 
 __all__ = ["ControlledThreadDriver"]
@@ -64,29 +65,30 @@ class _View:
     prims: Primitives
 
 
-_VIEWS: dict[tuple[object, str], list[_View]] = {}  # free views per (factory, name)
+_VIEWS: dict[Target, list[_View]] = {}  # free views per target (as declared)
 _VIEWS_LOCK = threading.Lock()
 
 
 def _take_view(target: Target) -> _View:
     """A free controlled view of ``target``, or a new one: building the controlled class
-    and inspecting it costs more than a short program, and a search opens thousands of
+    costs more than a short program, and a search opens thousands of
     drivers on one target. One driver at a time uses a view (it binds the view's
     primitives to its own scheduler) and gives it back at close unless a participant was
     left running in it."""
-    key = (target.factory, target.name)
-    with _VIEWS_LOCK:
-        free = _VIEWS.get(key)
-        if free:
-            return free.pop()
+    if isinstance(target.factory, type):  # else controlled_class says why it cannot be
+        with _VIEWS_LOCK:
+            free = _VIEWS.get(target)
+            if free:
+                return free.pop()
     prims = Primitives()
     controlled = controlled_class(target.factory, prims)
-    return _View(target_from(controlled, name=target.name, kind="thread"), prims)
+    # the target as declared (its name, capabilities, interface map), built from the view
+    return _View(dataclasses.replace(target, factory=controlled), prims)
 
 
 def _give_back(target: Target, view: _View) -> None:
     with _VIEWS_LOCK:
-        _VIEWS.setdefault((target.factory, target.name), []).append(view)
+        _VIEWS.setdefault(target, []).append(view)
 
 
 class ControlledThreadDriver(Driver):
