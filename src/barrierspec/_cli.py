@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
+from barrierspec.conformance import _prespawn
 from barrierspec.errors import BarrierSpecError, UsageError
 
 __all__ = ["main"]
@@ -65,9 +66,25 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _start_workers(args: list[str]) -> None:
+    """``check`` runs in supervised worker processes: start them before the imports (see
+    ``_prespawn``); as many as a check uses by default."""
+    chosen = next((a for a in args if not a.startswith("-")), None)
+    if chosen == "check" and not {"-h", "--help"} & set(args):
+        _prespawn.start(_prespawn.default_workers())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 finding, 2 usage, 3 inconclusive)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _start_workers(args_list)
+    try:
+        return _run(args_list)
+    finally:
+        _prespawn.discard()  # none outlives the command (nor runs another, elsewhere)
+
+
+def _run(args_list: list[str]) -> int:
     parser = _parser(args_list)
     args = parser.parse_args(args_list)
     try:

@@ -11,7 +11,6 @@ an observing driver's search is bounded by time, or by counts when seeded.
 
 from __future__ import annotations
 
-import os
 import random
 import shlex
 import time
@@ -34,6 +33,7 @@ from barrierspec.conformance._drivers import (
 )
 from barrierspec.conformance._evidence import MIN_PROGRAMS
 from barrierspec.conformance._generated import Limits, run_generated
+from barrierspec.conformance._prespawn import default_workers
 from barrierspec.conformance._program import (
     FULL_SPACE,
     InputSpace,
@@ -102,7 +102,7 @@ class CheckSettings:
     space: InputSpace = attrs.field(factory=InputSpace, converter=as_input_space)
     programs: int | None = None  # programs per property under a controlled driver
     cap: float | None = 60.0  # seconds: a controlled search's safety cap per property
-    workers: int = attrs.field(factory=lambda: min(2, os.cpu_count() or 1))  # supervised
+    workers: int = attrs.field(factory=default_workers)  # supervised
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:

@@ -34,6 +34,7 @@ from typing import Any
 import attrs
 
 from barrierspec import adapters as ad
+from barrierspec.conformance import _prespawn
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._report import CheckResult
 from barrierspec.conformance._result import Finding, PropertyResult
@@ -163,16 +164,7 @@ class _Worker:
     """One worker process and its event pipe."""
 
     def __init__(self, request: dict[str, Any]) -> None:
-        read_fd, write_fd = os.pipe()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "barrierspec.conformance._worker", str(write_fd)],
-            stdin=subprocess.PIPE,
-            stdout=sys.stderr.fileno() if _has_fileno() else subprocess.DEVNULL,
-            pass_fds=(write_fd,),
-            start_new_session=True,
-        )
-        os.close(write_fd)
-        self._fd = read_fd
+        self.proc, self._fd = _prespawn.take()
         self._buffer = b""
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(request).encode())
@@ -205,14 +197,6 @@ class _Worker:
         _await_group_end(self.proc.pid, 5.0)
         os.close(self._fd)
         return code, survivors
-
-
-def _has_fileno() -> bool:
-    try:
-        sys.stderr.fileno()
-    except (OSError, ValueError, AttributeError):
-        return False
-    return True
 
 
 def _group_alive(pgid: int) -> bool:
@@ -309,6 +293,7 @@ def supervised_check(
                 more, lost = future.result()
                 attempts += more
                 failed.update(lost)
+    _prespawn.discard()  # workers started ahead that no share needed
     return _assemble(attempts, failed, cfg, time.monotonic() - started, command)
 
 

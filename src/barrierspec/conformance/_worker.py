@@ -18,12 +18,16 @@ import sys
 import traceback
 from typing import Any
 
+# imported before the request is read: a worker started ahead (``_prespawn``) does this
+# while the command line is still starting
+from barrierspec.adapters import resolve_target
+from barrierspec.conformance._check import CheckSettings, check
+from barrierspec.errors import BarrierSpecError, UsageError
+
 __all__ = ["main"]
 
 
-def _settings(data: dict[str, Any]) -> Any:
-    from barrierspec.conformance._check import CheckSettings
-
+def _settings(data: dict[str, Any]) -> CheckSettings:
     data = dict(data)
     data["only"] = tuple(data.get("only", ()))
     return CheckSettings(**data)
@@ -38,12 +42,11 @@ def main(argv: list[str]) -> int:
         out.flush()
 
     os.dup2(2, 1)  # the target's prints go to stderr, never into the report
-    request = json.load(sys.stdin)
+    text = sys.stdin.read()
+    if not text.strip():  # started ahead (``_prespawn``) and not needed
+        return 0
+    request = json.loads(text)
     sys.path[:0] = request.get("path", [])
-    from barrierspec.adapters import resolve_target
-    from barrierspec.conformance._check import check
-    from barrierspec.errors import BarrierSpecError, UsageError
-
     try:
         target = resolve_target(
             request["target"],
