@@ -24,6 +24,7 @@ from barrierspec.adapters._controlled_runtime import end_idle_threads
 from barrierspec.adapters._controlled_view import RunsUncontrolled
 from barrierspec.conformance import _properties as props
 from barrierspec.conformance._arguments import check_arguments
+from barrierspec.conformance._claims import claimer
 from barrierspec.conformance._drivers import (
     DriverChoice,
     default_profile,
@@ -83,6 +84,9 @@ class CheckSettings:
     of the input space the programs draw, and their scope (see :class:`InputSpace`).
     ``workers``: a supervised check shares the properties among this many worker processes
     running at once (default: 2, or 1 on a single core); the programs do not depend on it.
+    ``claims``: set by the supervisor for its workers: the directory in which each worker
+    claims a property before it checks it (``_claims``); a property another worker claimed
+    is left out of this result. None (the default): every selected property.
     """
 
     examples: int = 1000
@@ -103,6 +107,7 @@ class CheckSettings:
     programs: int | None = None  # programs per property under a controlled driver
     cap: float | None = 60.0  # seconds: a controlled search's safety cap per property
     workers: int = attrs.field(factory=default_workers)  # supervised
+    claims: str | None = None  # supervised workers: where they claim properties
 
     @classmethod
     def thorough(cls, seed: int | None = None) -> CheckSettings:
@@ -220,6 +225,11 @@ def _check_with(
     command: str | None,
 ) -> CheckResult:
     """One whole check of ``tgt`` under the driver ``choice`` names."""
+    claim = claimer(cfg.claims) if cfg.claims is not None else None
+
+    def takes(name: str) -> bool:
+        return _selected(cfg, name) and (claim is None or claim(name))
+
     real_clock = tgt.kind != "asyncio"
     timing = Timing(cfg.timeout if real_clock else 1.0, max_rounds=cfg.space.max_rounds)
     seeded = cfg.seed is not None
@@ -254,9 +264,9 @@ def _check_with(
     )
     started = time.monotonic()
     session.probe_construction(cfg.construction_bound)
-    results = _run_all(session, cfg, progress)
+    results = _run_all(session, takes, progress)
     coverage = None
-    if cfg.generated and _selected(cfg, GENERATED):
+    if cfg.generated and takes(GENERATED):
         _announce(session, progress, GENERATED)
         if session.abandoned is not None:
             results.append(session.not_searched(GENERATED, "replays the operation graph"))
@@ -310,13 +320,14 @@ def _announce(session: Session, progress: Callable[[str], None] | None, name: st
 
 
 def _run_all(
-    session: Session, cfg: CheckSettings, progress: Callable[[str], None] | None
+    session: Session, takes: Callable[[str], bool], progress: Callable[[str], None] | None
 ) -> list[PropertyResult]:
-    """Every selected property's verdict, argument validation included (not the generated)."""
+    """The verdict of every property ``takes``, argument validation included (not the
+    generated tests)."""
     caps = session.target.capabilities
     results: list[PropertyResult] = []
     for prop in props.PROPERTIES:
-        if not _selected(cfg, prop.name):
+        if not takes(prop.name):
             continue
         why_not = props.applicable(prop, session.profile, caps)
         if why_not is not None:
@@ -328,7 +339,7 @@ def _run_all(
         session.emit(
             {"event": "findings", "findings": [f.to_json() for f in session.findings.values()]}
         )
-    if not caps.named and _selected(cfg, ARGUMENTS):
+    if not caps.named and takes(ARGUMENTS):
         _announce(session, progress, ARGUMENTS)
         if session.abandoned is not None:
             results.append(session.not_searched(ARGUMENTS, "constructor arguments"))

@@ -28,6 +28,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -36,6 +37,7 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.conformance import _prespawn
 from barrierspec.conformance import _properties as props
+from barrierspec.conformance._claims import claimed, claimer
 from barrierspec.conformance._report import CheckResult
 from barrierspec.conformance._result import Finding, PropertyResult
 from barrierspec.errors import BarrierSpecError, UsageError
@@ -264,10 +266,11 @@ def supervised_check(
     """:func:`~barrierspec.conformance.check` of ``target`` in supervised worker processes.
 
     The check is seeded (a seed is drawn here when ``cfg`` has none). The properties are
-    shared among ``cfg.workers`` workers running at once (each checks its share with that
-    seed, so the programs are those one worker would run); a worker
-    that dies or hangs is replaced by a fresh one for the properties of its share not yet
-    checked; the property it was checking FAILS with the finding.
+    shared among ``cfg.workers`` workers running at once (each checks what it takes with
+    that seed, so the programs are those one worker would run), each worker taking the next
+    property nobody has claimed as soon as it is free (``_claims``); a worker that dies or
+    hangs is replaced by a fresh one for the properties not yet claimed; the property it was
+    checking FAILS with the finding.
     """
     seed = cfg.seed if cfg.seed is not None else random.randrange(2**32)
     request: dict[str, Any] = {
@@ -278,18 +281,18 @@ def supervised_check(
         "path": [p for p in sys.path if p],
     }
     started = time.monotonic()
-    shares = _shares(list(cfg.only) or list(_ALL), cfg.workers)
+    names = list(cfg.only) or list(_ALL)
     attempts: list[_Attempt] = []
     failed: dict[str, PropertyResult] = {}
-    if len(shares) == 1:
-        attempts, failed = _supervise_share(request, shares[0], cfg.stall, progress)
-    else:
-        with concurrent.futures.ThreadPoolExecutor(len(shares)) as pool:
+    with tempfile.TemporaryDirectory(prefix="barrierspec-claims-") as claims:
+        request["settings"] = {**request["settings"], "claims": claims}
+        count = max(1, min(cfg.workers, len(names)))
+        with concurrent.futures.ThreadPoolExecutor(count) as pool:
             futures = [
-                pool.submit(_supervise_share, request, share, cfg.stall, progress)
-                for share in shares
+                pool.submit(_supervise_share, request, names, cfg.stall, progress)
+                for _ in range(count)
             ]
-            for future in futures:  # in order: the first share's worker reports first
+            for future in futures:  # in order: the first worker's reports come first
                 more, lost = future.result()
                 attempts += more
                 failed.update(lost)
@@ -297,21 +300,16 @@ def supervised_check(
     return _assemble(attempts, failed, cfg, time.monotonic() - started, command)
 
 
-def _shares(names: list[str], workers: int) -> list[list[str]]:
-    """``names`` dealt out to at most ``workers`` workers, in the suite's order."""
-    count = max(1, min(workers, len(names)))
-    return [names[i::count] for i in range(count)]
-
-
 def _supervise_share(
     request: dict[str, Any], wanted: list[str], stall: float, progress: Any
 ) -> tuple[list[_Attempt], dict[str, PropertyResult]]:
-    """Workers for the properties ``wanted``, one after the other until each is checked."""
+    """Workers, one after the other, each checking the properties of ``wanted`` that no
+    worker has claimed yet (``_claims``), until none is left."""
+    claims: str = request["settings"]["claims"]
     attempts: list[_Attempt] = []
     failed: dict[str, PropertyResult] = {}
     while len(attempts) <= len(wanted):
-        done = {n for a in attempts for n in a.results} | set(failed)
-        only = [n for n in wanted if n not in done]
+        only = [n for n in wanted if not claimed(claims, n)]
         if not only:  # (an empty selection would mean every property)
             break
         attempt = _run_worker(
@@ -323,14 +321,22 @@ def _supervise_share(
         if attempt.error is not None:
             raise BarrierSpecError(attempt.error)
         if attempt.crash is None:
-            break
-        # a worker that ended before its first property began was starting on the first
-        # property of its selection: that one fails, a fresh worker goes on with the rest
-        name = attempt.current or only[0]
+            continue  # it checked what it could claim; claim the rest, if any is left
+        # a worker that ended before its first property began was starting on the next
+        # unclaimed property: that one fails (claimed for it), a fresh worker goes on
+        name = attempt.current or _claim_first(claims, only)
+        if name is None:
+            continue
         if not attempt.current:
             attempt.crash["properties"] = [name]
         failed[name] = PropertyResult(name, _RULES.get(name, ""), "fail", attempt.crash["text"])
     return attempts, failed
+
+
+def _claim_first(claims: str, names: list[str]) -> str | None:
+    """Claim the first of ``names`` nobody has (for a worker that died before claiming)."""
+    claim = claimer(claims)
+    return next((n for n in names if claim(n)), None)
 
 
 def _assemble(
