@@ -188,7 +188,7 @@ class ProcessBarrier:
             if phase == FILLING:
                 slot = held if held >= 0 else sh.free_slot()
                 if slot >= 0:
-                    return slot, not mem[COUNT] and self._queues(slot, pid)
+                    return slot, not mem[COUNT] and sh.queue_behind_drain(slot, pid)
             elif phase in (BROKEN, POISONED):
                 reason = sh.reason(mem[CODE])
                 self._give_up(held)
@@ -212,23 +212,6 @@ class ProcessBarrier:
         if held >= 0:
             sh.mem[sh.newcomers + held] = 0
         sh.release()
-
-    def _queues(self, slot: int, pid: int) -> bool:
-        """Lock held, no arrival yet: queue if parties of the last round still hold slots.
-
-        The newcomer counts itself in (``enqueue``) before it looks, so a drainer that frees
-        the last slot (a plain store, then a read of NEWCOMERS) cannot miss a newcomer that
-        saw its slot still held. If the drain is over, newcomers queued before it (that a
-        leaver missed) are admitted first; it joins after them."""
-        sh = self._shared
-        if sh.draining():  # else every drainer has left: nobody needs to see this newcomer
-            sh.enqueue(slot, pid)
-            if sh.draining():
-                return True
-            sh.dequeue(slot)
-        if sh.mem[NEWCOMERS]:
-            sh.admit()
-        return False
 
     def _stalled(self, slot: int, deadline: float | None) -> bool:
         """A slice expired: end the round (or this wait in the queue) if it must end. True

@@ -182,6 +182,10 @@ class SharedState:
             self.dequeue(slot)
         mem[self.pids + slot] = mem[self.newcomers + slot] = 0
 
+    def held_pids(self) -> memoryview:
+        """The pids words of every slot (all 0 once every drainer has left)."""
+        return self.mem[self.pids : self.pids + self.nslots]
+
     def draining(self, reap: bool = False) -> bool:
         """No arrival yet: do parties of an ended round still hold slots? (Newcomers hold
         theirs in ``newcomers``, not ``pids``.) Lock-free reads are allowed.
@@ -190,7 +194,7 @@ class SharedState:
         that frees the last slot), holders found dead are dropped from their slots first,
         so a party that dies on its way out cannot keep newcomers out for ever.
         """
-        held = self.mem[self.pids : self.pids + self.nslots]
+        held = self.held_pids()
         if held.tobytes() == self.no_pids:  # the fast test: every slot's pid is 0
             return False
         for slot, pid in enumerate(held.tolist()) if reap else ():
@@ -199,6 +203,24 @@ class SharedState:
         return held.tobytes() != self.no_pids
 
     # -------------------------------------------------------- newcomers' queue
+    def queue_behind_drain(self, slot: int, pid: int) -> bool:
+        """Lock held, no arrival yet: queue ``slot`` (held by ``pid``) if parties of the last
+        round still hold slots; True if queued.
+
+        The newcomer counts itself in (``enqueue``) before it looks again, so a drainer that
+        frees the last slot (a plain store, then a read of NEWCOMERS) cannot miss a newcomer
+        that saw its slot still held. If the drain is over, newcomers queued before it (that
+        a leaver missed) are admitted first; the caller joins after them."""
+        no_pids = self.no_pids
+        if self.held_pids().tobytes() != no_pids:  # else nobody needs to see this newcomer
+            self.enqueue(slot, pid)
+            if self.held_pids().tobytes() != no_pids:
+                return True
+            self.dequeue(slot)
+        if self.mem[NEWCOMERS]:
+            self.admit()
+        return False
+
     def enqueue(self, slot: int, pid: int) -> None:
         """Lock held, no arrival yet: ``slot`` (held by ``pid``) queues as a newcomer."""
         mem = self.mem
@@ -252,7 +274,7 @@ class SharedState:
         within ``POLL``."""
         mem = self.mem
         mem[self.pids + slot] = 0
-        if mem[NEWCOMERS] and not self.draining():
+        if mem[NEWCOMERS] and self.held_pids().tobytes() == self.no_pids:
             self.acquire()
             try:
                 self.admit_if_drained()
