@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -333,6 +334,18 @@ def _supervise_share(
     return attempts, failed
 
 
+def _in_suite_order(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings by the suite's order of the first property each concerns (the workers
+    share the properties as they finish, so the order they report in is not reproducible);
+    findings of no property last, in the order reported."""
+    rank = {name: i for i, name in enumerate(_ALL)}
+
+    def first(finding: Finding) -> int:
+        return min((rank.get(p, len(rank)) for p in finding.properties), default=len(rank))
+
+    return tuple(sorted(findings, key=first))  # stable: ties keep the reported order
+
+
 def _claim_first(claims: str, names: list[str]) -> str | None:
     """Claim the first of ``names`` nobody has (for a worker that died before claiming)."""
     claim = claimer(claims)
@@ -375,7 +388,7 @@ def _assemble(
         properties=tuple(results[n] for n in _ALL if n in results),
         seconds=seconds,
         coverage=coverage,
-        findings=tuple(findings.values()),
+        findings=_in_suite_order(findings.values()),
         command=command or _command(first.target, first.profile, seed, tuple(cfg.only)),
         selected=len(cfg.only) or None,
         driver=next((a.driver for a in reversed(attempts) if a.driver), ""),
