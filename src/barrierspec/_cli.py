@@ -52,13 +52,18 @@ def _load(name: str) -> _Command:
     return module
 
 
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (its first word that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="barrierspec",
         description="The executable specification of barrier synchronisation.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    chosen = next((a for a in argv if not a.startswith("-")), None)
+    chosen = _chosen(argv)
     for name, (_, help_text) in _SUBCOMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
@@ -69,8 +74,7 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 def _start_workers(args: list[str]) -> None:
     """``check`` runs in supervised worker processes: start them before the imports (see
     ``_prespawn``); as many as a check uses by default."""
-    chosen = next((a for a in args if not a.startswith("-")), None)
-    if chosen == "check" and not {"-h", "--help"} & set(args):
+    if _chosen(args) == "check" and not {"-h", "--help"} & set(args):
         _prespawn.start(_prespawn.default_workers())
 
 

@@ -41,7 +41,8 @@ class Broken(Exception):  # noqa: N818 -- a library's own spelling, on purpose
 
 
 class SpelledBarrier:
-    """threading.Barrier spelled otherwise: ``arrive``, ``stop``, ``waiting``, own ``Broken``."""
+    """threading.Barrier spelled otherwise: ``arrive``, ``stop``, ``waiting``, own ``Broken``
+    (:data:`SPELLED_MAP` maps it back)."""
 
     def __init__(self, parties: int, action: Any = None, timeout: float | None = None) -> None:
         self._inner = threading.Barrier(parties, action, timeout)
@@ -66,6 +67,14 @@ class SpelledBarrier:
     @property
     def parties(self) -> int:
         return self._inner.parties
+
+
+SPELLED_MAP = [
+    "wait=arrive",
+    "abort=stop",
+    "n_waiting=waiting",
+    f"broken_error={__name__}:Broken",
+]
 
 
 class AwaitableBarrier:

@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from tests.adapters.target_shapes import SPELLED_MAP, SpelledBarrier
 
 from barrierspec import adapters as ad
 from barrierspec.adapters._controlled_view import RunsUncontrolled, Uncontrollable
@@ -144,27 +145,8 @@ def test_a_held_party_stays_inside_through_later_steps_until_it_resumes() -> Non
         assert lapped.held == {0}
 
 
-class WaitingNamedBarrier:
-    """threading.Barrier's behaviour with ``n_waiting`` spelled ``waiting`` (an interface map
-    is needed to read it)."""
-
-    def __init__(self, parties: int, action: object = None, timeout: float | None = None) -> None:
-        self._inner = threading.Barrier(parties, action, timeout)  # type: ignore[arg-type]
-
-    def wait(self, timeout: float | None = None) -> int:
-        return self._inner.wait(timeout)
-
-    @property
-    def waiting(self) -> int:
-        return self._inner.n_waiting
-
-    @property
-    def parties(self) -> int:
-        return self._inner.parties
-
-
 def test_the_controlled_driver_reads_observers_through_the_interface_map() -> None:
-    target = ad.resolve_target(WaitingNamedBarrier, interface=["n_waiting=waiting"])
+    target = ad.resolve_target(SpelledBarrier, interface=SPELLED_MAP)
     assert target.capabilities.has_n_waiting
     for _ in range(2):  # the second driver reuses the first one's controlled view
         with ad.ControlledThreadDriver(target, 3, 3) as driver:

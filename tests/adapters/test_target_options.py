@@ -131,13 +131,7 @@ def test_attributes_reached_through_getattr_are_found() -> None:
 
 
 def test_a_map_respells_the_interface_and_declares_the_exception() -> None:
-    entries = [
-        "wait=arrive",
-        "abort=stop",
-        "n_waiting=waiting",
-        f"broken_error={_SHAPES}:Broken",
-    ]
-    target = ad.resolve_target(f"{_SHAPES}:SpelledBarrier", interface=entries)
+    target = ad.resolve_target(f"{_SHAPES}:SpelledBarrier", interface=shapes.SPELLED_MAP)
     caps = target.capabilities
     assert caps.has_timeout and caps.has_abort and caps.has_n_waiting and not caps.has_reset
     with ad.make_driver(target, 2, 2) as driver:

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import threading
 
-from barrierspec.conformance import CheckSettings, check
+import pytest
+
+from barrierspec.conformance import CheckSettings, _prespawn, check
 from barrierspec.conformance._claims import claimed, claimer
 
 
@@ -42,3 +44,22 @@ def test_two_workers_check_each_property_once_and_report_every_one() -> None:
     assert result.conformant, result.format()
     searched = {p.name for p in result.properties if p.status != "n/a"}
     assert sorted(announced) == sorted(searched), announced  # each checked by one worker
+
+
+def test_a_property_no_worker_takes_starts_no_further_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the generated tests switched off nobody claims them: the workers end with the
+    properties they took, and no fresh worker is started for what is left unclaimed."""
+    started: list[object] = []
+    spawn = _prespawn.spawn
+
+    def counted() -> _prespawn.Spawned:
+        started.append(None)
+        return spawn()
+
+    monkeypatch.setattr(_prespawn, "spawn", counted)
+    cfg = CheckSettings(seed=5, programs=20, generated=False, workers=2)
+    result = check(threading.Barrier, settings_=cfg, supervised=True)
+    assert result.conformant, result.format()
+    assert len(started) == 2, f"{len(started)} workers started for a check shared by 2"

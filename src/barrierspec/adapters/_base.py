@@ -252,10 +252,6 @@ class Driver(abc.ABC):
         until a :class:`ResumeOp` lets them go on; none for an observing driver."""
         return frozenset()
 
-    def call_bounded(self, func: Callable[[], Any], timeout: float) -> OpOutcome | None:
-        """:func:`call_bounded` as this driver makes it (a controlled driver reuses threads)."""
-        return call_bounded(func, timeout)
-
     def _snapshot(self, barrier: object) -> Snapshot | None:
         """n_waiting, broken and parties read in a bounded call (None if that call hangs)."""
         caps = self.capabilities
@@ -270,7 +266,7 @@ class Driver(abc.ABC):
                 parties if isinstance(parties, int) else None,
             )
 
-        outcome = self.call_bounded(read, min(self.settle, 1.0))
+        outcome = call_bounded(read, min(self.settle, 1.0))
         if isinstance(outcome, OpReturned) and isinstance(outcome.value, Snapshot):
             return outcome.value
         return None

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from barrierspec.adapters._async_base import CLOSE_BOUND, AsyncDriverBase
 from barrierspec.adapters._base import DriverError, describe
 from barrierspec.adapters._controlled_loop import ControlledLoop, LoopEnd
-from barrierspec.adapters._controlled_runtime import _Worker
+from barrierspec.adapters._controlled_runtime import PooledWorker
 from barrierspec.adapters._controlled_schedules import Schedule, non_preemptive
 from barrierspec.adapters._ops import AdvanceOp, Hang, Op, StepReport
 from barrierspec.adapters._target import Target
@@ -99,7 +99,7 @@ class ControlledAsyncioDriver(AsyncDriverBase):
         self._held: set[int] = set()  # woken, kept from resuming until a ResumeOp (or Advance)
         self._decided: set[int] = set()  # woken ones whose hold was decided, not run since
         self._plan = 0  # the hold plan of the next step
-        self._worker = _Worker.take()  # a pooled thread: a search opens thousands of drivers
+        self._worker = PooledWorker.take()  # a pooled thread: a search opens thousands of drivers
         self._worker.run(self._serve)
         self.loop: ControlledLoop = self._call(ControlledLoop, self.settle)
         self.barrier = self._call(self._build, self.settle)

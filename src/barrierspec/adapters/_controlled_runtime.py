@@ -35,6 +35,7 @@ __all__ = [
     "Failed",
     "Overdue",
     "Participants",
+    "PooledWorker",
     "Scheduler",
     "SchedulerClosed",
     "VirtualClock",
@@ -71,6 +72,9 @@ class _Slot:
     wake: bool = False  # parked in a wait (condition, event, semaphore), not a lock acquire
     decided: bool = False  # the hold policy was asked about this wake-up
     arriving: bool = False  # begun, not yet parked at its first scheduling point
+
+
+_UNDECIDED = -1  # no decision was made (not a participant, not None: "nobody, quiescent")
 
 
 def _closed_gate() -> threading.Lock:
@@ -151,7 +155,7 @@ class Scheduler:
             slot = self._slots[p]
             slot.enabled, slot.deadline, slot.timed_out = enabled, deadline, False
             slot.wake, slot.decided = wake, False
-            nxt: int | None = -1
+            nxt: int | None = _UNDECIDED
             if self._turn != p:  # parking from outside a turn (begin, or the first point)
                 slot.arriving = False
                 self._arrived.notify_all()
@@ -162,7 +166,7 @@ class Scheduler:
                 nxt = self._decide()
             if nxt == p:
                 return slot.timed_out
-        if nxt != -1:
+        if nxt != _UNDECIDED:
             self._hand_over(nxt)
         self._gates[p].acquire()
         if self._closed:
@@ -183,8 +187,8 @@ class Scheduler:
         with self._mu:
             self._slots[p].busy = False
             self._slots[p].enabled = None
-            nxt = self._decide() if self._turn == p and not self._closed else -1
-        if nxt != -1:
+            nxt = self._decide() if self._turn == p and not self._closed else _UNDECIDED
+        if nxt != _UNDECIDED:
             self._hand_over(nxt)
 
     # -- decisions (under the mutex, by whoever holds the baton) ------------------------------
@@ -281,11 +285,11 @@ class Scheduler:
             moves = self._moves
             if any(s.arriving for s in self._slots):
                 self._delegated = True  # the last participant to park makes the decision
-                nxt: int | None = -1
+                nxt: int | None = _UNDECIDED
             else:
                 nxt = self._decide()
         if nxt is not None:
-            if nxt != -1:
+            if nxt != _UNDECIDED:
                 self._hand_over(nxt)
             while not self._home.acquire(timeout=bound):
                 with self._mu:
@@ -330,22 +334,22 @@ class Scheduler:
         return True
 
 
-class _Worker:
+class PooledWorker:
     """A pooled daemon thread that runs one job at a time (see :class:`Participants`)."""
 
-    _idle: ClassVar[list[_Worker]] = []
+    _idle: ClassVar[list[PooledWorker]] = []
     _pool_lock: ClassVar[threading.Lock] = threading.Lock()
     _made: ClassVar[int] = 0
 
     def __init__(self) -> None:
-        _Worker._made += 1
+        PooledWorker._made += 1
         self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self.done = threading.Event()
-        self.name = f"barrierspec-participant-{_Worker._made}"
+        self.name = f"barrierspec-participant-{PooledWorker._made}"
         threading.Thread(target=self._loop, name=self.name, daemon=True).start()
 
     @classmethod
-    def take(cls) -> _Worker:
+    def take(cls) -> PooledWorker:
         """An idle worker from the pool, or a new one."""
         with cls._pool_lock:
             if cls._idle:
@@ -359,8 +363,8 @@ class _Worker:
 
     def give_back(self) -> None:
         """Return a worker whose job ended to the pool."""
-        with _Worker._pool_lock:
-            _Worker._idle.append(self)
+        with PooledWorker._pool_lock:
+            PooledWorker._idle.append(self)
 
     def end(self) -> None:
         """Let an idle worker's thread end."""
@@ -386,7 +390,7 @@ def pooled_call(func: Callable[[], object], timeout: float) -> tuple[bool, objec
         except BaseException as exc:  # handed back to the caller, who classifies it
             box.append(Failed(exc))
 
-    worker = _Worker.take()
+    worker = PooledWorker.take()
     worker.run(job)
     if not worker.done.wait(timeout):
         worker.end()  # abandoned: its thread ends once the call returns, if it ever does
@@ -405,8 +409,8 @@ class Failed:
 def end_idle_threads() -> int:
     """End every pooled participant thread that is idle (a check calls this when it is
     done, so nothing it started outlives it); returns how many were ended."""
-    with _Worker._pool_lock:
-        idle, _Worker._idle = _Worker._idle, []
+    with PooledWorker._pool_lock:
+        idle, PooledWorker._idle = PooledWorker._idle, []
     for worker in idle:
         worker.end()
     return len(idle)
@@ -438,7 +442,7 @@ class Participants:
         self._body = body
         self._park = park
         self._name = name
-        self._workers = [_Worker.take() for _ in range(sched.participants)]
+        self._workers = [PooledWorker.take() for _ in range(sched.participants)]
         for p, worker in enumerate(self._workers):
             worker.run(functools.partial(self._run, p))
         if park and not sched.wait_parked(set(range(sched.participants)), bound):

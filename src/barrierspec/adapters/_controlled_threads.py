@@ -27,7 +27,6 @@ import dataclasses
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from barrierspec.adapters._base import Driver, build_barrier, describe
@@ -57,7 +56,7 @@ __all__ = ["ControlledThreadDriver"]
 _CLOSE_BOUND = 1.0
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _View:
     """A target's controlled class (as a Target) over rebindable primitives."""
 

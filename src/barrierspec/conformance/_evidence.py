@@ -301,12 +301,11 @@ def observer_faults(driver: object) -> list[str]:
     barrier = get()
     if barrier is None:
         return []
-    bounded = getattr(driver, "call_bounded", call_bounded)
     faults = []
     if caps.has_n_waiting:
-        faults += _read_fault(barrier, "n_waiting", "an int >= 0", _is_count, bounded)
+        faults += _read_fault(barrier, "n_waiting", "an int >= 0", _is_count)
     if caps.has_broken:
-        faults += _read_fault(barrier, "broken", "a bool", lambda v: isinstance(v, bool), bounded)
+        faults += _read_fault(barrier, "broken", "a bool", lambda v: isinstance(v, bool))
     return faults
 
 
@@ -319,9 +318,8 @@ def _read_fault(
     name: str,
     wanted: str,
     ok: Callable[[object], bool],
-    bounded: Callable[[Callable[[], Any], float], ad.OpOutcome | None] = call_bounded,
 ) -> list[str]:
-    got = bounded(lambda: getattr(barrier, name), 1.0)
+    got = call_bounded(lambda: getattr(barrier, name), 1.0)
     if got is None:
         return [f"reading {name} hangs"]
     if isinstance(got, ad.OpRaised):

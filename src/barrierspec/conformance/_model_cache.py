@@ -9,8 +9,8 @@ keeps every answer for the life of the process. Nothing is decided here: the cac
 exactly what the model returns (``InvalidOperationError`` becomes "no successor", as the
 oracle treats it). The oracle also keeps here which model states explain an observation
 (its path search is a pure function of the candidate states and what was observed, and
-programs share their prefixes). Each table is emptied when it grows past :data:`LIMIT` entries, so a
-long-lived process holds a bounded amount.
+programs share their prefixes). Each table is emptied when it grows past :data:`LIMIT`
+entries, so a long-lived process holds a bounded amount.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ request. The command line starts them first thing (:func:`start`), so those impo
 while the command line itself imports and parses; the supervisor then takes a started
 worker (:func:`take`) and writes the request to its stdin. One the check does not need is
 killed when the check or the command ends (:func:`discard`); a worker whose stdin closes
-without a request exits by itself (``_worker``). This module imports only the standard library:
-importing it must not cost what it saves.
+without a request exits by itself (``_worker``). This module imports only the standard
+library: importing it must not cost what it saves.
 """
 
 from __future__ import annotations

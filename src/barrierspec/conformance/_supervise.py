@@ -322,7 +322,9 @@ def _supervise_share(
         if attempt.error is not None:
             raise BarrierSpecError(attempt.error)
         if attempt.crash is None:
-            continue  # it checked what it could claim; claim the rest, if any is left
+            # it claimed all it takes of its selection; what no one claimed, no worker
+            # takes (the generated tests switched off, a named target's arguments)
+            break
         # a worker that ended before its first property began was starting on the next
         # unclaimed property: that one fails (claimed for it), a fresh worker goes on
         name = attempt.current or _claim_first(claims, only)

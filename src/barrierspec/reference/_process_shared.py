@@ -186,6 +186,11 @@ class SharedState:
         """The pids words of every slot (all 0 once every drainer has left)."""
         return self.mem[self.pids : self.pids + self.nslots]
 
+    def drained(self) -> bool:
+        """Every slot's pid is 0: no party of an ended round holds a slot (lock-free; the
+        fast test of :meth:`draining`, without its reaping)."""
+        return self.held_pids().tobytes() == self.no_pids
+
     def draining(self, reap: bool = False) -> bool:
         """No arrival yet: do parties of an ended round still hold slots? (Newcomers hold
         theirs in ``newcomers``, not ``pids``.) Lock-free reads are allowed.
@@ -194,13 +199,12 @@ class SharedState:
         that frees the last slot), holders found dead are dropped from their slots first,
         so a party that dies on its way out cannot keep newcomers out for ever.
         """
-        held = self.held_pids()
-        if held.tobytes() == self.no_pids:  # the fast test: every slot's pid is 0
+        if self.drained():
             return False
-        for slot, pid in enumerate(held.tolist()) if reap else ():
+        for slot, pid in enumerate(self.held_pids().tolist()) if reap else ():
             if pid and first_dead([pid]) == pid:
                 self.drop(slot)
-        return held.tobytes() != self.no_pids
+        return not self.drained()
 
     # -------------------------------------------------------- newcomers' queue
     def queue_behind_drain(self, slot: int, pid: int) -> bool:
@@ -211,10 +215,9 @@ class SharedState:
         frees the last slot (a plain store, then a read of NEWCOMERS) cannot miss a newcomer
         that saw its slot still held. If the drain is over, newcomers queued before it (that
         a leaver missed) are admitted first; the caller joins after them."""
-        no_pids = self.no_pids
-        if self.held_pids().tobytes() != no_pids:  # else nobody needs to see this newcomer
+        if not self.drained():  # else nobody needs to see this newcomer
             self.enqueue(slot, pid)
-            if self.held_pids().tobytes() != no_pids:
+            if not self.drained():
                 return True
             self.dequeue(slot)
         if self.mem[NEWCOMERS]:
@@ -274,7 +277,7 @@ class SharedState:
         within ``POLL``."""
         mem = self.mem
         mem[self.pids + slot] = 0
-        if mem[NEWCOMERS] and self.held_pids().tobytes() == self.no_pids:
+        if mem[NEWCOMERS] and self.drained():
             self.acquire()
             try:
                 self.admit_if_drained()
