@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -86,3 +88,24 @@ def test_a_spinning_thread_keeps_moving_its_event_count() -> None:
 def test_a_sleeping_thread_is_running() -> None:
     seen = _poll(_probed_thread(lambda: time.sleep(5)), lambda o: "sleep" in o.where)
     assert not seen.blocked
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="the OS state is read on Linux")
+def test_a_thread_the_os_lists_as_runnable_inside_a_c_call_is_running() -> None:
+    # A large hash runs in C with the GIL released, on the CPU: by the C-call rule alone it
+    # would look blocked (the CI failure: a participant unscheduled inside struct.pack was
+    # taken for blocked in reset()); the OS lists it as runnable, so it is running.
+    stop = threading.Event()
+    data = bytes(1 << 24)
+
+    def hash_until_stopped() -> None:
+        deadline = time.monotonic() + BOUND
+        while not stop.is_set() and time.monotonic() < deadline:
+            hashlib.sha256(data)
+
+    try:
+        seen = _poll(_probed_thread(hash_until_stopped), lambda o: "sha256" in o.where)
+        assert not seen.blocked, seen
+        assert "runnable" in seen.where
+    finally:
+        stop.set()

@@ -19,6 +19,7 @@ from barrierspec.adapters import (
     ThreadDriver,
     WaitOp,
 )
+from barrierspec.adapters._quiesce import CONFIRM_HANG
 from barrierspec.errors import UsageError
 
 
@@ -135,6 +136,27 @@ def test_an_abort_that_blocks_is_a_hang_finding() -> None:
         gate.set()  # free the stuck thread so that close() can end it
         driver.close()
     assert driver.leaked == ()
+
+
+def test_an_abort_that_looks_blocked_for_a_few_polls_then_returns_is_no_hang() -> None:
+    # A participant that a loaded machine leaves unscheduled inside a C call looks blocked for
+    # a few polls; a hang is a defect claim, so it needs CONFIRM_HANG s of blocking, not 3 ms.
+    held = threading.Lock()
+    held.acquire()
+
+    class SlowAbortBarrier(DrainingBarrier):
+        def abort(self) -> None:
+            held.acquire(timeout=CONFIRM_HANG / 5)  # looks blocked (a held lock), then ends
+            super().abort()
+
+    driver = ThreadDriver(SlowAbortBarrier, 2, 2, settle=0.3)
+    try:
+        step = driver.perform(AbortOp(1))
+        assert step.hang is None, step.hang
+        assert view(step) == {1: None}
+    finally:
+        held.release()
+        driver.close()
 
 
 def test_close_ends_every_thread_even_with_waiters_inside() -> None:

@@ -14,12 +14,19 @@ clears it). The controller calls :meth:`Probe.observe` from its own thread:
 * inside any other C call (``select``, ``recv`` ...): blocked;
 * on a ``with`` statement's ``BEFORE_WITH`` instruction (``with lock:`` acquires the lock
   without a ``c_call`` event): blocked;
-* otherwise running.
+* otherwise running;
+* and, where the operating system tells (Linux: ``/proc/self/task/TID/stat``), a thread it
+  lists as runnable (``R``) is running whatever the rules above say: a blocked thread sleeps,
+  while a thread that a loaded machine leaves unscheduled inside a short C call, or on the
+  profile hook of its return, is runnable.
 
 One observation can be stale: a thread whose lock was just handed to it still needs the GIL
 to report its return. The controller therefore accepts "blocked" only when every busy
 participant looks blocked, with an unchanged event count, over several consecutive polls
 separated by waits that release the GIL.
+
+Known limit: a thread waiting for the GIL sleeps too, so the OS state cannot tell it from a
+blocked one; the repeated polls below, separated by waits that release the GIL, do.
 
 Known limit: a barrier that polls (``cond.wait(0.01)`` in a loop) looks blocked between two
 polls; drivers treat waits with an explicit timeout as running until they return.
@@ -28,6 +35,7 @@ polls; drivers treat waits with an explicit timeout as running until they return
 from __future__ import annotations
 
 import dis
+import os
 import sys
 import threading
 import types
@@ -39,6 +47,7 @@ _LOCK_METHODS = frozenset({"acquire", "__enter__", "acquire_lock"})
 _RUNNING_CALLS = frozenset({"sleep"})
 _OS_WRITES = frozenset({("write", "posix")})  # a pipe write of a result ends by itself
 _with_offsets: dict[types.CodeType, frozenset[int]] = {}
+_RUNNABLE = "R"
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,19 @@ def _is_held(lock: object) -> bool | None:
     return None
 
 
+def _os_state(native_id: int | None) -> str | None:
+    """The OS scheduler state letter of a thread of this process, or None where unknown."""
+    if native_id is None:
+        return None
+    try:
+        with open(f"/proc/self/task/{native_id}/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    fields = text[text.rfind(b")") + 1 :].split()  # the name in parentheses may hold spaces
+    return fields[0].decode() if fields else None
+
+
 def _with_instructions(code: types.CodeType) -> frozenset[int]:
     offsets = _with_offsets.get(code)
     if offsets is None:
@@ -89,6 +111,7 @@ class Probe:
         self.events = 0
         self.c_func: object = None
         self.thread_id: int | None = None
+        self.native_id: int | None = None
 
     def hook(self, frame: types.FrameType, event: str, arg: object) -> None:
         """The profile function: count the event, remember the current C function."""
@@ -98,10 +121,17 @@ class Probe:
     def install(self) -> None:
         """Start observing the calling thread (call it from inside that thread)."""
         self.thread_id = threading.get_ident()
+        self.native_id = threading.get_native_id() if os.path.isdir("/proc/self/task") else None
         sys.setprofile(self.hook)
 
     def observe(self) -> Observation:
         """Look at the observed thread once (see the module docstring for the rules)."""
+        seen = self._by_frame()
+        if seen.blocked and _os_state(self.native_id) == _RUNNABLE:
+            return Observation(seen.events, False, f"{seen.where} (runnable)")
+        return seen
+
+    def _by_frame(self) -> Observation:
         events = self.events
         func = self.c_func
         if func is not None:

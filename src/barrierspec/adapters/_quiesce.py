@@ -11,8 +11,11 @@ After an operation is sent, :meth:`PollingDriver._settle` polls until the system
 Watchdog: a timed wait still inside the barrier ``settle`` seconds after its timeout, or an
 untimed operation still running (not blocked) ``settle`` seconds after it was sent, is a
 :class:`~barrierspec.adapters.Hang`; so is an ``abort()``/``reset()``/join blocked at
-quiescence (they must not block). Hung participants are marked stuck: later steps list them as
-blocked, and ``close()`` frees or kills them.
+quiescence (they must not block), once it has looked blocked, with no event, for
+``CONFIRM_HANG`` seconds: a claim of a defect waits longer than a few polls, which a loaded
+machine can leave a running participant unscheduled for. Hung participants are marked stuck:
+later steps list them as blocked (a step waits, up to ``settle`` s, for a stuck one it sees
+running again, such as one a reset freed), and ``close()`` frees or kills them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from barrierspec.adapters._base import Driver, describe
 from barrierspec.adapters._ops import Hang, Op, WaitOp
 from barrierspec.adapters._probe import Observation
 
-__all__ = ["PollingDriver"]
+__all__ = ["CONFIRM_HANG", "PollingDriver"]
+
+CONFIRM_HANG = 0.25  # seconds an abort()/reset()/join must stay blocked to be a hang
 
 
 class PollingDriver(Driver):
@@ -45,16 +50,21 @@ class PollingDriver(Driver):
     def _settle(self, op: Op) -> Hang | None:
         start = time.monotonic()
         last_key: tuple[tuple[int, int], ...] | None = None
-        stable = 0
+        stable, stable_since = 0, start
         while True:
-            busy = {p: o for p, o in self._busy_now().items() if p not in self._stuck}
+            everyone = self._busy_now()
+            busy = {p: o for p, o in everyone.items() if p not in self._stuck}
             timed = {p: t for p, o in busy.items() if (t := self.effective_timeout(o)) is not None}
             seen = {p: self._observe(p) for p in busy if p not in timed}
-            if not timed and all(o.blocked for o in seen.values()):
+            freed = self._stuck_returning(everyone, start)
+            if not timed and not freed and all(o.blocked for o in seen.values()):
                 key = tuple(sorted((p, o.events) for p, o in seen.items()))
-                stable = stable + 1 if key == last_key else 0
+                if key != last_key:
+                    stable, stable_since = 0, time.monotonic()
+                else:
+                    stable += 1
                 last_key = key
-                if stable >= self.quiet_polls:
+                if stable >= self.quiet_polls and self._quiet_enough(busy, stable_since):
                     return self._blocked_non_waits(op, busy, seen, start)
             else:
                 last_key, stable = None, 0
@@ -62,6 +72,20 @@ class PollingDriver(Driver):
                 if hang is not None:
                     return hang
             self._await_change(self.poll)
+
+    def _stuck_returning(self, everyone: dict[int, Op], start: float) -> bool:
+        """Whether a participant stuck after an earlier hang is running again (a reset or an
+        abort may free it): its return is waited for, up to ``settle`` s after the step."""
+        if time.monotonic() - start > self.settle:
+            return False
+        return any(not self._observe(p).blocked for p in everyone if p in self._stuck)
+
+    def _quiet_enough(self, busy: dict[int, Op], stable_since: float) -> bool:
+        """Whether a quiet spell is long enough: a blocked non-wait is a defect, so it is
+        confirmed over ``CONFIRM_HANG`` s (bounded by ``settle``) rather than a few polls."""
+        if all(isinstance(o, WaitOp) for o in busy.values()):
+            return True
+        return time.monotonic() - stable_since >= min(CONFIRM_HANG, self.settle)
 
     def _overdue(
         self,
