@@ -23,10 +23,12 @@ shared memory (``_process_shared.py``). What differs is how parties sleep and ho
   index, sleeping on as a member) and wakes any others to enter by themselves, so a
   newcomer sleeps once per round (``_process_shared.py``).
 
-There is no ``Condition``: the releaser writes one outcome word and posts one semaphore per
-member, and nobody waits for acknowledgements, so a dead sleeper cannot block anyone
-(gh-123899). A death before arriving is not a fault of the barrier: the survivors wait for
-the missing party like any other, until their timeout breaks the round.
+There is no ``Condition``: the releaser writes one outcome word per member under the lock and
+posts one semaphore per member once it has released the lock, and nobody waits for
+acknowledgements, so a dead sleeper cannot block anyone (gh-123899). A token only prompts its
+sleeper to read its words; a sleeper that finds no outcome sleeps on (``_process_shared.py``).
+A death before arriving is not a fault of the barrier: the survivors wait for the missing
+party like any other, until their timeout breaks the round.
 """
 
 from __future__ import annotations
@@ -166,14 +168,19 @@ class ProcessBarrier:
                     return self._trip(slot, entry)
             sh.release()
             sem = sh.sems[slot]
-            while not (
-                sem.acquire(True, POLL if deadline is None else _slice(deadline))
-                or self._stalled(slot, deadline)
-            ):
-                pass
-            entry = mem[sh.entries + slot]
-            if entry != RETRY:  # else: woken to enter by itself, in its slot
-                return self._leave(slot, entry)
+            while True:
+                if sem.acquire(True, POLL if deadline is None else _slice(deadline)):
+                    entry = mem[sh.entries + slot]
+                    code = sh.outcome_code(slot, entry)
+                    if code:
+                        return self._leave(slot, entry, code)
+                    if entry == RETRY:
+                        break  # woken to enter by itself, in its slot
+                elif self._stalled(slot, deadline):
+                    entry = mem[sh.entries + slot]
+                    if entry != RETRY:
+                        return self._leave(slot, entry, sh.outcome_code(slot, entry))
+                    break
 
     def _enter(self, pid: int, deadline: float | None, held: int) -> tuple[int, bool]:
         """Take the lock and a slot in a filling round (``held``, the slot this party holds
@@ -215,7 +222,8 @@ class ProcessBarrier:
 
     def _stalled(self, slot: int, deadline: float | None) -> bool:
         """A slice expired: end the round (or this wait in the queue) if it must end. True
-        once a token is posted for this party (it is then taken)."""
+        once this party's wait is over (its outcome, or RETRY, is written; a token posted
+        for it is taken if it is there)."""
         sh = self._shared
         mem = sh.mem
         sh.acquire()
@@ -226,11 +234,11 @@ class ProcessBarrier:
             elif entry == RETRY:
                 posted = True
             else:
-                posted = sh.ended(slot, place_of(entry)[1]) or self._round_stalled(deadline)
+                posted = sh.outcome_code(slot, entry) > 0 or self._round_stalled(deadline)
         finally:
             sh.release()
         if posted:
-            sh.sems[slot].acquire()  # posted (under the lock) by whoever ended the round
+            sh.take_token(slot)  # posted by whoever ended the round, unless it is late
         return posted
 
     def _round_stalled(self, deadline: float | None) -> bool:
@@ -262,17 +270,16 @@ class ProcessBarrier:
         sh.admit_if_drained()
         return mem[sh.entries + slot] == RETRY
 
-    def _leave(self, slot: int, entry: int) -> int:
-        """Read this party's outcome, free its slot, return the index or raise.
+    def _leave(self, slot: int, entry: int, code: int) -> int:
+        """Given this party's outcome ``code``, free its slot, return the index or raise.
 
         A released party that has not left when ``abort()`` is called gets
         ``BrokenBarrierError`` (CPython's choice: its drainers see the broken state).
         """
         sh = self._shared
         mem = sh.mem
-        index, my_round = place_of(entry)
-        code = mem[sh.outcome + slot] % 8
-        assert sh.ended(slot, my_round), "an outcome is written before its token is posted"
+        assert code == sh.outcome_code(slot, entry) > 0, "a party leaves once its round ended"
+        index = place_of(entry)[0]
         if code == RELEASED and mem[sh.stamps + slot] != mem[ABORTS]:
             code = ABORTED  # linearised after the abort, which it read
         message = "" if code == RELEASED else sh.reason(code)
@@ -290,8 +297,8 @@ class ProcessBarrier:
         if dead is not None:
             sh.end_round(DIED, dead)
             sh.release()
-            sh.sems[slot].acquire()
-            return self._leave(slot, entry)
+            sh.take_token(slot)
+            return self._leave(slot, entry, DIED)
         action = self._action
         if action is not None:
             mem[PHASE] = ACTING
@@ -304,15 +311,16 @@ class ProcessBarrier:
                 if not sh.ended(slot, my_round):
                     sh.end_round(ACTION_FAILED, own_pid())
                 sh.release()
-                sh.sems[slot].acquire()
+                sh.take_token(slot)
                 sh.vacate(slot)
                 raise
             sh.acquire()
             mem[ACTOR] = 0
-            if sh.ended(slot, my_round):  # reset/abort/death during the action
+            code = sh.outcome_code(slot, entry)
+            if code:  # reset/abort/death during the action
                 sh.release()
-                sh.sems[slot].acquire()
-                return self._leave(slot, entry)
+                sh.take_token(slot)
+                return self._leave(slot, entry, code)
         assert mem[NEWCOMERS] == 0, "newcomers queue only behind a drain"
         sh.end_round(RELEASED, skip=slot)
         mem[sh.pids + slot] = 0  # the last arrival leaves at once (no newcomer can be waiting)

@@ -6,8 +6,8 @@ One array of 64-bit ints in a ``multiprocessing.heap`` arena, one lock, and one 
     header   ROUND COMPLETED COUNT PHASE CODE CULPRIT OWNER HINT ACTOR NEWCOMERS ABORTS TICKETS
     members  parties entries: the slot of the k-th arrival of the current round
     pids     nslots entries: pid of the arrival holding the slot (a member, or a drainer)
-    outcome  nslots entries: (round + 1) * 8 + code, written before the slot's semaphore
-             is posted (0: no outcome yet)
+    outcome  nslots entries: ``outcome_word(round, code)``, written before the slot's
+             semaphore is posted (0: no outcome yet)
     stamps   nslots entries: ABORTS when the slot's round ended (an abort after it, before
              the party left, breaks a released party, as in CPython)
     entries  nslots entries: the holder's place, ``entry_word(round, index)`` once it is in a
@@ -21,6 +21,14 @@ outcome, and frees the slot (a plain store). Because each sleeper has its own se
 its own outcome word, a party that is slow to wake can never take a token or read an outcome
 meant for another round.
 
+A token is a prompt to look, not the outcome itself: whoever ends a round (or wakes a queued
+newcomer) writes the words under the lock and posts the semaphores just after releasing it,
+so the parties it wakes do not find the lock still held (one sleep each, not two). A woken
+party leaves only if its words say so (its round's outcome, or RETRY) and otherwise sleeps on:
+a token can arrive late, after its party has left on a slice's own check (its round ended, or
+the poster died between the release and the posts), and then wakes the slot's next sleeper
+once for nothing.
+
 While parties of an ended round still hold slots (they *drain*), a newcomer does not join the
 next round (CPython's choice): it queues in its slot (a ticket, counted in NEWCOMERS) and
 sleeps on the slot's semaphore. The drainer that frees the last held slot *admits* the queue:
@@ -31,8 +39,8 @@ the action). ``2 * parties`` slots are kept: at most ``parties - 1`` drainers an
 
 Invariants (under the lock): a slot listed in ``members[:COUNT]`` has a non-zero pid; its
 outcome belongs to an earlier round until the round ends; every member's semaphore is posted
-exactly once per round, by whoever ends the round, after its outcome is written; newcomers
-queue only behind a drain (NEWCOMERS > 0 implies filling with COUNT == 0).
+once per round, by whoever ends the round, after its outcome is written and the lock released;
+newcomers queue only behind a drain (NEWCOMERS > 0 implies filling with COUNT == 0).
 """
 
 from __future__ import annotations
@@ -72,14 +80,24 @@ _REASONS = {
 }
 
 
+# An entry word and an outcome word both carry the tag ``round + 1`` of their round (0 for
+# none): entry = tag << 10 | index (index < MAX_PROCESS_PARTIES <= 1024), outcome = tag << 3 |
+# code. QUEUED and RETRY carry no round (tags 0 and -1) and match no outcome.
+
+
 def entry_word(round_no: int, index: int) -> int:
     """The entry of a party that is arrival ``index`` of round ``round_no``."""
-    return (round_no + 1) << 10 | index  # index < MAX_PROCESS_PARTIES <= 1024
+    return (round_no + 1) << 10 | index
 
 
 def place_of(entry: int) -> tuple[int, int]:
     """``(index, round)`` of an entry word made by :func:`entry_word`."""
     return entry & 1023, (entry >> 10) - 1
+
+
+def outcome_word(round_no: int, code: int) -> int:
+    """The outcome word of round ``round_no`` ended with ``code``."""
+    return (round_no + 1) << 3 | code
 
 
 class SharedState:
@@ -105,6 +123,8 @@ class SharedState:
         self.newcomers = self.entries + self.nslots
         self.tickets = self.newcomers + self.nslots
         self.no_pids = bytes(8 * self.nslots)
+        self.no_tickets = memoryview(self.no_pids).cast("q")
+        self.posts: list[Semaphore] = []  # this process's tokens to post once it releases
 
     def __getstate__(self) -> tuple[object, ...]:
         return (self.parties, self.wrapper, self.lock, self.sems)
@@ -131,8 +151,19 @@ class SharedState:
         mem[OWNER] = own_pid()
 
     def release(self) -> None:
+        """Release the lock, then post the tokens of the parties woken while it was held."""
         self.mem[OWNER] = 0
         self.lock.release()
+        posts = self.posts
+        if posts:
+            self.posts = []
+            for sem in posts:
+                sem.release()
+
+    def take_token(self, slot: int) -> None:
+        """Take a token posted to ``slot`` if one is there (one left behind, or arriving
+        late, only wakes the slot's next sleeper once for nothing)."""
+        self.sems[slot].acquire(False)
 
     # ------------------------------------------------------------------- slots
     def round_members(self) -> list[int]:
@@ -177,7 +208,7 @@ class SharedState:
     def drop(self, slot: int) -> None:
         """Free the slot of a holder found dead (outside the filling round)."""
         mem = self.mem
-        self.sems[slot].acquire(False)  # the token its dead holder may never have taken
+        self.take_token(slot)  # the token its dead holder may never have taken
         if mem[self.tickets + slot]:
             self.dequeue(slot)
         mem[self.pids + slot] = mem[self.newcomers + slot] = 0
@@ -189,7 +220,7 @@ class SharedState:
     def drained(self) -> bool:
         """Every slot's pid is 0: no party of an ended round holds a slot (lock-free; the
         fast test of :meth:`draining`, without its reaping)."""
-        return self.held_pids().tobytes() == self.no_pids
+        return self.mem[self.pids : self.pids + self.nslots].tobytes() == self.no_pids
 
     def draining(self, reap: bool = False) -> bool:
         """No arrival yet: do parties of an ended round still hold slots? (Newcomers hold
@@ -238,10 +269,15 @@ class SharedState:
         self.mem[self.tickets + slot] = 0
         self.mem[NEWCOMERS] -= 1
 
-    def _queued(self) -> list[int]:
-        """The queued slots in ticket (arrival) order."""
-        tickets = self.mem[self.tickets : self.tickets + self.nslots].tolist()
-        return sorted((s for s in range(self.nslots) if tickets[s]), key=tickets.__getitem__)
+    def _take_queue(self) -> list[int]:
+        """Lock held: empty the queue (every ticket at once); the slots it held, in ticket
+        (arrival) order. Their newcomers still hold them."""
+        mem, start, end = self.mem, self.tickets, self.tickets + self.nslots
+        tickets = mem[start:end].tolist()
+        queued = sorted((s for s, t in enumerate(tickets) if t), key=tickets.__getitem__)
+        mem[start:end] = self.no_tickets
+        mem[NEWCOMERS] = 0
+        return queued
 
     def admit(self) -> None:
         """Lock held, the drain is over (filling, no arrival, no slot held by a drainer): the
@@ -250,13 +286,12 @@ class SharedState:
         trips the round)."""
         mem = self.mem
         assert mem[PHASE] == FILLING and mem[COUNT] == 0, "admission fills an empty round"
-        queued = self._queued()
+        queued = self._take_queue()
         pids = [mem[self.newcomers + slot] for slot in queued]
         dead: set[int] = set()
-        while (pid := first_dead(p for p in pids if p not in dead)) is not None:
+        while (pid := first_dead([p for p in pids if p not in dead])) is not None:
             dead.add(pid)  # one poll for all of them, unless some died
         for slot, pid in zip(queued, pids, strict=True):
-            self.dequeue(slot)
             if pid in dead:  # died before joining a round: not a member
                 self.drop(slot)
             elif mem[COUNT] + 1 < self.parties:
@@ -266,9 +301,10 @@ class SharedState:
         assert mem[NEWCOMERS] == 0
 
     def retry(self, slot: int) -> None:
-        """Lock held: wake the newcomer in ``slot`` (not queued) to enter by itself."""
+        """Lock held: wake the newcomer in ``slot`` (not queued) to enter by itself (its token
+        is posted once the lock is released)."""
         self.mem[self.entries + slot] = RETRY
-        self.sems[slot].release()
+        self.posts.append(self.sems[slot])
 
     def vacate(self, slot: int) -> None:
         """A party of an ended round leaves ``slot`` (no lock: one store). If newcomers are
@@ -291,10 +327,11 @@ class SharedState:
             self.admit()
 
     def end_round(self, code: int, culprit: int = 0, skip: int = -1) -> None:
-        """Write ``code`` as the outcome of every member of the current round (but ``skip``)
-        and post their semaphores. A round that is not released leaves the barrier broken."""
+        """Write ``code`` as the outcome of every member of the current round (but ``skip``);
+        their semaphores are posted once the lock is released. A round that is not released
+        leaves the barrier broken."""
         mem = self.mem
-        word = (mem[ROUND] + 1) * 8 + code
+        word = outcome_word(mem[ROUND], code)
         members = self.round_members()
         mem[COUNT] = 0
         if code == RELEASED:
@@ -306,20 +343,26 @@ class SharedState:
             mem[CODE] = code
             mem[CULPRIT] = culprit
         outcome, stamps, aborts, sems = self.outcome, self.stamps, mem[ABORTS], self.sems
+        posts = self.posts
         for slot in members:
             if slot != skip:
                 mem[outcome + slot] = word
                 mem[stamps + slot] = aborts
-                sems[slot].release()
+                posts.append(sems[slot])
         if code != RELEASED:  # queued newcomers enter by themselves and find it broken
-            for slot in self._queued():
-                self.dequeue(slot)
+            for slot in self._take_queue():
                 self.retry(slot)
         assert mem[COUNT] == 0
 
     def ended(self, slot: int, round_no: int) -> bool:
         """Has the outcome of round ``round_no`` been written to ``slot``?"""
-        return self.mem[self.outcome + slot] // 8 == round_no + 1
+        return self.mem[self.outcome + slot] >> 3 == round_no + 1
+
+    def outcome_code(self, slot: int, entry: int) -> int:
+        """The code written to ``slot`` as the outcome of the round of ``entry`` (its holder's
+        place); 0 while that round has not ended, or if ``entry`` is QUEUED or RETRY."""
+        word = self.mem[self.outcome + slot]
+        return word & 7 if word >> 3 == entry >> 10 else 0
 
     def reason(self, code: int) -> str:
         """Why a round ended with ``code`` (for ``BrokenBarrierError`` messages)."""
