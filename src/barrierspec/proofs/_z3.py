@@ -18,6 +18,7 @@ of the package is typed (z3 itself ships no annotations) and z3's names never le
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -47,6 +48,46 @@ Value = int | bool
 Env = Mapping[str, Value]
 
 
+# Terms are built through z3's C-level constructors (``Z3_mk_add``, ``Z3_mk_and``, ...) on
+# the main context, not through z3's operators: those coerce their arguments to a common sort
+# at every call, which was most of the time of building a proof model. A term here is always
+# of the sort its class says (IntTerm: Int, BoolTerm: Bool), so there is nothing to coerce,
+# and the constructors are the ones z3's operators end in: the terms are the same.
+_CTX = z3.main_ctx()
+_REF = _CTX.ref()
+
+
+def _ints(raw: Any) -> IntTerm:
+    # z3's own class for the term: a numeral is an IntNumRef (it has as_long)
+    numeral = z3.Z3_is_numeral_ast(_REF, raw)
+    return IntTerm(z3.IntNumRef(raw, _CTX) if numeral else z3.ArithRef(raw, _CTX))
+
+
+def _bools(raw: Any) -> BoolTerm:
+    return BoolTerm(z3.BoolRef(raw, _CTX))
+
+
+def _nary(make: Any, raws: Sequence[Any]) -> Any:
+    """``make`` (a z3 n-ary constructor) applied to the z3 terms ``raws``."""
+    array = (z3.Ast * len(raws))(*[r.as_ast() for r in raws])
+    return make(_REF, len(raws), array)
+
+
+def _compare(left: Any, right: Any, make: Any, mirrored: Any) -> BoolTerm:
+    """The comparison ``make`` of two integer terms, as z3's operator builds it: Python runs
+    a comparison with a constant (an IntNumRef, a subclass) on the right of another term as the
+    constant's mirrored comparison, so the constant comes first (``(<= 1 parties)`` for
+    ``parties >= 1``)."""
+    if type(right) is z3.IntNumRef and type(left) is not z3.IntNumRef:
+        left, right, make = right, left, mirrored
+    return _bools(make(_REF, left.as_ast(), right.as_ast()))
+
+
+def _distinct(ref: Any, left: Any, right: Any) -> Any:
+    """``Z3_mk_distinct`` of two terms, spelled as the binary constructors are."""
+    return z3.Z3_mk_distinct(ref, 2, (z3.Ast * 2)(left, right))
+
+
 class IntTerm:
     """An integer-valued Z3 term."""
 
@@ -56,36 +97,36 @@ class IntTerm:
         self.raw = raw
 
     def __add__(self, other: IntLike) -> IntTerm:
-        return IntTerm(self.raw + _int(other))
+        return _ints(_nary(z3.Z3_mk_add, (self.raw, _int(other))))
 
     def __radd__(self, other: int) -> IntTerm:
-        return IntTerm(_int(other) + self.raw)
+        return _ints(_nary(z3.Z3_mk_add, (_int(other), self.raw)))
 
     def __sub__(self, other: IntLike) -> IntTerm:
-        return IntTerm(self.raw - _int(other))
+        return _ints(_nary(z3.Z3_mk_sub, (self.raw, _int(other))))
 
     def __rsub__(self, other: int) -> IntTerm:
-        return IntTerm(_int(other) - self.raw)
+        return _ints(_nary(z3.Z3_mk_sub, (_int(other), self.raw)))
 
     def __lt__(self, other: IntLike) -> BoolTerm:
-        return BoolTerm(self.raw < _int(other))
+        return _compare(self.raw, _int(other), z3.Z3_mk_lt, z3.Z3_mk_gt)
 
     def __le__(self, other: IntLike) -> BoolTerm:
-        return BoolTerm(self.raw <= _int(other))
+        return _compare(self.raw, _int(other), z3.Z3_mk_le, z3.Z3_mk_ge)
 
     def __gt__(self, other: IntLike) -> BoolTerm:
-        return BoolTerm(self.raw > _int(other))
+        return _compare(self.raw, _int(other), z3.Z3_mk_gt, z3.Z3_mk_lt)
 
     def __ge__(self, other: IntLike) -> BoolTerm:
-        return BoolTerm(self.raw >= _int(other))
+        return _compare(self.raw, _int(other), z3.Z3_mk_ge, z3.Z3_mk_le)
 
     def eq(self, other: IntLike) -> BoolTerm:
         """``self == other`` as a formula."""
-        return BoolTerm(self.raw == _int(other))
+        return _compare(self.raw, _int(other), z3.Z3_mk_eq, z3.Z3_mk_eq)
 
     def ne(self, other: IntLike) -> BoolTerm:
         """``self != other`` as a formula."""
-        return BoolTerm(self.raw != _int(other))
+        return _compare(self.raw, _int(other), _distinct, _distinct)
 
     def __repr__(self) -> str:
         return f"IntTerm({self.raw})"
@@ -100,17 +141,17 @@ class BoolTerm:
         self.raw = raw
 
     def __and__(self, other: BoolLike) -> BoolTerm:
-        return BoolTerm(z3.And(self.raw, _bool(other)))
+        return _bools(_nary(z3.Z3_mk_and, (self.raw, _bool(other))))
 
     def __or__(self, other: BoolLike) -> BoolTerm:
-        return BoolTerm(z3.Or(self.raw, _bool(other)))
+        return _bools(_nary(z3.Z3_mk_or, (self.raw, _bool(other))))
 
     def __invert__(self) -> BoolTerm:
-        return BoolTerm(z3.Not(self.raw))
+        return _bools(z3.Z3_mk_not(_REF, self.raw.as_ast()))
 
     def eq(self, other: BoolLike) -> BoolTerm:
         """``self <=> other`` as a formula."""
-        return BoolTerm(self.raw == _bool(other))
+        return _bools(z3.Z3_mk_eq(_REF, self.raw.as_ast(), _bool(other).as_ast()))
 
     def __repr__(self) -> str:
         return f"BoolTerm({self.raw})"
@@ -125,7 +166,16 @@ def _int(value: IntLike) -> Any:
         return value.raw
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"an integer term or int is required, got {value!r}")
+    return _int_val(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _int_val(value: int) -> Any:
+    """z3's constant ``value`` (remembered: a constant is built once)."""
     return z3.IntVal(value)
+
+
+_BOOL_VALS = {True: z3.BoolVal(True), False: z3.BoolVal(False)}
 
 
 def _bool(value: BoolLike) -> Any:
@@ -133,7 +183,7 @@ def _bool(value: BoolLike) -> Any:
         return value.raw
     if not isinstance(value, bool):
         raise TypeError(f"a Boolean term or bool is required, got {value!r}")
-    return z3.BoolVal(value)
+    return _BOOL_VALS[value]
 
 
 def int_var(name: str) -> IntTerm:
@@ -158,33 +208,35 @@ def bool_val(value: bool) -> BoolTerm:
 
 def all_of(terms: Iterable[BoolLike]) -> BoolTerm:
     """The conjunction of ``terms`` (true when empty)."""
-    return BoolTerm(z3.And([_bool(t) for t in terms]))
+    return _bools(_nary(z3.Z3_mk_and, [_bool(t) for t in terms]))
 
 
 def any_of(terms: Iterable[BoolLike]) -> BoolTerm:
     """The disjunction of ``terms`` (false when empty)."""
-    return BoolTerm(z3.Or([_bool(t) for t in terms]))
+    return _bools(_nary(z3.Z3_mk_or, [_bool(t) for t in terms]))
 
 
 def implies(premise: BoolLike, conclusion: BoolLike) -> BoolTerm:
     """``premise => conclusion``."""
-    return BoolTerm(z3.Implies(_bool(premise), _bool(conclusion)))
+    return _bools(z3.Z3_mk_implies(_REF, _bool(premise).as_ast(), _bool(conclusion).as_ast()))
 
 
 def ite(cond: BoolLike, then: IntLike, other: IntLike) -> IntTerm:
     """``then if cond else other`` for integers."""
-    return IntTerm(z3.If(_bool(cond), _int(then), _int(other)))
+    made = z3.Z3_mk_ite(_REF, _bool(cond).as_ast(), _int(then).as_ast(), _int(other).as_ast())
+    return _ints(made)
 
 
 def ite_bool(cond: BoolLike, then: BoolLike, other: BoolLike) -> BoolTerm:
     """``then if cond else other`` for formulas."""
-    return BoolTerm(z3.If(_bool(cond), _bool(then), _bool(other)))
+    made = z3.Z3_mk_ite(_REF, _bool(cond).as_ast(), _bool(then).as_ast(), _bool(other).as_ast())
+    return _bools(made)
 
 
 def total(terms: Iterable[IntLike]) -> IntTerm:
     """The sum of ``terms`` (0 when empty)."""
     raws = [_int(t) for t in terms]
-    return IntTerm(z3.Sum(raws) if raws else z3.IntVal(0))
+    return _ints(_nary(z3.Z3_mk_add, raws)) if raws else IntTerm(_int_val(0))
 
 
 __all__ += ["bool_val", "int_val", "ite_bool"]
