@@ -76,3 +76,42 @@ def test_mixing_a_python_bool_into_arithmetic_is_refused() -> None:
     # bool is an int to the type checker: only the runtime check can refuse it
     with pytest.raises(TypeError, match="an integer term or int is required"):
         int_var("a") + True
+
+
+def test_the_constructors_build_the_terms_z3s_operators_build() -> None:
+    # the wrapper calls z3's C-level constructors; the terms must be z3's own, to the letter
+    # (Z3 hash-conses terms, so equal terms are one AST: eq compares the ids)
+    a, b = int_var("a"), int_var("b")
+    p, q = bool_var("p"), bool_var("q")
+    za, zb, zp, zq = z3.Int("a"), z3.Int("b"), z3.Bool("p"), z3.Bool("q")
+    one, zero = z3.IntVal(1), z3.IntVal(0)
+    pairs: list[tuple[IntTerm | BoolTerm, z3.ExprRef]] = [
+        (a + b, za + zb),
+        (a + 1, za + one),
+        (1 + a, one + za),
+        (a - 1, za - one),
+        (1 - a, one - za),
+        (a < b, za < zb),
+        (a <= 1, za <= one),  # Python builds (>= 1 a): the constant's mirrored comparison
+        (a > 1, za > one),
+        (a >= 1, za >= one),
+        (a.eq(0), za == zero),
+        (a.ne(b), za != zb),
+        (a.ne(0), za != zero),
+        (p & q, z3.And(zp, zq)),
+        (p | True, z3.Or(zp, True)),
+        (~p, z3.Not(zp)),
+        (p.eq(q), zp == zq),
+        (all_of([p, q, True]), z3.And([zp, zq, True])),
+        (all_of([]), z3.And([])),
+        (any_of([p, q]), z3.Or([zp, zq])),
+        (implies(p, q), z3.Implies(zp, zq)),
+        (ite(p, a, 2), z3.If(zp, za, z3.IntVal(2))),
+        (ite_bool(p, q, False), z3.If(zp, zq, False)),
+        (total([a, b, 3]), z3.Sum([za, zb, z3.IntVal(3)])),
+        (total([a]), z3.Sum([za])),
+    ]
+    for ours, theirs in pairs:
+        assert ours.raw.eq(theirs), (ours, theirs)
+        assert type(ours.raw) is type(theirs), (ours, theirs)
+    assert total([]).raw.eq(zero)
