@@ -37,7 +37,7 @@ class _Watcher:
     def first_dead(self, pids: Iterable[int]) -> int | None:
         """Return the first pid in ``pids`` whose process has exited, else ``None``."""
         fds = self.fds
-        wanted = list(pids)
+        wanted = pids if isinstance(pids, list) else list(pids)
         for pid in wanted:
             if pid not in fds:
                 if len(fds) >= _CACHE_LIMIT:
@@ -76,6 +76,7 @@ class _Watcher:
 
 _watcher: _Watcher | None = None
 _pid = os.getpid()
+_PIDFDS = hasattr(os, "pidfd_open")
 
 
 def _refresh_pid() -> None:
@@ -105,7 +106,7 @@ def _first_dead_by_signal(pids: Iterable[int]) -> int | None:
 def first_dead(pids: Iterable[int]) -> int | None:
     """Return a pid from ``pids`` whose process has exited (zombies included), else ``None``."""
     global _watcher  # noqa: PLW0603 - one watcher per process, rebuilt after fork
-    if not hasattr(os, "pidfd_open"):
+    if not _PIDFDS:
         return _first_dead_by_signal(pids)
     if _watcher is None or _watcher.owner != _pid:
         if _watcher is not None:

@@ -9,7 +9,7 @@ shared memory (``_process_shared.py``). What differs is how parties sleep and ho
   slices of ``POLL`` seconds. Between slices it checks (under the lock) whether its round
   ended, whether its timeout expired (then it breaks the round, as in threading), and
   whether another member of the round, or the process running the action, has died
-  (then it breaks the round, naming the dead pid);
+  (then it breaks the round, naming the dead pid): ``_process_stalls.py``;
 * the last arrival checks that every member is alive before it runs the action or
   releases the round; a dead member breaks the round instead, so a death *while waiting*
   always breaks the round, whichever party notices first;
@@ -52,13 +52,11 @@ from barrierspec.reference._process_shared import (
     COMPLETED,
     COUNT,
     DIED,
-    DIED_ACTING,
     FILLING,
     NEWCOMERS,
     PHASE,
     POISONED,
     POLL,
-    QUEUED,
     RELEASED,
     RESET,
     RETRY,
@@ -67,6 +65,7 @@ from barrierspec.reference._process_shared import (
     SharedState,
     place_of,
 )
+from barrierspec.reference._process_stalls import next_slice, stalled
 from barrierspec.reference._validate import check_action, check_parties, check_timeout
 
 __all__ = ["MAX_PROCESS_PARTIES", "ProcessBarrier"]
@@ -75,13 +74,6 @@ MAX_PROCESS_PARTIES = 512
 """Each party needs two slots, each with its own semaphore (2 * 512 semaphores at most)."""
 
 _NEWCOMER_PAUSE = 0.0005  # poll period of a newcomer blocked behind an action (rare)
-
-
-def _slice(deadline: float | None) -> float:
-    """The next sleep: a liveness-check slice, shortened to the deadline."""
-    if deadline is None:
-        return POLL
-    return min(POLL, max(0.0, deadline - time.monotonic()))
 
 
 class ProcessBarrier:
@@ -163,20 +155,20 @@ class ProcessBarrier:
         while True:
             slot, queued = self._enter(pid, deadline, slot)  # returns holding the lock
             if not queued:
-                entry = sh.join(slot, pid)
+                entry = sh.join((slot,), (pid,))
                 if mem[COUNT] == self._parties:
                     return self._trip(slot, entry)
             sh.release()
             sem = sh.sems[slot]
             while True:
-                if sem.acquire(True, POLL if deadline is None else _slice(deadline)):
+                if sem.acquire(True, POLL if deadline is None else next_slice(deadline)):
                     entry = mem[sh.entries + slot]
                     code = sh.outcome_code(slot, entry)
                     if code:
                         return self._leave(slot, entry, code)
                     if entry == RETRY:
                         break  # woken to enter by itself, in its slot
-                elif self._stalled(slot, deadline):
+                elif stalled(sh, slot, deadline):
                     entry = mem[sh.entries + slot]
                     if entry != RETRY:
                         return self._leave(slot, entry, sh.outcome_code(slot, entry))
@@ -220,56 +212,6 @@ class ProcessBarrier:
             sh.mem[sh.newcomers + held] = 0
         sh.release()
 
-    def _stalled(self, slot: int, deadline: float | None) -> bool:
-        """A slice expired: end the round (or this wait in the queue) if it must end. True
-        once this party's wait is over (its outcome, or RETRY, is written; a token posted
-        for it is taken if it is there)."""
-        sh = self._shared
-        mem = sh.mem
-        sh.acquire()
-        try:
-            entry = mem[sh.entries + slot]
-            if entry == QUEUED:
-                posted = self._queue_stalled(slot, deadline)
-            elif entry == RETRY:
-                posted = True
-            else:
-                posted = sh.outcome_code(slot, entry) > 0 or self._round_stalled(deadline)
-        finally:
-            sh.release()
-        if posted:
-            sh.take_token(slot)  # posted by whoever ended the round, unless it is late
-        return posted
-
-    def _round_stalled(self, deadline: float | None) -> bool:
-        """Lock held, the round has not ended: end it if a filling wait timed out or a member
-        died. True if it ended the round."""
-        sh = self._shared
-        mem = sh.mem
-        if mem[PHASE] == FILLING and deadline is not None and time.monotonic() >= deadline:
-            sh.end_round(TIMED_OUT)
-            return True
-        dead = first_dead([mem[sh.pids + s] for s in sh.round_members()])
-        if dead is None:
-            return False
-        acting = mem[PHASE] == ACTING and dead == mem[ACTOR]
-        sh.end_round(DIED_ACTING if acting else DIED, dead)
-        return True
-
-    def _queue_stalled(self, slot: int, deadline: float | None) -> bool:
-        """Lock held, queued: on a timeout leave and break the barrier; if the drain is over
-        (a leaver missed the queue, or a drainer died) admit the queue. True if woken to
-        enter by itself."""
-        sh = self._shared
-        mem = sh.mem
-        if deadline is not None and time.monotonic() >= deadline:
-            sh.dequeue(slot)
-            mem[sh.newcomers + slot] = 0
-            sh.end_round(TIMED_OUT)
-            raise BrokenBarrierError("a wait timed out before it could join a round")
-        sh.admit_if_drained()
-        return mem[sh.entries + slot] == RETRY
-
     def _leave(self, slot: int, entry: int, code: int) -> int:
         """Given this party's outcome ``code``, free its slot, return the index or raise.
 
@@ -278,7 +220,7 @@ class ProcessBarrier:
         """
         sh = self._shared
         mem = sh.mem
-        assert code == sh.outcome_code(slot, entry) > 0, "a party leaves once its round ended"
+        assert code > 0, "a party leaves once its round ended (its outcome is written)"
         index = place_of(entry)[0]
         if code == RELEASED and mem[sh.stamps + slot] != mem[ABORTS]:
             code = ABORTED  # linearised after the abort, which it read

@@ -45,6 +45,7 @@ newcomers queue only behind a drain (NEWCOMERS > 0 implies filling with COUNT ==
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from multiprocessing import heap
 from multiprocessing.context import BaseContext
 from multiprocessing.synchronize import Lock, Semaphore
@@ -122,6 +123,7 @@ class SharedState:
         self.entries = self.stamps + self.nslots
         self.newcomers = self.entries + self.nslots
         self.tickets = self.newcomers + self.nslots
+        self.held = self.mem[self.pids : self.pids + self.nslots]  # every slot's pid word
         self.no_pids = bytes(8 * self.nslots)
         self.no_tickets = memoryview(self.no_pids).cast("q")
         self.posts: list[Semaphore] = []  # this process's tokens to post once it releases
@@ -171,15 +173,21 @@ class SharedState:
         base = self.members
         return self.mem[base : base + self.mem[COUNT]].tolist()
 
-    def join(self, slot: int, pid: int) -> int:
-        """``slot`` (held by ``pid``) is the next arrival of the filling round; its entry."""
+    def join(self, slots: Sequence[int], pids: Sequence[int]) -> int:
+        """``slots`` (held by ``pids``) are the next arrivals of the filling round, in this
+        order; the entry of the last of them."""
         mem = self.mem
+        members, held, newcomers, entries = self.members, self.pids, self.newcomers, self.entries
         index = mem[COUNT]
-        mem[self.members + index] = slot
-        mem[self.pids + slot] = pid
-        mem[self.newcomers + slot] = 0
-        entry = mem[self.entries + slot] = entry_word(mem[ROUND], index)
-        mem[COUNT] = index + 1
+        first = entry_word(mem[ROUND], 0)  # entry_word(round, index) == first | index
+        entry = 0
+        for slot, pid in zip(slots, pids, strict=True):
+            mem[members + index] = slot
+            mem[held + slot] = pid
+            mem[newcomers + slot] = 0
+            entry = mem[entries + slot] = first | index
+            index += 1
+        mem[COUNT] = index
         return entry
 
     def _holder(self, slot: int) -> int:
@@ -213,14 +221,10 @@ class SharedState:
             self.dequeue(slot)
         mem[self.pids + slot] = mem[self.newcomers + slot] = 0
 
-    def held_pids(self) -> memoryview:
-        """The pids words of every slot (all 0 once every drainer has left)."""
-        return self.mem[self.pids : self.pids + self.nslots]
-
     def drained(self) -> bool:
         """Every slot's pid is 0: no party of an ended round holds a slot (lock-free; the
         fast test of :meth:`draining`, without its reaping)."""
-        return self.mem[self.pids : self.pids + self.nslots].tobytes() == self.no_pids
+        return self.held.tobytes() == self.no_pids
 
     def draining(self, reap: bool = False) -> bool:
         """No arrival yet: do parties of an ended round still hold slots? (Newcomers hold
@@ -232,7 +236,7 @@ class SharedState:
         """
         if self.drained():
             return False
-        for slot, pid in enumerate(self.held_pids().tolist()) if reap else ():
+        for slot, pid in enumerate(self.held.tolist()) if reap else ():
             if pid and first_dead([pid]) == pid:
                 self.drop(slot)
         return not self.drained()
@@ -242,27 +246,23 @@ class SharedState:
         """Lock held, no arrival yet: queue ``slot`` (held by ``pid``) if parties of the last
         round still hold slots; True if queued.
 
-        The newcomer counts itself in (``enqueue``) before it looks again, so a drainer that
+        The newcomer counts itself in (it enqueues) before it looks again, so a drainer that
         frees the last slot (a plain store, then a read of NEWCOMERS) cannot miss a newcomer
         that saw its slot still held. If the drain is over, newcomers queued before it (that
         a leaver missed) are admitted first; the caller joins after them."""
+        mem = self.mem
         if not self.drained():  # else nobody needs to see this newcomer
-            self.enqueue(slot, pid)
+            mem[TICKETS] += 1  # enqueue: a ticket, and counted in NEWCOMERS
+            mem[self.tickets + slot] = mem[TICKETS]
+            mem[self.entries + slot] = QUEUED
+            mem[self.newcomers + slot] = pid
+            mem[NEWCOMERS] += 1
             if not self.drained():
                 return True
             self.dequeue(slot)
-        if self.mem[NEWCOMERS]:
+        if mem[NEWCOMERS]:
             self.admit()
         return False
-
-    def enqueue(self, slot: int, pid: int) -> None:
-        """Lock held, no arrival yet: ``slot`` (held by ``pid``) queues as a newcomer."""
-        mem = self.mem
-        mem[TICKETS] += 1
-        mem[self.tickets + slot] = mem[TICKETS]
-        mem[self.entries + slot] = QUEUED
-        mem[self.newcomers + slot] = pid
-        mem[NEWCOMERS] += 1
 
     def dequeue(self, slot: int) -> None:
         """Lock held: ``slot`` leaves the queue (its newcomer still holds it)."""
@@ -291,13 +291,16 @@ class SharedState:
         dead: set[int] = set()
         while (pid := first_dead([p for p in pids if p not in dead])) is not None:
             dead.add(pid)  # one poll for all of them, unless some died
-        for slot, pid in zip(queued, pids, strict=True):
-            if pid in dead:  # died before joining a round: not a member
-                self.drop(slot)
-            elif mem[COUNT] + 1 < self.parties:
-                self.join(slot, pid)
-            else:
-                self.retry(slot)
+        if dead:
+            for slot, pid in zip(queued, pids, strict=True):
+                if pid in dead:  # died before joining a round: not a member
+                    self.drop(slot)
+            queued = [slot for slot, pid in zip(queued, pids, strict=True) if pid not in dead]
+            pids = [pid for pid in pids if pid not in dead]
+        room = self.parties - 1  # the last arrival trips the round: it enters by itself
+        self.join(queued[:room], pids[:room])
+        for slot in queued[room:]:
+            self.retry(slot)
         assert mem[NEWCOMERS] == 0
 
     def retry(self, slot: int) -> None:
