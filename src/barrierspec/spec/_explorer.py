@@ -13,7 +13,8 @@ Properties checked, and when:
 * every state invariant, on every state the first time it is reached (initial states too);
 * every transition invariant, on every generated transition ``pre --label--> post`` (a
   system's fused checks may instead check all the transitions out of a state in one call,
-  an *expansion check*, before the successors are visited);
+  an *expansion check*, before the successors are visited; a system with a label-free
+  ``successor_states`` is then expanded with that);
 * deadlock freedom (unless ``check_deadlock=False``): a reachable state with no successor for
   which ``stuck`` returns a sentence is a deadlock -- unless ``documented_hang`` names a
   documented deviation, which is then recorded once per name (with a shortest trace) and the
@@ -146,6 +147,10 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
     next_report = started + progress_interval
     fast = not step_checks
     second = operator.itemgetter(1)
+    # without transition checks only the successor states matter: the system's label-free
+    # successor function when it has one
+    posts_of = getattr(system, "successor_states", None) if fast else None
+    expand = successors if posts_of is None else posts_of
     while frontier and found is None and status is ExplorationStatus.OK:
         level: list[Hashable] = []
         append = level.append
@@ -161,7 +166,7 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
                 if progress is not None and now >= next_report:
                     next_report = now + progress_interval
                     progress(len(parent), transitions, depth + (1 if level else 0), now - started)
-            succ = successors(state)
+            succ = expand(state)
             if type(succ) is not list:
                 succ = list(succ)
             if not succ:
@@ -172,7 +177,7 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
                 continue
             transitions += len(succ)
             for name, expansion_check in expansion_checks:
-                hit = expansion_check(state, succ)
+                hit = expansion_check(state)
                 if hit is not None:
                     found = _Found(_STEP, name, hit[2], state, hit[0], hit[1])
                     break
@@ -180,7 +185,7 @@ def explore(  # noqa: PLR0912, PLR0915 -- the BFS hot loop, inlined; to split (i
                 pass  # an expansion check failed: the successors are not visited
             elif fast:
                 # no transition invariant: only the successor states matter (map is C-level)
-                posts = map(second, succ)
+                posts = succ if posts_of is not None else map(second, succ)
                 for key in posts if canonical is None else map(canonical, posts):
                     if key not in parent:
                         parent[key] = state

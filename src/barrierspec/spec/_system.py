@@ -81,11 +81,14 @@ class TransitionSystem(Protocol[S]):
       named invariants, each named :data:`FUSED` or by an invariant's name. A fused check must
       fail exactly when some named invariant does; the explorer then names the first named
       invariant (in order) that fails on that state or transition. The object may also have
-      ``expansion_checks()``: ``(name, check)`` pairs with ``check(state, successors)``
-      returning ``None`` or ``(label, post, message)`` for a failing transition out of
-      ``state`` (``successors`` is the list ``successors(state)`` returned); the explorer runs
-      them once per expanded state, before visiting its successors, so that a system can
-      check every transition of a state in one call and skip the ones it knows pass.
+      ``expansion_checks()``: ``(name, check)`` pairs with ``check(state)`` returning
+      ``None`` or ``(label, post, message)`` for a failing transition out of ``state``; the
+      explorer runs them once per expanded state, right after computing its successors and
+      before visiting them, so that a system can check every transition of a state in one
+      call and skip the ones it knows pass.
+    * ``successor_states(state) -> list``: the states of ``successors(state)``, in the same
+      order, without labels. When present, the explorer expands states with it wherever no
+      label is needed (no transition check is run; traces are rebuilt with ``successors``).
     * ``concretisation() -> (concrete_system, abstract)``: for a system whose states abstract
       another's (a counted system), the concrete system and the map from its states to this
       system's; a counterexample is then replayed on the concrete system (its invariants

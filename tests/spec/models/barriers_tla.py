@@ -198,9 +198,8 @@ class BarriersTLA(Checked[State]):
 def inv_clauses(n: int, gate_1: int, gate_2: int, rdv: int, count: Sequence[int]) -> str | None:
     """The first clause of Barriers.tla's inductive invariant that fails, over the number of
     processes at each program point (``count[k]`` at ``a<k>``), or ``None``. The clauses are
-    tried in order, each only if the ones before it hold."""
-    arriving = any(count[0:5])  # a0..a4: on the way into chamber 1
-    leaving = any(count[7:11])  # a7..a10: on the way into chamber 2
+    tried in order, each only if the ones before it hold (a sum is taken only where a clause
+    can fail: a shut gate never exceeds a count)."""
     # the semaphores stay within 0..N
     if not (0 <= gate_1 <= n and 0 <= gate_2 <= n):
         return "a gate is outside 0..N"
@@ -216,10 +215,12 @@ def inv_clauses(n: int, gate_1: int, gate_2: int, rdv: int, count: Sequence[int]
     if gate_1 and gate_2:
         return "both gates are open"
     # the two chambers' entrances are never occupied at once
+    arriving = any(count[0:5])  # a0..a4: on the way into chamber 1
+    leaving = any(count[7:11])  # a7..a10: on the way into chamber 2
     if arriving and leaving:
         return "processes enter both chambers at once"
     # gate_1 never admits more than chamber 1 (a0..a6) holds, and is shut while anyone arrives
-    if gate_1 > sum(count[0:7]):
+    if gate_1 and gate_1 > sum(count[0:7]):
         return "gate_1 exceeds the processes in chamber 1"
     if arriving and gate_1:
         return "gate_1 is open while a process arrives"
@@ -227,7 +228,7 @@ def inv_clauses(n: int, gate_1: int, gate_2: int, rdv: int, count: Sequence[int]
     if count[4] and not (rdv == n and count[6] == n - 1):
         return "a4 without everyone at a6"
     # the same three facts for chamber 2 (a7..a12)
-    if gate_2 > sum(count[7:13]):
+    if gate_2 and gate_2 > sum(count[7:13]):
         return "gate_2 exceeds the processes in chamber 2"
     if leaving and gate_2:
         return "gate_2 is open while a process enters chamber 2"

@@ -12,7 +12,9 @@ A state is packed into one int, a byte per entry (the first entry in the highest
 counts in the low bytes), so that a step is one integer addition of a precomputed delta, a
 visited-set lookup hashes one int, and ``int.to_bytes`` unpacks a state for the invariants.
 The steps of a state depend only on its *key*: the shared variables and which program points
-are occupied (one addition and one mask, see :meth:`successors`); they are remembered by key.
+are occupied (one addition and one mask, see :meth:`successors`); the explorer takes them
+label-free (:meth:`successor_states`, a list of additions remembered by key), and
+:meth:`successors` gives them with labels for traces.
 
 The invariants are the model's, read over counts (``Inv`` is the same function of the
 counts); the refinement of Barrier.tla is decided from the mover (the label) and the counts.
@@ -52,12 +54,14 @@ POINTS = 13  # program points a0..a12
 ENTRIES = PCS + POINTS  # lock, gate_1, gate_2, rdv, c_0, ..., c_12
 MAX_N = 127  # a count n plus 127 still fits a byte (how successors sees who is where)
 
-# one process's steps from a program point, for some shared variables: (label (program
-# point before, program point after), what the step adds to the packed state, whether
-# RefinesBarrier passes it whatever the counts (_free))
-_Move = tuple[tuple[int, int], int, bool]
-# the steps of a state, by its key: every (label, delta), and the ones RefinesBarrier checks
-_Expansion = tuple[list[tuple[tuple[int, int], int]], list[tuple[tuple[int, int], int]]]
+# a step: (label (program point before, program point after), what it adds to the packed state)
+_Step = tuple[tuple[int, int], int]
+# the steps of one process at a program point for some shared variables: every step, the
+# ones RefinesBarrier checks (not _free), and every step's delta alone
+_Steps = tuple[tuple[_Step, ...], tuple[_Step, ...], tuple[int, ...]]
+# what the explorer needs of the states of one key: the steps RefinesBarrier checks, and the
+# deltas of every step (for successor_states)
+_Expansion = tuple[tuple[_Step, ...], tuple[int, ...]]
 
 
 class CountedBarriersTLA(Checked[int]):
@@ -86,9 +90,11 @@ class CountedBarriersTLA(Checked[int]):
         self._key_mask = 0x80 * ones | ((1 << ENTRIES * 8) - 1) ^ ((1 << self._counts_bits) - 1)
         self._flags = tuple(0x80 << shift for shift in self._shifts)  # "a<pc> is occupied"
         self._any_flag = sum(self._flags)
-        self._points: dict[int, list[int]] = {}  # the occupied program points, by flags
-        self._known: dict[int, list[_Move]] = {}  # by shared variables * POINTS + pc
-        self._expansions: dict[int, _Expansion] = {}
+        # the caches hold tuples of ints only, which the cyclic garbage collector stops
+        # tracking (lists it would traverse at every full collection: 0.2-0.4 s at N=64)
+        self._points: dict[int, tuple[int, ...]] = {}  # the occupied program points, by flags
+        self._known: dict[int, _Steps] = {}  # by shared variables * POINTS + pc
+        self._expansions: dict[int, _Expansion] = {}  # by key
         self._factorials = [math.factorial(k) for k in range(n + 1)]
         self._locked = operator.itemgetter(*(PCS + pc for pc in sorted(_LOCKED)))
         if checks:
@@ -125,52 +131,65 @@ class CountedBarriersTLA(Checked[int]):
     def initial_states(self) -> Iterable[int]:
         return [self.pack((1, 0, 0, 0, self.n, *([0] * (POINTS - 1))))]
 
-    def _moves(self, shared: int, pc: int) -> list[_Move]:
+    def _moves(self, shared: int, pc: int) -> _Steps:
         """The steps of one process at ``a<pc>`` with these shared variables: the concrete
         model's steps of a one-process state, as additions to a packed state (asked only
         when some process is at ``a<pc>``, so a step leaving the packed fields is an error)."""
         entries = tuple(shared.to_bytes(PCS, "big"))
-        base = (shared << self._counts_bits) + (1 << self._shifts[pc])
-        moves: list[_Move] = []
+        bits, shifts, gate_2 = self._counts_bits, self._shifts, entries[GATE_2]
+        base = (shared << bits) + (1 << shifts[pc])
+        steps: list[_Step] = []
+        checked: list[_Step] = []
         for _, post in self.model.successors((*entries, pc)):
             target = post[PCS]
             try:
-                after = int.from_bytes(bytes(post[:PCS]), "big") << self._counts_bits
+                after = int.from_bytes(bytes(post[:PCS]), "big") << bits
             except ValueError:
                 raise ValueError(
                     f"a step from a{pc} leaves the packed fields: {post[:PCS]} is not bytes"
                 ) from None
-            delta = after + (1 << self._shifts[target]) - base
-            moves.append(((pc, target), delta, _free(pc, target, entries[GATE_2], post[GATE_2])))
+            step = ((pc, target), after + (1 << shifts[target]) - base)
+            steps.append(step)
+            if not _free(pc, target, gate_2, post[GATE_2]):
+                checked.append(step)
+        moves = (tuple(steps), tuple(checked), tuple(delta for _, delta in steps))
         self._known[shared * POINTS + pc] = moves
         return moves
 
-    def _expansion(self, key: int) -> _Expansion:
-        """The steps of the states with this key (these shared variables, and processes at
-        these program points), remembered."""
+    def _parts(self, key: int) -> list[_Steps]:
+        """The steps of each occupied program point of the states with this key (these shared
+        variables, and processes at these program points), in program point order."""
         shared = key >> self._counts_bits
         occupied = key & self._any_flag
         points = self._points.get(occupied)
         if points is None:
-            points = [pc for pc, flag in enumerate(self._flags) if occupied & flag]
+            points = tuple(pc for pc, flag in enumerate(self._flags) if occupied & flag)
             self._points[occupied] = points
         known, first = self._known, shared * POINTS
-        steps, checked = [], []
-        for pc in points:
-            moves = known.get(first + pc)
-            for label, delta, free in self._moves(shared, pc) if moves is None else moves:
-                steps.append((label, delta))
-                if not free:
-                    checked.append((label, delta))
-        self._expansions[key] = (steps, checked)
-        return steps, checked
+        return [known.get(first + pc) or self._moves(shared, pc) for pc in points]
+
+    def _expansion(self, key: int) -> _Expansion:
+        """What the explorer needs of the states with this key, remembered."""
+        checked: tuple[_Step, ...] = ()
+        deltas: tuple[int, ...] = ()
+        for _, checks, more in self._parts(key):
+            checked += checks
+            deltas += more
+        expansion = self._expansions[key] = (checked, deltas)
+        return expansion
 
     def successors(self, state: int) -> list[tuple[object, int]]:
+        key = (state + self._occupy) & self._key_mask
+        return [(label, state + delta) for part in self._parts(key) for label, delta in part[0]]
+
+    def successor_states(self, state: int) -> list[int]:
+        """The states of :meth:`successors`, in its order (the explorer's label-free path; the
+        steps of a key are remembered for this one)."""
         key = (state + self._occupy) & self._key_mask
         expansion = self._expansions.get(key)
         if expansion is None:
             expansion = self._expansion(key)
-        return [(label, state + delta) for label, delta in expansion[0]]
+        return [state + delta for delta in expansion[1]]
 
     def canonical(self, state: int) -> int:
         return state  # counts are canonical already
@@ -294,18 +313,6 @@ class CountedBarriersTLA(Checked[int]):
             return None  # b1: everybody leaves together
         return f"a{source} -> a{target} is no step of Barrier.tla: {entered} entered, {left} left"
 
-    def _refines_all(self, state: int, succ: object) -> tuple[object, int, str] | None:
-        """RefinesBarrier on every step out of ``state``: the first failing one as ``(label,
-        post, message)``, or ``None``. The :meth:`_free` moves are skipped: :meth:`_refines`
-        passes them once their counts are a step of one process, which :meth:`successors`
-        makes them by construction (one count moved by a precomputed delta). ``succ`` is
-        what ``successors(state)`` returned: the steps read here are the ones it built."""
-        for label, delta in self._expansions[(state + self._occupy) & self._key_mask][1]:
-            message = self._refines(state, label, state + delta)
-            if message is not None:
-                return label, state + delta, message
-        return None
-
 
 def _free(source: int, target: int, gate_2_before: int, gate_2_after: int) -> bool:
     """Whether a move of one process from ``a<source>`` to ``a<target>``, with gate_2 as given
@@ -321,7 +328,7 @@ def _free(source: int, target: int, gate_2_before: int, gate_2_after: int) -> bo
 class CountedBarriersChecks:
     """The fused checks of :class:`CountedBarriersTLA`: the four state invariants on one
     unpacked state (the named checks' own functions, in their order), the refinement once per
-    expanded state on the moves that need it (:meth:`CountedBarriersTLA._refines_all`)."""
+    expanded state on the moves that need it (:attr:`refines_all`)."""
 
     def __init__(self, model: CountedBarriersTLA) -> None:
         type_ok, lock_inv, flush, n = (
@@ -342,8 +349,29 @@ class CountedBarriersChecks:
                 or flush(e)
             )
 
+        expansions, expansion, occupy, key_mask, refines = (
+            model._expansions,
+            model._expansion,
+            model._occupy,
+            model._key_mask,
+            model._refines,
+        )
+
+        def refines_all(s: int) -> tuple[object, int, str] | None:
+            # RefinesBarrier on every step out of s: the first failing one as (label, post,
+            # message), or None. The _free moves are skipped: _refines passes them once their
+            # counts are a step of one process, which successors makes them by construction
+            # (one count moved by a precomputed delta); the steps are the ones successor_states
+            # moves by (remembered by key)
+            key = (s + occupy) & key_mask
+            for label, delta in (expansions.get(key) or expansion(key))[0]:
+                message = refines(s, label, s + delta)
+                if message is not None:
+                    return label, s + delta, message
+            return None
+
         self.state = state
-        self.refines_all = model._refines_all
+        self.refines_all = refines_all
 
     def state_checks(self) -> tuple[tuple[str, Callable[[int], str | None]], ...]:
         return ((FUSED, self.state),)
