@@ -93,3 +93,19 @@ def test_the_counted_refinement_rejects_a_step_of_two_processes() -> None:
     assert refines(start, (0, 1), one) is None
     assert (refines(start, (1, 2), one) or "").startswith("a1 -> a2 is no step of one process")
     assert (refines(start, (0, 1), two) or "").startswith("a0 -> a1 is no step of one process")
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_successor_states_are_the_successors_without_labels(n: int) -> None:
+    # the explorer expands with successor_states and rebuilds traces with successors
+    system = CountedBarriersTLA(n)
+    frontier = list(system.initial_states())
+    seen = set(frontier)
+    while frontier:
+        state = frontier.pop()
+        posts = [post for _, post in system.successors(state)]
+        assert system.successor_states(state) == posts, system.describe(state)
+        fresh = set(posts) - seen
+        seen |= fresh
+        frontier.extend(fresh)
+    assert len(seen) == explore(CountedBarriersTLA(n)).states

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from tests.spec.models.graphs import GraphSystem, OrbitGraph, philosophers
 
 from barrierspec.errors import UsageError
-from barrierspec.spec import ExplorationStatus, ExplorerError, ViolationKind, explore
+from barrierspec.spec import (
+    ExplorationStatus,
+    ExplorerError,
+    TransitionInvariant,
+    ViolationKind,
+    explore,
+)
 
 # s0 -> a, b ; a -> c ; b -> c, d ; c -> s0 (a cycle) ; d has no successor (a normal end)
 DIAMOND = {
@@ -162,3 +169,30 @@ def test_progress_is_reported_with_growing_counts() -> None:
     states = [s for s, _, _, _ in seen]
     assert states == sorted(states) and states[0] > 0
     assert all(depth >= 1 and seconds >= 0 for _, _, depth, seconds in seen)
+
+
+@attrs.define
+class _LabelFree(GraphSystem):
+    """A graph without transition invariants that offers its successors without labels
+    (``asked``: the states it was asked for, in order)."""
+
+    asked: list[str] = attrs.field(factory=list)
+
+    @property
+    def transition_invariants(self) -> tuple[TransitionInvariant[str], ...]:
+        return ()
+
+    def successor_states(self, state: str) -> list[str]:
+        self.asked.append(state)
+        return [post for _, post in self.successors(state)]
+
+
+def test_a_system_without_transition_checks_is_expanded_label_free() -> None:
+    system = _LabelFree("diamond", DIAMOND)
+    result = explore(system)
+    assert result.ok and (result.states, result.transitions) == (5, 6)
+    assert system.asked == ["s0", "a", "b", "c", "d"]  # each state expanded once, BFS order
+    # the trace to a violation is rebuilt with the labels of successors
+    bad = explore(_LabelFree("diamond", DIAMOND, bad_states=frozenset({"c"})))
+    assert bad.violation is not None
+    assert _labels(bad.violation.trace) == [None, "go a", "a to c"]
