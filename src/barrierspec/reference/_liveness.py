@@ -38,7 +38,7 @@ class _Watcher:
         """Return the first pid in ``pids`` whose process has exited, else ``None``."""
         fds = self.fds
         wanted = pids if isinstance(pids, list) else list(pids)
-        for pid in wanted:
+        for pid in () if fds.keys() >= set(wanted) else wanted:  # () once all are watched
             if pid not in fds:
                 if len(fds) >= _CACHE_LIMIT:
                     self.close()

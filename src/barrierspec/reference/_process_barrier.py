@@ -221,13 +221,13 @@ class ProcessBarrier:
         sh = self._shared
         mem = sh.mem
         assert code > 0, "a party leaves once its round ended (its outcome is written)"
-        index = place_of(entry)[0]
-        if code == RELEASED and mem[sh.stamps + slot] != mem[ABORTS]:
-            code = ABORTED  # linearised after the abort, which it read
-        message = "" if code == RELEASED else sh.reason(code)
-        sh.vacate(slot)
         if code == RELEASED:
-            return index
+            if mem[sh.stamps + slot] == mem[ABORTS]:
+                sh.vacate(slot)
+                return place_of(entry)[0]
+            code = ABORTED  # linearised after the abort, which it read
+        message = sh.reason(code)  # read before the slot is freed (a new round may end)
+        sh.vacate(slot)
         raise BrokenBarrierError(message)
 
     def _trip(self, slot: int, entry: int) -> int:

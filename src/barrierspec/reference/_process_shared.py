@@ -46,6 +46,7 @@ newcomers queue only behind a drain (NEWCOMERS > 0 implies filling with COUNT ==
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import compress
 from multiprocessing import heap
 from multiprocessing.context import BaseContext
 from multiprocessing.synchronize import Lock, Semaphore
@@ -177,18 +178,17 @@ class SharedState:
         """``slots`` (held by ``pids``) are the next arrivals of the filling round, in this
         order; the entry of the last of them."""
         mem = self.mem
-        members, held, newcomers, entries = self.members, self.pids, self.newcomers, self.entries
         index = mem[COUNT]
-        first = entry_word(mem[ROUND], 0)  # entry_word(round, index) == first | index
-        entry = 0
+        entry = entry_word(mem[ROUND], index)  # the next one's is entry + 1
         for slot, pid in zip(slots, pids, strict=True):
-            mem[members + index] = slot
-            mem[held + slot] = pid
-            mem[newcomers + slot] = 0
-            entry = mem[entries + slot] = first | index
+            mem[self.members + index] = slot
+            mem[self.pids + slot] = pid
+            mem[self.newcomers + slot] = 0
+            mem[self.entries + slot] = entry
             index += 1
+            entry += 1
         mem[COUNT] = index
-        return entry
+        return entry - 1
 
     def _holder(self, slot: int) -> int:
         return self.mem[self.pids + slot] or self.mem[self.newcomers + slot]
@@ -252,8 +252,8 @@ class SharedState:
         a leaver missed) are admitted first; the caller joins after them."""
         mem = self.mem
         if not self.drained():  # else nobody needs to see this newcomer
-            mem[TICKETS] += 1  # enqueue: a ticket, and counted in NEWCOMERS
-            mem[self.tickets + slot] = mem[TICKETS]
+            ticket = mem[TICKETS] = mem[TICKETS] + 1  # enqueue: a ticket, counted in NEWCOMERS
+            mem[self.tickets + slot] = ticket
             mem[self.entries + slot] = QUEUED
             mem[self.newcomers + slot] = pid
             mem[NEWCOMERS] += 1
@@ -274,7 +274,7 @@ class SharedState:
         (arrival) order. Their newcomers still hold them."""
         mem, start, end = self.mem, self.tickets, self.tickets + self.nslots
         tickets = mem[start:end].tolist()
-        queued = sorted((s for s, t in enumerate(tickets) if t), key=tickets.__getitem__)
+        queued = sorted(compress(range(self.nslots), tickets), key=tickets.__getitem__)
         mem[start:end] = self.no_tickets
         mem[NEWCOMERS] = 0
         return queued
@@ -289,8 +289,10 @@ class SharedState:
         queued = self._take_queue()
         pids = [mem[self.newcomers + slot] for slot in queued]
         dead: set[int] = set()
-        while (pid := first_dead([p for p in pids if p not in dead])) is not None:
+        live = pids
+        while (pid := first_dead(live)) is not None:
             dead.add(pid)  # one poll for all of them, unless some died
+            live = [p for p in pids if p not in dead]
         if dead:
             for slot, pid in zip(queued, pids, strict=True):
                 if pid in dead:  # died before joining a round: not a member
