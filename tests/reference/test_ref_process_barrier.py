@@ -198,6 +198,25 @@ def test_abort_then_reset_across_processes(fork: BaseContext, reaper: list[BaseP
     assert recv(results) == ("ok", 0)
 
 
+def test_a_late_token_wakes_a_member_for_nothing(
+    fork: BaseContext, reaper: list[BaseProcess]
+) -> None:
+    """A token left on a slot (its party had left on a slice's check before it came, or its
+    poster died before posting) wakes the slot's next sleeper, which finds no outcome and
+    sleeps on: it leaves when its round ends, with its index."""
+    barrier = ProcessBarrier(2, ctx=fork)
+    shared = barrier._shared
+    for sem in shared.sems:
+        sem.release()  # a late token on every slot
+    results, send = fork.Pipe(duplex=False)
+    start(fork, reaper, w.wait_and_report, barrier, send, DEADLINE)
+    wait_until(lambda: barrier.n_waiting == 1)
+    slot = shared.mem[shared.members]
+    wait_until(lambda: shared.sems[slot].get_value() == 0)  # it woke and took the token
+    assert barrier.wait(DEADLINE) == 1
+    assert recv(results) == ("ok", 0)
+
+
 def test_sharing_outside_process_start_is_refused(fork: BaseContext) -> None:
     barrier = ProcessBarrier(2, ctx=fork)
     message = r"^ProcessBarrier objects can only be shared with a child process by inheritance"

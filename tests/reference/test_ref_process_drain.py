@@ -165,6 +165,27 @@ def test_more_newcomers_than_parties_all_get_a_round(
     assert (barrier.round, barrier.broken) == (3, False)
 
 
+def test_a_late_token_does_not_let_a_queued_newcomer_in(
+    drained: tuple[ProcessBarrier, BaseProcess, Connection],
+) -> None:
+    """A token left on the slot a newcomer queues in wakes it for nothing: it stays queued
+    until the drain is over, then it is admitted (index 0)."""
+    barrier, child, results = drained
+    shared = barrier._shared
+    for slot in range(shared.nslots):
+        if not (shared.mem[shared.pids + slot] or shared.mem[shared.newcomers + slot]):
+            shared.sems[slot].release()  # a late token on every free slot
+    runner = _queue(barrier, "newcomer")
+    slot = next(s for s in range(shared.nslots) if shared.mem[shared.newcomers + s])
+    wait_until(lambda: shared.sems[slot].get_value() == 0)  # it woke and took the token
+    assert (barrier.n_waiting, shared.mem[NEWCOMERS]) == (0, 1)  # still queued
+    os.kill(child.pid, signal.SIGCONT)  # type: ignore[arg-type]
+    assert recv(results) == ("ok", 0)
+    wait_until(lambda: barrier.n_waiting == 1)
+    assert barrier.wait(DEADLINE) == 1
+    assert runner.join()["newcomer"] == 0
+
+
 def test_abort_breaks_queued_newcomers(
     drained: tuple[ProcessBarrier, BaseProcess, Connection],
 ) -> None:

@@ -100,7 +100,10 @@ class ProcessBarrier:
       party, until their timeout breaks the round;
     * killed **inside the barrier's critical section** (a few microseconds under its lock):
       the barrier is poisoned; every later call raises ``BrokenBarrierError`` and ``reset()``
-      cannot repair it.
+      cannot repair it;
+    * killed **just after ending a round** (between releasing the lock and posting the
+      wake-ups): the outcome is written; the parties it had not woken read it at their next
+      liveness check (within ``POLL``).
 
     A timeout is never exceeded by more than the scheduling of one poll slice. ``parties``
     is at most :data:`MAX_PROCESS_PARTIES`. Sharing: like ``multiprocessing`` primitives,
