@@ -54,14 +54,16 @@ POINTS = 13  # program points a0..a12
 ENTRIES = PCS + POINTS  # lock, gate_1, gate_2, rdv, c_0, ..., c_12
 MAX_N = 127  # a count n plus 127 still fits a byte (how successors sees who is where)
 
-# a step: (label (program point before, program point after), what it adds to the packed state)
-_Step = tuple[tuple[int, int], int]
-# the steps of one process at a program point for some shared variables: every step, the
-# ones RefinesBarrier checks (not _free), and every step's delta alone
-_Steps = tuple[tuple[_Step, ...], tuple[_Step, ...], tuple[int, ...]]
-# what the explorer needs of the states of one key: the steps RefinesBarrier checks, and the
-# deltas of every step (for successor_states)
-_Expansion = tuple[tuple[_Step, ...], tuple[int, ...]]
+# The caches hold flat tuples of ints (a step is the program point it goes to and what it
+# adds to the packed state), which the cyclic garbage collector stops tracking at its first
+# look; nested tuples or lists it would traverse at every full collection (0.2-0.4 s at N=64).
+# The steps of one process at a program point for some shared variables: each step's target
+# program point, each step's delta, and the steps RefinesBarrier checks (not _free) as
+# (target, delta) pairs laid end to end.
+_Steps = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+# What the explorer needs of the states of one key: the steps RefinesBarrier checks as
+# (source, target, delta) triples laid end to end, and every step's delta.
+_Expansion = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 class CountedBarriersTLA(Checked[int]):
@@ -90,8 +92,6 @@ class CountedBarriersTLA(Checked[int]):
         self._key_mask = 0x80 * ones | ((1 << ENTRIES * 8) - 1) ^ ((1 << self._counts_bits) - 1)
         self._flags = tuple(0x80 << shift for shift in self._shifts)  # "a<pc> is occupied"
         self._any_flag = sum(self._flags)
-        # the caches hold tuples of ints only, which the cyclic garbage collector stops
-        # tracking (lists it would traverse at every full collection: 0.2-0.4 s at N=64)
         self._points: dict[int, tuple[int, ...]] = {}  # the occupied program points, by flags
         self._known: dict[int, _Steps] = {}  # by shared variables * POINTS + pc
         self._expansions: dict[int, _Expansion] = {}  # by key
@@ -138,8 +138,9 @@ class CountedBarriersTLA(Checked[int]):
         entries = tuple(shared.to_bytes(PCS, "big"))
         bits, shifts, gate_2 = self._counts_bits, self._shifts, entries[GATE_2]
         base = (shared << bits) + (1 << shifts[pc])
-        steps: list[_Step] = []
-        checked: list[_Step] = []
+        targets: list[int] = []
+        deltas: list[int] = []
+        checked: list[int] = []
         for _, post in self.model.successors((*entries, pc)):
             target = post[PCS]
             try:
@@ -148,17 +149,18 @@ class CountedBarriersTLA(Checked[int]):
                 raise ValueError(
                     f"a step from a{pc} leaves the packed fields: {post[:PCS]} is not bytes"
                 ) from None
-            step = ((pc, target), after + (1 << shifts[target]) - base)
-            steps.append(step)
+            delta = after + (1 << shifts[target]) - base
+            targets.append(target)
+            deltas.append(delta)
             if not _free(pc, target, gate_2, post[GATE_2]):
-                checked.append(step)
-        moves = (tuple(steps), tuple(checked), tuple(delta for _, delta in steps))
+                checked += (target, delta)
+        moves = (tuple(targets), tuple(deltas), tuple(checked))
         self._known[shared * POINTS + pc] = moves
         return moves
 
-    def _parts(self, key: int) -> list[_Steps]:
-        """The steps of each occupied program point of the states with this key (these shared
-        variables, and processes at these program points), in program point order."""
+    def _parts(self, key: int) -> list[tuple[int, _Steps]]:
+        """Each occupied program point of the states with this key (these shared variables,
+        and processes at these program points), in order, with its steps."""
         shared = key >> self._counts_bits
         occupied = key & self._any_flag
         points = self._points.get(occupied)
@@ -166,21 +168,26 @@ class CountedBarriersTLA(Checked[int]):
             points = tuple(pc for pc, flag in enumerate(self._flags) if occupied & flag)
             self._points[occupied] = points
         known, first = self._known, shared * POINTS
-        return [known.get(first + pc) or self._moves(shared, pc) for pc in points]
+        return [(pc, known.get(first + pc) or self._moves(shared, pc)) for pc in points]
 
     def _expansion(self, key: int) -> _Expansion:
         """What the explorer needs of the states with this key, remembered."""
-        checked: tuple[_Step, ...] = ()
+        checked: list[int] = []
         deltas: tuple[int, ...] = ()
-        for _, checks, more in self._parts(key):
-            checked += checks
+        for pc, (_, more, checks) in self._parts(key):
             deltas += more
-        expansion = self._expansions[key] = (checked, deltas)
+            for i in range(0, len(checks), 2):
+                checked += (pc, checks[i], checks[i + 1])
+        expansion = self._expansions[key] = (tuple(checked), deltas)
         return expansion
 
     def successors(self, state: int) -> list[tuple[object, int]]:
         key = (state + self._occupy) & self._key_mask
-        return [(label, state + delta) for part in self._parts(key) for label, delta in part[0]]
+        return [
+            ((pc, target), state + delta)
+            for pc, (targets, deltas, _) in self._parts(key)
+            for target, delta in zip(targets, deltas, strict=True)
+        ]
 
     def successor_states(self, state: int) -> list[int]:
         """The states of :meth:`successors`, in its order (the explorer's label-free path; the
@@ -364,10 +371,12 @@ class CountedBarriersChecks:
             # (one count moved by a precomputed delta); the steps are the ones successor_states
             # moves by (remembered by key)
             key = (s + occupy) & key_mask
-            for label, delta in (expansions.get(key) or expansion(key))[0]:
-                message = refines(s, label, s + delta)
+            checked = (expansions.get(key) or expansion(key))[0]
+            for i in range(0, len(checked), 3):
+                label, post = (checked[i], checked[i + 1]), s + checked[i + 2]
+                message = refines(s, label, post)
                 if message is not None:
-                    return label, s + delta, message
+                    return label, post, message
             return None
 
         self.state = state
