@@ -274,10 +274,10 @@ class CountedBarriersTLA(Checked[int]):
         return None if why is None else f"{why}: {self.describe(int.from_bytes(e, 'big'))}"
 
     def _flush_of(self, entries: bytes) -> str | None:
-        counts, gate_1, gate_2 = entries[PCS:], entries[GATE_1], entries[GATE_2]
-        if gate_1 and gate_1 != sum(counts[0:7]):
+        gate_1, gate_2 = entries[GATE_1], entries[GATE_2]
+        if gate_1 and gate_1 != sum(entries[PCS : PCS + 7]):  # a0..a6
             return f"gate_1={gate_1} differs from the processes in chamber 1"
-        if gate_2 and gate_2 != sum(counts[7:13]):
+        if gate_2 and gate_2 != sum(entries[PCS + 7 :]):  # a7..a12
             return f"gate_2={gate_2} differs from the processes in chamber 2"
         return None
 
