@@ -166,3 +166,17 @@ class ZeroDefaultTimeoutRejectedBarrier(DrainingBarrier):
         if timeout is not None and timeout <= 0:
             raise ValueError(f"timeout must be > 0, got {timeout!r}")
         super().__init__(parties, action, timeout)
+
+
+class ReentrantLostAbortBarrier(threading.Barrier):
+    """Bug (multiprocessing's, on threads): the condition's lock is reentrant, so an
+    ``abort()`` or ``reset()`` called from the action re-enters, and ``_release`` then sets
+    the state to draining anyway: the round is released and the abort or reset is lost.
+    Under a contract that defines the call (``reentry=breaks-round``) every party of the
+    round must raise BrokenBarrierError. Dimension: an action that calls back."""
+
+    def __init__(
+        self, parties: int, action: Callable[[], None] | None = None, timeout: float | None = None
+    ) -> None:
+        super().__init__(parties, action, timeout)
+        self._cond = threading.Condition(threading.RLock())

@@ -26,7 +26,7 @@ def _project(tmp_path: pathlib.Path, body: str) -> pathlib.Path:
 
 def test_the_axes_are_the_fields_of_policies() -> None:
     assert list(AXES) == [field.name for field in attrs.fields(Policies)]
-    assert AXES["give_up"] is GiveUp and len(AXES) == 11
+    assert AXES["give_up"] is GiveUp and len(AXES) == 12
 
 
 def test_a_policy_over_a_base_changes_that_axis_only() -> None:

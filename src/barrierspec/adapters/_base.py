@@ -64,7 +64,8 @@ def describe(op: Op) -> str:
         args = "" if op.timeout is None else repr(op.timeout)
         args += ", own" if op.own else ""
         slow = f" [action takes {op.action_takes:g} s]" if op.action_takes else ""
-        return f"wait({args})" + (" [action raises]" if op.action_raises else "") + slow
+        calls = f" [action calls {op.action_calls}()]" if op.action_calls else ""
+        return f"wait({args})" + (" [action raises]" if op.action_raises else "") + calls + slow
     return {
         AbortOp: "abort()",
         ResetOp: "reset()",
@@ -215,19 +216,7 @@ class Driver(abc.ABC):
         if not supported:
             raise UsageError(f"target {self.target.name!r} does not support {what}: {op!r}")
         if isinstance(op, WaitOp):
-            if op.timeout is not None and not caps.has_timeout:
-                raise UsageError(f"target {self.target.name!r} takes no timeout: {op!r}")
-            if op.own and not caps.own_timeout:
-                raise UsageError(
-                    f"target {self.target.name!r} has no timeout of its own (map one with "
-                    f"--map timeout=METHOD): {op!r}"
-                )
-            if op.action_raises and not caps.has_action:
-                raise UsageError(f"action_raises needs a driver built with action=True: {op!r}")
-            if op.action_takes and not caps.has_action:
-                raise UsageError(f"action_takes needs a driver built with action=True: {op!r}")
-            if op.action_takes < 0:
-                raise UsageError(f"action_takes must be >= 0 seconds, got {op.action_takes!r}")
+            _check_wait(self, op)
         if isinstance(op, AdvanceOp):
             if op.seconds < 0:
                 raise UsageError(f"AdvanceOp needs seconds >= 0, got {op.seconds!r}")
@@ -270,3 +259,41 @@ class Driver(abc.ABC):
         if isinstance(outcome, OpReturned) and isinstance(outcome.value, Snapshot):
             return outcome.value
         return None
+
+
+ACTION_CALLS = ("abort", "reset")  # what WaitOp.action_calls may name
+
+
+def _check_wait(driver: Driver, op: WaitOp) -> None:
+    """The arguments of a wait that ``driver`` can perform."""
+    caps, name = driver.capabilities, driver.target.name
+    if op.timeout is not None and not caps.has_timeout:
+        raise UsageError(f"target {name!r} takes no timeout: {op!r}")
+    if op.own and not caps.own_timeout:
+        raise UsageError(
+            f"target {name!r} has no timeout of its own (map one with --map timeout=METHOD): {op!r}"
+        )
+    if op.action_raises and not caps.has_action:
+        raise UsageError(f"action_raises needs a driver built with action=True: {op!r}")
+    if op.action_calls is not None:
+        _check_calls(driver, op)
+    if op.action_takes and not caps.has_action:
+        raise UsageError(f"action_takes needs a driver built with action=True: {op!r}")
+    if op.action_takes < 0:
+        raise UsageError(f"action_takes must be >= 0 seconds, got {op.action_takes!r}")
+
+
+def _check_calls(driver: Driver, op: WaitOp) -> None:
+    """A wait whose action calls back needs an action, a sync driver and the method."""
+    caps = driver.capabilities
+    if op.action_calls not in ACTION_CALLS:
+        raise UsageError(f"action_calls must be one of {ACTION_CALLS}, got {op.action_calls!r}")
+    if not caps.has_action:
+        raise UsageError(f"action_calls needs a driver built with action=True: {op!r}")
+    if driver.kind not in ("thread", "process"):
+        raise UsageError(f"action_calls needs a thread or process driver, not {driver.kind}")
+    if op.action_raises:
+        raise UsageError(f"an action either raises or calls back, not both: {op!r}")
+    has = caps.has_abort if op.action_calls == "abort" else caps.has_reset
+    if not has:
+        raise UsageError(f"target {driver.target.name!r} has no {op.action_calls}(): {op!r}")

@@ -41,6 +41,7 @@ class _ChildState:
     barrier: Any = None
     conn: Connection | None = None
     raises = False
+    calls: str | None = None  # the barrier's method the action calls back, if any
     started = 0  # operations received so far
 
 
@@ -78,6 +79,8 @@ class ProcessAction:
         raises = _CHILD.raises
         if _CHILD.conn is not None:
             _CHILD.conn.send(("action", ActionRun(_CHILD.index, raises, n_waiting, before)))
+        if _CHILD.calls is not None:
+            getattr(_CHILD.barrier, _CHILD.calls)()
         if raises:
             raise ActionFailure(f"the action raised on purpose in participant {_CHILD.index}")
 
@@ -93,7 +96,7 @@ def _picklable(outcome: OpOutcome) -> OpOutcome:
 def _execute(op: Op, barrier: Any, action: ProcessAction | None) -> OpOutcome:
     tag = 0
     if isinstance(op, WaitOp):
-        _CHILD.raises = op.action_raises
+        _CHILD.raises, _CHILD.calls = op.action_raises, op.action_calls
         if action is not None:
             tag = action.wait_started()
     try:

@@ -84,17 +84,26 @@ class RecordingAction:
         self._pending = 0  # normal returns of waits sent since the last action started
         self._raises: dict[int, bool] = {}
         self._takes: dict[int, float] = {}  # seconds the action takes in each participant
+        self._calls: dict[int, str | None] = {}  # the barrier's method it calls back, if any
         # set by a controlled driver: the action's scheduling point, given its duration
         self.pause: Callable[[float], None] | None = None
         self._ended = True  # the last action run has ended
         self._during = 0  # normal returns of its round while a pausing action ran
 
-    def wait_started(self, participant: int, action_raises: bool, action_takes: float = 0.0) -> int:
+    def wait_started(
+        self,
+        participant: int,
+        action_raises: bool,
+        action_takes: float = 0.0,
+        action_calls: str | None = None,
+    ) -> int:
         """Note a wait being sent (what the action does if it runs in it: raise, take
-        ``action_takes`` seconds); returns its round tag for :meth:`wait_returned`."""
+        ``action_takes`` seconds, call ``abort``/``reset`` back); returns its round tag for
+        :meth:`wait_returned`."""
         with self._lock:
             self._raises[participant] = action_raises
             self._takes[participant] = action_takes
+            self._calls[participant] = action_calls
             return self._started
 
     def wait_returned(self, tag: int, outcome: OpOutcome) -> None:
@@ -118,10 +127,13 @@ class RecordingAction:
             self._ended = self.pause is None
             raises = self._raises.get(participant, False)
             takes = self._takes.get(participant, 0.0)
+            calls = self._calls.get(participant)
         if self.pause is not None:  # the action "takes time": others may run meanwhile
             self.pause(takes)
             with self._lock:  # waits of its round that returned while it ran count too
                 before, self._during, self._ended = before + self._during, 0, True
         self._ledger.ran(ActionRun(participant, raises, n_waiting, before))
+        if calls is not None:
+            getattr(self.barrier, calls)()
         if raises:
             raise ActionFailure(f"the action raised on purpose in participant {participant}")

@@ -75,7 +75,9 @@ class WaitOp:
     or with ``own``, ``await barrier.wait(timeout)``: the barrier's own timeout parameter (its
     mapped timeout method, such as aiologic's ``with_(timeout)``);
     named barriers: ``member.wait(timeout) -> bool``. With ``action_raises``, the action raises
-    :class:`ActionFailure` if it runs during this wait in this participant. ``action_takes``:
+    :class:`ActionFailure` if it runs during this wait in this participant; with
+    ``action_calls`` (``"abort"`` or ``"reset"``; thread and process drivers) it calls that
+    method of its own barrier instead, and returns. ``action_takes``:
     seconds the action takes if it runs in this participant (the controlled thread driver
     sleeps that long on its virtual clock inside the action, so others' timers may fire
     while it runs; the other drivers give the action no duration).
@@ -86,6 +88,7 @@ class WaitOp:
     action_raises: bool = False
     action_takes: float = 0.0
     own: bool = False
+    action_calls: str | None = None
 
 
 @dataclass(frozen=True)

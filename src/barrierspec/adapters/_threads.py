@@ -216,7 +216,7 @@ def run_thread_op(
     """
     tag = 0
     if isinstance(op, WaitOp) and action is not None:
-        tag = action.wait_started(participant, op.action_raises, op.action_takes)
+        tag = action.wait_started(participant, op.action_raises, op.action_takes, op.action_calls)
     try:
         if isinstance(op, WaitOp):
             value = barrier.wait() if op.timeout is None else barrier.wait(op.timeout)

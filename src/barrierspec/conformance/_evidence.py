@@ -54,6 +54,8 @@ def kind_of_op(op: ad.Op) -> str:
     if isinstance(op, ad.WaitOp):
         if op.action_raises:
             return props.RAISE
+        if op.action_calls:
+            return props.ABORTING if op.action_calls == "abort" else props.RESETTING
         if op.action_takes:
             return props.SLOW
         if op.timeout is None:

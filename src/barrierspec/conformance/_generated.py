@@ -22,7 +22,7 @@ import attrs
 from barrierspec import adapters as ad
 from barrierspec.conformance._deviations import known_deviation
 from barrierspec.conformance._drivers import DriverChoice, opener
-from barrierspec.conformance._oracle import EVENT_OF_OP, Oracle
+from barrierspec.conformance._oracle import CALL_OF_NAME, EVENT_OF_OP, Oracle
 from barrierspec.conformance._program import Timing
 from barrierspec.conformance._result import (
     ProgramCounterexample,
@@ -62,6 +62,7 @@ def _operations(
         rounds=ROUNDS,
         timeouts=caps.has_timeout,
         action_failures=caps.has_action,
+        action_calls=caps.has_action and kind in ("thread", "process"),
         cancels=caps.has_cancel,
         deaths=1 if caps.has_kill else 0,
     )
@@ -74,10 +75,10 @@ def _operations(
 
 def _sendable(event: Event, caps: ad.Capabilities) -> bool:
     """Whether a test sends ``event``: the scheduler's events are not sent, and two choices
-    keep the graph small at no loss (a failing action is tried on untimed waits, and only P0
-    is killed: one death is enough at these bounds)."""
+    keep the graph small at no loss (a failing or calling-back action is tried on untimed
+    waits, and only P0 is killed: one death is enough at these bounds)."""
     if isinstance(event, Wait):
-        return not (event.raises and event.timeout)
+        return not ((event.raises or event.calls) and event.timeout)
     if isinstance(event, Abort):
         return caps.has_abort
     if isinstance(event, Reset):
@@ -108,13 +109,15 @@ def operation_graph(
 
 
 _OP_OF_EVENT = {event: op for op, event in EVENT_OF_OP.items()}
+_NAME_OF_CALL = {call: name for name, call in CALL_OF_NAME.items()}
 
 
 def _to_op(event: Event | None, timing: Timing) -> ad.Op:
     if event is None:
         return ad.AdvanceOp(timing.timeout)
     if isinstance(event, Wait):
-        return ad.WaitOp(event.p, timing.timeout if event.timeout else None, event.raises)
+        timeout = timing.timeout if event.timeout else None
+        return ad.WaitOp(event.p, timeout, event.raises, action_calls=_NAME_OF_CALL[event.calls])
     op: ad.Op = _OP_OF_EVENT[type(event)](event.p)
     return op
 

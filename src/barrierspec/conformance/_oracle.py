@@ -29,6 +29,7 @@ from barrierspec.spec import (
     Abort,
     ActionRan,
     Bounds,
+    Call,
     Cancel,
     Cancellation,
     Die,
@@ -80,6 +81,10 @@ EVENT_OF_OP: dict[type[ad.Op], type[Event]] = {
 }
 
 
+# WaitOp.action_calls -> the model's Wait.calls
+CALL_OF_NAME: dict[str | None, Call] = {None: Call.NONE, "abort": Call.ABORT, "reset": Call.RESET}
+
+
 def event_of(op: ad.Op, default_timeout: float | None = None) -> Event | None:
     """The model event an adapter operation stands for (None for ``Advance``, and for
     ``Resume``: a held party's resumption is the model's internal ``Resume`` event).
@@ -89,7 +94,7 @@ def event_of(op: ad.Op, default_timeout: float | None = None) -> Event | None:
     """
     if isinstance(op, ad.WaitOp):
         timed = firing_timeout(op.timeout, default_timeout) is not None
-        return Wait(op.participant, timed, op.action_raises)
+        return Wait(op.participant, timed, op.action_raises, CALL_OF_NAME[op.action_calls])
     if isinstance(op, ad.AdvanceOp | ad.ResumeOp):
         return None
     event: Event = EVENT_OF_OP[type(op)](op.participant)
@@ -569,6 +574,12 @@ class Oracle:
         runs = len(seen.actions)
         if self.capabilities.has_action and runs > 1:
             return f"the action ran {runs} times for one operation"
+        return self._release_reason(seen) or self._outcome_difference(seen)
+
+    def _release_reason(self, seen: ad.StepReport) -> str | None:
+        """A rule of the release the outcomes break: an action that ran in a party that
+        stayed blocked, a release its action's ``abort()``/``reset()`` forbids, or an early
+        one."""
         for run in seen.actions:
             if not run.raised and run.participant in seen.blocked:
                 return (
@@ -576,10 +587,16 @@ class Oracle:
                     "blocked in wait()"
                 )
         released = [p for p, o in seen.returned.items() if isinstance(o, ad.OpReturned)]
+        passed = ", ".join(f"P{p}" for p in sorted(released))
+        calls = seen.op.action_calls if isinstance(seen.op, ad.WaitOp) else None
+        if released and calls and seen.actions:
+            return (
+                f"{passed} returned normally though the action called {calls}(), which breaks "
+                "the round"
+            )
         if released and all(self._must_block(s, seen) for s in self.states):
-            passed = ", ".join(f"P{p}" for p in sorted(released))
             return f"{passed} passed the barrier before all parties arrived"
-        return self._outcome_difference(seen)
+        return None
 
     def _wrong_type(self, seen: ad.StepReport) -> str | None:
         """``P0 returned None where an index in range(3) is required``, if a wait did that."""

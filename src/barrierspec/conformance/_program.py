@@ -87,7 +87,9 @@ class InputSpace:
     ``default_timeouts``: build some barriers with a constructor default timeout (short or
     long). ``timeout_values``: draw ``wait(0)`` and a long explicit timeout besides ``wait()``
     and a short one. ``action_absent``: build some barriers without an action.
-    ``raising_actions``: draw waits whose action raises. ``slow_actions``: draw waits whose
+    ``raising_actions``: draw waits whose action raises. ``calling_actions``: draw waits whose
+    action calls ``abort()`` or ``reset()`` back (where the profile's ``reentry`` defines it;
+    thread and process targets). ``slow_actions``: draw waits whose
     action takes time (controlled thread runs only). ``own_timeouts``: asyncio targets whose
     ``wait`` takes a timeout (or has one mapped) also get timed waits through it, not only
     under ``asyncio.timeout``. ``max_parties``: the scope sweep and
@@ -99,6 +101,7 @@ class InputSpace:
     timeout_values: bool = True
     action_absent: bool = True
     raising_actions: bool = True
+    calling_actions: bool = True
     slow_actions: bool = True
     own_timeouts: bool = True
     max_parties: int = 6
@@ -112,21 +115,20 @@ class InputSpace:
 
     def allows(self, kind: str) -> bool:
         """Whether programs may draw instructions of ``kind`` in this space."""
-        if kind in (props.DEFAULT_SHORT, props.DEFAULT_LONG):
-            return self.default_timeouts
-        if kind in (props.ZERO, props.LONG):
-            return self.timeout_values
-        if kind == props.NO_ACTION:
-            return self.action_absent
-        if kind == props.RAISE:
-            return self.raising_actions
-        if kind == props.SLOW:
-            return self.slow_actions
-        if kind == props.OWN_TIMED:
-            return self.own_timeouts
-        if kind == props.OWN_ZERO:
-            return self.own_timeouts and self.timeout_values
-        return True
+        switches = {
+            props.DEFAULT_SHORT: self.default_timeouts,
+            props.DEFAULT_LONG: self.default_timeouts,
+            props.ZERO: self.timeout_values,
+            props.LONG: self.timeout_values,
+            props.NO_ACTION: self.action_absent,
+            props.RAISE: self.raising_actions,
+            props.ABORTING: self.calling_actions,
+            props.RESETTING: self.calling_actions,
+            props.SLOW: self.slow_actions,
+            props.OWN_TIMED: self.own_timeouts,
+            props.OWN_ZERO: self.own_timeouts and self.timeout_values,
+        }
+        return switches.get(kind, True)
 
 
 def as_input_space(value: InputSpace | Mapping[str, Any]) -> InputSpace:
@@ -244,7 +246,8 @@ def _able(oracle: Oracle, event: Event, quantifier: Callable[[Iterable[bool]], b
     return quantifier(oracle.model.allows(s, event, _PROGRAM_BOUNDS) for s in oracle.states)
 
 
-_WAITS = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG, props.SLOW, *props.OWN)
+_WAITS: tuple[str, ...] = (props.WAIT, props.TIMED, props.RAISE, props.ZERO, props.LONG)
+_WAITS += (props.SLOW, *props.OWN, *props.CALLING)
 SLOW_FACTOR = 2.0  # a slow action takes this many short timeouts: longer than a timed wait
 
 
@@ -264,6 +267,8 @@ def _wait(kind: str, p: int, timing: Timing) -> ad.WaitOp:
         return ad.WaitOp(p, timeout=timing.timeout, action_takes=SLOW_FACTOR * timing.timeout)
     if kind in props.OWN:
         return ad.WaitOp(p, timeout=timing.timeout if kind == props.OWN_TIMED else 0.0, own=True)
+    if kind in props.CALLING:
+        return ad.WaitOp(p, action_calls="abort" if kind == props.ABORTING else "reset")
     return ad.WaitOp(p, action_raises=kind == props.RAISE)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import attrs
 
 from barrierspec import adapters as ad
-from barrierspec.spec import Membership, Profile
+from barrierspec.spec import Membership, Profile, Reentry
 
 __all__ = ["PROPERTIES", "Property", "applicable"]
 
@@ -33,6 +33,9 @@ LONG = "long-wait"  # wait(LONG_TIMEOUT): explicit, never expires within a run
 OWN_TIMED = "own-timed-wait"  # asyncio: wait(t) through the barrier's own timeout parameter
 OWN_ZERO = "own-zero-wait"  # asyncio: wait(0) through the barrier's own timeout parameter
 SLOW = "slow-action-wait"  # wait(t) whose action, if it runs here, takes 2 t (virtual clock)
+ABORTING = "aborting-action-wait"  # a wait whose action, if it runs here, calls abort()
+RESETTING = "resetting-action-wait"  # a wait whose action, if it runs here, calls reset()
+CALLING = (ABORTING, RESETTING)
 # construction: where one of these appears in a program, the barrier is built with it
 DEFAULT_SHORT = "default-short"  # the constructor's default timeout: short
 DEFAULT_LONG = "default-long"  # the constructor's default timeout: LONG_TIMEOUT
@@ -40,7 +43,8 @@ NO_ACTION = "no-action"  # the barrier is built without an action
 CONSTRUCTION = (DEFAULT_SHORT, DEFAULT_LONG, NO_ACTION)
 OWN = (OWN_TIMED, OWN_ZERO)
 # every instruction kind a program may hold (docs/semantics.md, section 8)
-KINDS: tuple[str, ...] = (WAIT, TIMED, ZERO, LONG, SLOW, RAISE, ABORT, RESET, CANCEL, KILL)
+KINDS: tuple[str, ...] = (WAIT, TIMED, ZERO, LONG, SLOW, RAISE, *CALLING, ABORT, RESET, CANCEL)
+KINDS += (KILL,)
 KINDS += (ADVANCE, OWN_TIMED, OWN_ZERO)
 KINDS += (JOIN, HOLD, RESUME, *CONSTRUCTION)
 
@@ -118,6 +122,13 @@ PROPERTIES: tuple[Property, ...] = (
         (WAIT, RAISE, RESET),
         needs=("has_action", "has_reset"),
         key_ops=(WAIT, RAISE, RESET),
+    ),
+    Property(
+        "action reentry",
+        "an action that calls abort() or reset() breaks its round, its own party included",
+        (WAIT, *CALLING, RESET, HOLD, RESUME),
+        needs=("has_action",),
+        key_ops=(WAIT, *CALLING),
     ),
     Property(
         "timeout",
@@ -198,4 +209,6 @@ def applicable(prop: Property, profile: Profile, caps: ad.Capabilities) -> str |
         return f"{profile.name} has no abort()"
     if prop.name == "reset" and not profile.has_reset:
         return f"{profile.name} has no reset()"
+    if prop.name == "action reentry" and profile.policies.reentry is not Reentry.BREAKS_ROUND:
+        return f"{profile.name} leaves an action's abort()/reset() undefined (reentry)"
     return None

@@ -34,6 +34,8 @@ def render_op(op: ad.Op) -> str:
     if isinstance(op, ad.WaitOp):
         args = "" if op.timeout is None else f"timeout={op.timeout:g}"
         note = " [the action raises if it runs here]" if op.action_raises else ""
+        if op.action_calls:
+            note += f" [the action calls {op.action_calls}() if it runs here]"
         if op.action_takes:
             note += f" [the action takes {op.action_takes:g} s if it runs here]"
         if op.own:

@@ -36,7 +36,7 @@ from barrierspec.proofs._abstraction import (
     environment,
 )
 from barrierspec.proofs._model import ProofModel, proof_model
-from barrierspec.proofs._moves import UNBOUNDED, Label, Variant, abstract_out
+from barrierspec.proofs._moves import UNBOUNDED, Label, Variant, abstract_out, wait_params
 from barrierspec.proofs._z3 import Value, compile_terms
 from barrierspec.spec import (
     BarrierSystem,
@@ -49,7 +49,6 @@ from barrierspec.spec import (
     Status,
     StepFunction,
     Successor,
-    Wait,
     enabled,
     step,
 )
@@ -80,10 +79,9 @@ def abstract_transition(
     pre: State, event: Event, outputs: tuple[Observation, ...], rho: int
 ) -> Label:
     """The abstraction of ``pre --Transition(event, outputs)-->``."""
-    params = (event.timeout, event.raises) if isinstance(event, Wait) else ()
     actor = abstract_local(pre.locals[event.p], pre, rho)
     outs = tuple(abstract_out(o, event.p) for o in outputs)
-    return Label(type(event).__name__, params, actor, outs)
+    return Label(type(event).__name__, wait_params(event), actor, outs)
 
 
 def released_count(pre: State, post: State) -> int:

@@ -34,6 +34,7 @@ from barrierspec.proofs._z3 import BoolTerm, IntTerm, all_of, bool_val, int_val
 from barrierspec.spec import (
     ActionRan,
     Bounds,
+    Call,
     Enter,
     Event,
     Observation,
@@ -70,7 +71,7 @@ class Label:
     """The abstraction of a transition label: event, its arguments, actor class, outputs."""
 
     kind: str  # the event class name: "Wait", "Resume", ...
-    params: tuple[bool, ...]  # Wait: (timeout, raises); otherwise ()
+    params: tuple[bool | Call, ...]  # Wait: wait_params(event); otherwise ()
     actor: LocalClass
     outputs: tuple[Out, ...] = ()
 
@@ -142,12 +143,27 @@ def abstract_out(obs: Observation, actor: int) -> Out:
     return Out("Returned" + who, detail)
 
 
+def wait_params(event: Event) -> tuple[bool | Call, ...]:
+    """The arguments of a label's event: a wait's ``(timeout, raises)``, and what its action
+    calls back when it does (``Policies.reentry``); nothing for other events."""
+    if not isinstance(event, Wait):
+        return ()
+    if event.calls is Call.NONE:
+        return (event.timeout, event.raises)
+    return (event.timeout, event.raises, event.calls)
+
+
+def wait_of(label: Label, p: int) -> Wait:
+    """The wait of participant ``p`` that ``label`` (a ``Wait`` label) abstracts."""
+    timeout, raises, *calls = label.params
+    return Wait(p, bool(timeout), bool(raises), Call(calls[0]) if calls else Call.NONE)
+
+
 def label_of(transition: Transition, actor: LocalClass) -> Label:
     """The abstraction of ``transition`` by a participant of class ``actor``."""
     event = transition.event
-    params = (event.timeout, event.raises) if isinstance(event, Wait) else ()
     outs = tuple(abstract_out(o, event.p) for o in transition.outputs)
-    return Label(type(event).__name__, params, actor, outs)
+    return Label(type(event).__name__, wait_params(event), actor, outs)
 
 
 def _event_profile(profile: Profile, variant: Variant, event: Event, loc: object) -> Profile:

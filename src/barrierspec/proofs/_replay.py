@@ -31,7 +31,7 @@ from barrierspec.proofs._abstraction import (
 from barrierspec.proofs._agreement import abstract_transition
 from barrierspec.proofs._clauses import Clause, StepClause
 from barrierspec.proofs._model import ProofModel
-from barrierspec.proofs._moves import Label, Move
+from barrierspec.proofs._moves import Label, Move, wait_of
 from barrierspec.proofs._z3 import compile_term
 from barrierspec.spec import (
     Abort,
@@ -49,7 +49,6 @@ from barrierspec.spec import (
     StepFunction,
     Timeout,
     Transition,
-    Wait,
     initial_state,
     state_invariants,
     transition_invariants,
@@ -111,8 +110,7 @@ class ProofCounterexample:
 
 def _event(label: Label, p: int) -> Event:
     if label.kind == "Wait":
-        timeout, raises = label.params
-        return Wait(p, timeout, raises)
+        return wait_of(label, p)
     event: Event = _EVENTS[label.kind](p)
     return event
 

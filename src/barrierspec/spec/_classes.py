@@ -14,7 +14,7 @@ import functools
 
 import attrs
 
-from barrierspec.spec._state import Fault, Local, Member, Status
+from barrierspec.spec._state import Call, Fault, Local, Member, Status
 
 __all__ = ["LocalClass", "Tag", "class_of", "classify_local", "local_of"]
 
@@ -37,6 +37,7 @@ class LocalClass:
     tag: Tag = Tag.NONE
     timed: bool = False
     raises: bool = False
+    calls: Call = Call.NONE
     doomed: bool = False
     fault: Fault = Fault.NONE
     member: Member = Member.NOT_MEMBER
@@ -54,6 +55,8 @@ def _key(c: LocalClass) -> str:
     if c.tag is not Tag.NONE:
         parts.append(c.tag.name.lower())
     parts += [flag for flag in ("timed", "raises", "doomed", "arrived") if getattr(c, flag)]
+    if c.calls is not Call.NONE:
+        parts.append(f"calls_{c.calls.name.lower()}")
     if c.fault is not Fault.NONE:
         parts.append(c.fault.name.lower())
     if c.member is not Member.NOT_MEMBER:
@@ -68,6 +71,7 @@ def classify_local(loc: Local, tag: Tag) -> LocalClass:
         tag=tag,
         timed=loc.timed,
         raises=loc.raises,
+        calls=loc.calls,
         doomed=loc.doomed,
         fault=loc.fault,
         member=loc.member,
@@ -83,6 +87,7 @@ def local_of(c: LocalClass, rnd: int) -> Local:
         round=rnd,
         timed=c.timed,
         raises=c.raises,
+        calls=c.calls,
         doomed=c.doomed,
         fault=c.fault,
         member=c.member,

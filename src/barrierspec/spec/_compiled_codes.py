@@ -7,20 +7,21 @@ The compiled search (:mod:`barrierspec.spec._compiled_system`) keeps a state as 
 where ``locals`` is a tuple of *local codes* and ``taken`` one int (see :class:`TakenCodec`).
 
 A local code is the rank of a :class:`~barrierspec.spec._state.Local` in the lexicographic
-order of its fields ``(status, round, timed, raises, doomed, fault, member, arrived,
+order of its fields ``(status, round, timed, raises, calls, doomed, fault, member, arrived,
 position)`` -- the order attrs gives ``Local`` -- over every combination of field values with
-a round in ``0..max_round`` and a position in ``0..positions-1`` (``positions`` is 1 unless
-the profile's index is the arrival order). Sorting codes therefore sorts the readable
-locals: the compiled canonical form is exactly the encoding of the readable canonical form.
-Codes are dense, so every per-local fact and every per-local rewrite the successor function
-needs (the local after a break, after a reset, after a trip in round ``r``) is a list
-indexed by code.
+a round in ``0..max_round``, a position in ``0..positions-1`` (``positions`` is 1 unless
+the profile's index is the arrival order) and a ``calls`` below ``calls`` (1, only
+``Call.NONE``, unless the profile lets the action call back). Sorting codes therefore sorts
+the readable locals: the compiled canonical form is exactly the encoding of the readable
+canonical form. Codes are dense, so every per-local fact and every per-local rewrite the
+successor function needs (the local after a break, after a reset, after a trip in round
+``r``) is a list indexed by code.
 """
 
 from __future__ import annotations
 
 from barrierspec.errors import BarrierSpecError
-from barrierspec.spec._state import Fault, Local, Member, State, Status
+from barrierspec.spec._state import Call, Fault, Local, Member, State, Status
 
 __all__ = [
     "BLOCKED",
@@ -57,95 +58,93 @@ class LocalCodes:
     position in ``0..positions-1``.
 
     Field tables (``status``, ``round``, ``timed``, ``raises``, ``doomed``, ``fault``,
-    ``member``, ``arrived``, ``position``) give each code's fields; ``idle[c]`` is the code of
-    the same participant back outside the barrier with its membership kept, ``cancelled[c]``
-    the same local with its member cancelled.
+    ``member``, ``arrived``, ``position``; ``calls`` is read through :meth:`local`) give each
+    code's fields; ``idle[c]`` is the code of the same participant back outside the barrier
+    with its membership kept, ``cancelled[c]`` the same local with its member cancelled.
     """
 
-    def __init__(self, max_round: int, positions: int = 1) -> None:
+    def __init__(self, max_round: int, positions: int = 1, calls: int = 1) -> None:
         if max_round < 0:
             raise CompiledRangeError(f"max_round must be >= 0, got {max_round}")
         if positions < 1:
             raise CompiledRangeError(f"positions must be >= 1, got {positions}")
+        if not 1 <= calls <= len(Call):
+            raise CompiledRangeError(f"calls must be in 1..{len(Call)}, got {calls}")
+        self.calls = calls
         self.max_round = max_round
         self.positions = positions
         self._rounds = max_round + 1
-        self.size = _STATUSES * self._rounds * 2 * 2 * 2 * _FAULTS * _MEMBERS * 2 * positions
+        self.size = _STATUSES * self._rounds * 4 * calls * 2 * _FAULTS * _MEMBERS * 2 * positions
         fields = [self.fields(c) for c in range(self.size)]
         self.status: list[int] = [f[0] for f in fields]
         self.round: list[int] = [f[1] for f in fields]
         self.timed: list[bool] = [f[2] for f in fields]
         self.raises: list[bool] = [f[3] for f in fields]
-        self.doomed: list[bool] = [f[4] for f in fields]
-        self.fault: list[int] = [f[5] for f in fields]
-        self.member: list[int] = [f[6] for f in fields]
-        self.arrived: list[bool] = [f[7] for f in fields]
-        self.position: list[int] = [f[8] for f in fields]
-        self.idle = [self.code(IDLE, member=m) for m in self.member]
-        self.cancelled = [
-            self.code(
-                s,
-                r,
-                timed=timed,
-                raises=raises,
-                doomed=doomed,
-                fault=fault,
-                member=_CANCELLED,
-                arrived=arrived,
-            )
-            + position
-            for s, r, timed, raises, doomed, fault, _, arrived, position in fields
-        ]
+        self.doomed: list[bool] = [f[5] for f in fields]
+        self.fault: list[int] = [f[6] for f in fields]
+        self.member: list[int] = [f[7] for f in fields]
+        self.arrived: list[bool] = [f[8] for f in fields]
+        self.position: list[int] = [f[9] for f in fields]
+        idle = (IDLE, 0, False, False, 0, False, 0)
+        self.idle = [self._pack((*idle, m, False)) for m in self.member]
+        self.cancelled = [self._pack((*f[:7], _CANCELLED, f[8])) + f[9] for f in fields]
         self._locals: dict[int, Local] = {}
 
-    def code(
-        self,
-        status: int,
-        round: int = 0,  # the field's name in Local
-        *,
-        timed: int = False,
-        raises: int = False,
-        doomed: int = False,
-        fault: int = 0,
-        member: int = 0,
-        arrived: int = False,
-    ) -> int:
-        """The code of the local with these fields at position 0 (add the position);
-        :class:`CompiledRangeError` past the bound."""
-        if not 0 <= round < self._rounds:
+    def _pack(self, f: tuple[int, int, bool, bool, int, bool, int, int, bool]) -> int:
+        """The code of the fields ``f`` (all but the position) at position 0 (add the
+        position); :class:`CompiledRangeError` past the bound."""
+        status, rnd, timed, raises, calls, doomed, fault, member, arrived = f
+        if not 0 <= rnd < self._rounds:
             raise CompiledRangeError(
-                f"round {round} is beyond the compiled bound 0..{self.max_round}; compile the "
+                f"round {rnd} is beyond the compiled bound 0..{self.max_round}; compile the "
                 "system with a larger max_round"
             )
-        c = status * self._rounds + round
-        c = ((c * 2 + timed) * 2 + raises) * 2 + doomed
+        if not 0 <= calls < self.calls:
+            raise CompiledRangeError(
+                f"calls {Call(calls).name} is beyond the compiled bound: compile the system "
+                "with the profile whose action calls back"
+            )
+        c = status * self._rounds + rnd
+        c = (((c * 2 + timed) * 2 + raises) * self.calls + calls) * 2 + doomed
         c = ((c * _FAULTS + fault) * _MEMBERS + member) * 2 + arrived
         return c * self.positions
 
-    def fields(self, code: int) -> tuple[int, int, bool, bool, bool, int, int, bool, int]:
-        """``(status, round, timed, raises, doomed, fault, member, arrived, position)`` of
-        ``code``."""
+    def fields(self, code: int) -> tuple[int, int, bool, bool, int, bool, int, int, bool, int]:
+        """``(status, round, timed, raises, calls, doomed, fault, member, arrived, position)``
+        of ``code``."""
         code, position = divmod(code, self.positions)
         code, arrived = divmod(code, 2)
         code, member = divmod(code, _MEMBERS)
         code, fault = divmod(code, _FAULTS)
         code, doomed = divmod(code, 2)
+        code, calls = divmod(code, self.calls)
         code, raises = divmod(code, 2)
         code, timed = divmod(code, 2)
         status, round_ = divmod(code, self._rounds)
-        flags = bool(timed), bool(raises), bool(doomed)
-        return status, round_, *flags, fault, member, bool(arrived), position
+        return (
+            status,
+            round_,
+            bool(timed),
+            bool(raises),
+            calls,
+            bool(doomed),
+            fault,
+            member,
+            bool(arrived),
+            position,
+        )
 
     def local(self, code: int) -> Local:
         """The readable local of ``code`` (cached)."""
         loc = self._locals.get(code)
         if loc is None:
-            s, r, timed, raises, doomed, fault, member, arrived, position = self.fields(code)
+            s, r, timed, raises, calls, doomed, fault, member, arrived, position = self.fields(code)
             loc = Local(
                 status=Status(s),
                 round=r,
                 timed=timed,
                 raises=raises,
+                calls=Call(calls),
                 doomed=doomed,
                 fault=Fault(fault),
                 member=Member(member),
@@ -161,16 +160,18 @@ class LocalCodes:
             raise CompiledRangeError(
                 f"position {loc.position} is beyond the compiled bound 0..{self.positions - 1}"
             )
-        return loc.position + self.code(
+        fields = (
             int(loc.status),
             loc.round,
-            timed=loc.timed,
-            raises=loc.raises,
-            doomed=loc.doomed,
-            fault=int(loc.fault),
-            member=int(loc.member),
-            arrived=loc.arrived,
+            loc.timed,
+            loc.raises,
+            int(loc.calls),
+            loc.doomed,
+            int(loc.fault),
+            int(loc.member),
+            loc.arrived,
         )
+        return loc.position + self._pack(fields)
 
 
 class TakenCodec:

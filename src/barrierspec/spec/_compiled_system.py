@@ -33,8 +33,8 @@ from barrierspec.spec._compiled_codes import (
 from barrierspec.spec._compiled_invariants import CompiledChecks, FusedChecks
 from barrierspec.spec._compiled_step import Labels, Successors, make_successors
 from barrierspec.spec._enabled import Bounds
-from barrierspec.spec._policies import IndexPolicy, Profile
-from barrierspec.spec._state import State
+from barrierspec.spec._policies import IndexPolicy, Profile, Reentry
+from barrierspec.spec._state import Call, State
 from barrierspec.spec._step import initial_state
 from barrierspec.spec._system import Invariant, TransitionInvariant
 
@@ -72,7 +72,8 @@ class CompiledBarrierSystem:
         max_round = self.bounds.rounds + participants + 1
         # an arrival position is below the parties the barrier can have
         arrival = profile.policies.index is IndexPolicy.ARRIVAL
-        self.codes = LocalCodes(max_round, max(parties, participants) if arrival else 1)
+        calls = len(Call) if profile.policies.reentry is Reentry.BREAKS_ROUND else 1
+        self.codes = LocalCodes(max_round, max(parties, participants) if arrival else 1, calls)
         width = max(parties, participants) + 1  # indices 0..parties-1 plus the presence bit
         self.taken = TakenCodec(width, max_round)
         self.labels = Labels(participants)

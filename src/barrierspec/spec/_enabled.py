@@ -25,10 +25,12 @@ from barrierspec.spec._policies import (
     Membership,
     Newcomer,
     Profile,
+    Reentry,
     RoundsPolicy,
 )
 from barrierspec.spec._state import (
     Abort,
+    Call,
     Cancel,
     Die,
     Enter,
@@ -60,13 +62,15 @@ class Bounds:
 
     ``rounds``: no participant starts a wait once this many rounds have completed.
     ``deaths``: at most this many participants are killed (profiles with processes only).
-    The boolean switches leave out timeouts, failing actions, abort/reset, cancellation and
-    joins altogether.
+    The boolean switches leave out timeouts, failing actions, actions that call ``abort()``
+    or ``reset()`` back (where the profile's ``reentry`` defines it), abort/reset,
+    cancellation and joins altogether.
     """
 
     rounds: int = attrs.field(default=2, validator=_non_negative)
     timeouts: bool = True
     action_failures: bool = True
+    action_calls: bool = True
     abort_reset: bool = True
     cancels: bool = True
     deaths: int = attrs.field(default=1, validator=_non_negative)
@@ -132,21 +136,31 @@ def _idle_events(
     dynamic = pol.membership is Membership.DYNAMIC
     member_ok = not dynamic or loc.member is not Member.NOT_MEMBER
     if member_ok and d.test(s, Cond.ROUNDS_LEFT):
-        failing = (
-            bounds.action_failures
-            and pol.action is ActionPolicy.LAST_ARRIVAL
-            and _would_trip(d, profile, s)
-        )
+        trips = pol.action is ActionPolicy.LAST_ARRIVAL and _would_trip(d, profile, s)
+        calls = _calls(profile) if trips and bounds.action_calls else ()
         for timeout in (False, True) if bounds.timeouts else (False,):
             yield Wait(p, timeout)
-            if failing:
+            if trips and bounds.action_failures:
                 yield Wait(p, timeout, raises=True)
+            for call in calls:
+                yield Wait(p, timeout, calls=call)
     if bounds.abort_reset and profile.has_abort:
         yield Abort(p)
     if bounds.abort_reset and profile.has_reset:
         yield Reset(p)
     if dynamic and bounds.joins and loc.member is not Member.MEMBER:
         yield Join(p)
+
+
+def _calls(profile: Profile) -> tuple[Call, ...]:
+    """What an action may call back on its barrier under ``profile`` (``Policies.reentry``)."""
+    if profile.policies.reentry is not Reentry.BREAKS_ROUND:
+        return ()
+    return tuple(
+        call
+        for call, has in ((Call.ABORT, profile.has_abort), (Call.RESET, profile.has_reset))
+        if has
+    )
 
 
 def enabled(profile: Profile, state: State, bounds: Bounds) -> list[Event]:

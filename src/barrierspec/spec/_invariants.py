@@ -32,6 +32,7 @@ from barrierspec.spec._policies import (
     IndexPolicy,
     Membership,
     Profile,
+    Reentry,
     RoundsPolicy,
 )
 from barrierspec.spec._state import (
@@ -168,18 +169,21 @@ def release_needs_all(d: D, t: Any) -> Any:
     return d.all(none, whole)
 
 
-def _action_once(has_action: bool) -> Any:
+def _action_once(has_action: bool, reentry: bool) -> Any:
     def action_once(d: D, t: Any) -> Any:
-        runs = [o for o in d.outputs(t) if isinstance(o, ActionRan)]
+        outputs = d.outputs(t)
+        runs = [o for o in outputs if isinstance(o, ActionRan)]
         if not has_action:
             return not runs
         by_arrival = d.event(t) in (Wait, Enter)
         good = [o for o in runs if not o.raised]
         # a release: exactly one run, successful, in the last arrival when one arrived
         one = len(runs) == 1 and bool(good) and (not by_arrival or good[0].p == d.actor(t))
-        # no release: no successful run, and a failed run leaves the barrier broken
+        # no release: no successful run (but one that called abort()/reset() back, which its
+        # party leaves with BrokenBarrierError), and a failed run leaves the barrier broken
+        called_back = reentry and len(good) == 1 and Raised(good[0].p, Fault.BROKEN) in outputs
         failed = bool(runs) and not good
-        quiet = d.all(not good, d.broken(d.post(t)) if failed else True)
+        quiet = d.all(not good or called_back, d.broken(d.post(t)) if failed else True)
         released = d.released(t)
         return d.all(d.implies(released > 0, one), d.implies(d.eq(released, 0), quiet))
 
@@ -261,7 +265,9 @@ def step_specs(profile: Profile) -> list[StepSpec]:
         StepSpec(
             "action_once_before_release",
             "the action runs exactly once per round, in the last arrival, before any release",
-            _action_once(pol.action is ActionPolicy.LAST_ARRIVAL),
+            _action_once(
+                pol.action is ActionPolicy.LAST_ARRIVAL, pol.reentry is Reentry.BREAKS_ROUND
+            ),
         ),
         StepSpec(
             "returns_after_release",

@@ -33,6 +33,7 @@ __all__ = [
     "PartiesPolicy",
     "Policies",
     "Profile",
+    "Reentry",
     "ResetPolicy",
     "RoundsPolicy",
     "get_profile",
@@ -131,6 +132,14 @@ class RoundsPolicy(enum.Enum):
     #                    raises BrokenBarrierError once it is broken (aiologic Latch)
 
 
+class Reentry(enum.Enum):
+    """What the action's own call of ``abort()`` or ``reset()`` on its barrier does."""
+
+    UNDEFINED = "undefined"  # not in the contract, never drawn (CPython deadlocks or loses it)
+    BREAKS_ROUND = "breaks-round"  # every party of the round, the action's one included,
+    #   raises BrokenBarrierError; abort() leaves the barrier broken, reset() usable (reference)
+
+
 @attrs.frozen
 class Policies:
     """One choice per semantic axis."""
@@ -146,6 +155,7 @@ class Policies:
     death: Death
     parties: PartiesPolicy = PartiesPolicy.POSITIVE
     rounds: RoundsPolicy = RoundsPolicy.CYCLIC
+    reentry: Reentry = Reentry.UNDEFINED
 
 
 @attrs.frozen

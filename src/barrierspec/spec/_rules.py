@@ -22,6 +22,10 @@ The rounds, in prose (every rule cites its source in ``docs/semantics.md``):
   withdrawn before the trip moves every later one down by one).
 * A *break* (timeout under ``BREAK_ALL``, ``abort``, a failed action) wakes every waiter with
   ``BrokenBarrierError`` and leaves the barrier broken until ``reset``.
+* Under ``Reentry.BREAKS_ROUND`` the action may call ``abort()`` or ``reset()`` on its own
+  barrier: the round does not trip; the last arrival raises ``BrokenBarrierError`` when the
+  action returns, the other parties of the round are woken to raise it, and the barrier is
+  broken (``abort``) or reset (``reset``) as if that call had come from outside just then.
 * ``reset`` wakes the waiters with ``BrokenBarrierError`` and leaves the barrier usable; under
   ``BREAK_DRAINERS`` it breaks released-but-not-resumed parties too.
 * Dynamic membership: ``parties`` is the number of members; a member that leaves (cancel,
@@ -48,12 +52,14 @@ from barrierspec.spec._policies import (
     Newcomer,
     Policies,
     Profile,
+    Reentry,
     ResetPolicy,
     RoundsPolicy,
 )
 from barrierspec.spec._state import (
     Abort,
     ActionRan,
+    Call,
     Cancel,
     Die,
     Enter,
@@ -158,11 +164,18 @@ def break_all(d: Domain[S], pol: Policies, s: S) -> S:
     return d.prune(d.clear(d.each(s, broken_local, pol), broken=True))
 
 
+def reset_all(d: Domain[S], pol: Policies, s: S) -> S:
+    """``reset()``: every waiter will raise BrokenBarrierError; the barrier is usable again."""
+    return d.prune(d.clear(d.each(s, reset_local, pol), broken=False))
+
+
 def trip(
     d: Domain[S], profile: Profile, s: S, last: Local | None, *, p: int, raises: bool
 ) -> tuple[S, Outputs]:
     """All ``parties`` have arrived (``last``, already counted as a waiter, made it so; None
-    for a re-check): run the action, release the round."""
+    for a re-check): run the action, release the round (unless the action raises, or calls
+    ``abort()``/``reset()`` back: then the actor leaves with the action's exception or
+    ``BrokenBarrierError`` and the barrier breaks or resets)."""
     pol = profile.policies
     outputs: Outputs = ()
     if pol.action is ActionPolicy.LAST_ARRIVAL and last is not None:
@@ -170,6 +183,10 @@ def trip(
         if raises:
             failed = break_all(d, pol, d.set_actor(s, idle(last)))
             return failed, (*outputs, Raised(p, Fault.ACTION))
+        if last.calls is not Call.NONE:
+            left = d.set_actor(s, idle(last))
+            after = break_all(d, pol, left) if last.calls is Call.ABORT else reset_all(d, pol, left)
+            return after, (*outputs, Raised(p, Fault.BROKEN))
     released = d.each(s, released_local, d.filling_round(s))
     if pol.index is IndexPolicy.DISTINCT:
         released = d.open_indices(released)
@@ -177,7 +194,15 @@ def trip(
 
 
 def arrive(
-    d: Domain[S], profile: Profile, s: S, loc: Local, *, p: int, timed: bool, raises: bool
+    d: Domain[S],
+    profile: Profile,
+    s: S,
+    loc: Local,
+    *,
+    p: int,
+    timed: bool,
+    raises: bool,
+    calls: Call,
 ) -> tuple[S, Outputs]:
     """The actor is counted in the filling round; the round trips if it is the last."""
     waiting = Local(
@@ -185,6 +210,7 @@ def arrive(
         round=d.filling_round(s),
         timed=timed,
         raises=raises,
+        calls=calls,
         member=loc.member,
         position=d.position(s) if profile.policies.index is IndexPolicy.ARRIVAL else 0,
     )
@@ -235,6 +261,7 @@ def on_wait(d: Domain[S], profile: Profile, s: S, event: Wait, loc: Local) -> _S
         event,
         f"profile {profile.name!r} has no action to raise",
     )
+    _check_call(profile, event)
     if d.test(s, Cond.BROKEN):
         yield s, (Raised(p, Fault.BROKEN),)
         return
@@ -244,12 +271,34 @@ def on_wait(d: Domain[S], profile: Profile, s: S, event: Wait, loc: Local) -> _S
         return
     if pol.newcomer is not Newcomer.JOIN_NEXT and d.test(s, Cond.SETTLING):
         blocked = Local(
-            status=Status.BLOCKED, timed=event.timeout, raises=event.raises, member=loc.member
+            status=Status.BLOCKED,
+            timed=event.timeout,
+            raises=event.raises,
+            calls=event.calls,
+            member=loc.member,
         )
         yield d.set_actor(s, blocked), ()
         if pol.newcomer is Newcomer.BLOCK:
             return
-    yield arrive(d, profile, s, loc, p=p, timed=event.timeout, raises=event.raises)
+    yield arrive(
+        d, profile, s, loc, p=p, timed=event.timeout, raises=event.raises, calls=event.calls
+    )
+
+
+def _check_call(profile: Profile, event: Wait) -> None:
+    """An action may call back only where the contract says what that does."""
+    if event.calls is Call.NONE:
+        return
+    pol = profile.policies
+    _require(
+        pol.reentry is Reentry.BREAKS_ROUND and pol.action is ActionPolicy.LAST_ARRIVAL,
+        event,
+        f"under {profile.name!r} (reentry={pol.reentry.value}) an action calling abort() or "
+        "reset() is outside the contract",
+    )
+    _require(not event.raises, event, "an action either raises or calls back, not both")
+    has = profile.has_abort if event.calls is Call.ABORT else profile.has_reset
+    _require(has, event, f"profile {profile.name!r} has no {event.calls.name.lower()}()")
 
 
 def on_enter(d: Domain[S], profile: Profile, s: S, event: Enter, loc: Local) -> _Successors:
@@ -260,7 +309,7 @@ def on_enter(d: Domain[S], profile: Profile, s: S, event: Enter, loc: Local) -> 
         event,
         "the previous round is still draining",
     )
-    yield arrive(d, profile, s, loc, p=event.p, timed=loc.timed, raises=loc.raises)
+    yield arrive(d, profile, s, loc, p=event.p, timed=loc.timed, raises=loc.raises, calls=loc.calls)
 
 
 def on_resume(d: Domain[S], profile: Profile, s: S, event: Resume, loc: Local) -> _Successors:
@@ -371,7 +420,7 @@ def on_reset(d: Domain[S], profile: Profile, s: S, event: Reset, loc: Local) -> 
     """``reset()`` wakes the waiters with BrokenBarrierError; the barrier is usable again."""
     _require(profile.has_reset, event, f"profile {profile.name!r} has no reset()")
     _require(loc.status is Status.IDLE, event, f"participant {event.p} is inside wait()")
-    yield d.prune(d.clear(d.each(s, reset_local, profile.policies), broken=False)), ()
+    yield reset_all(d, profile.policies, s), ()
 
 
 def on_die(d: Domain[S], profile: Profile, s: S, event: Die, loc: Local) -> _Successors:

@@ -31,6 +31,7 @@ import attrs
 __all__ = [
     "Abort",
     "ActionRan",
+    "Call",
     "Cancel",
     "Die",
     "Enter",
@@ -92,6 +93,17 @@ class Member(enum.IntEnum):
     CANCELLED = 2  # its member object was cancelled (timeout, cancel()); may join anew
 
 
+class Call(enum.IntEnum):
+    """What the action calls on its own barrier, if this wait trips the round."""
+
+    NONE = 0
+    ABORT = 1  # the action calls abort()
+    RESET = 2  # the action calls reset()
+
+
+_CALL_TEXT = {Call.ABORT: "abort()", Call.RESET: "reset()"}
+
+
 @attrs.frozen(order=True, cache_hash=True)
 class Local:
     """One participant's local state (see the module docstring for the statuses)."""
@@ -100,6 +112,7 @@ class Local:
     round: int = 0  # WAITING / PASSED / arrived DEAD: the round concerned; else 0
     timed: bool = False  # WAITING / BLOCKED: the pending wait has a timeout
     raises: bool = False  # WAITING / BLOCKED: the action raises if this wait trips the round
+    calls: Call = Call.NONE  # WAITING / BLOCKED: what the action calls if this wait trips it
     doomed: bool = False  # PASSED: aborted before resuming; may raise BrokenBarrierError
     fault: Fault = Fault.NONE  # FAILING: what it raises when it resumes
     member: Member = Member.NOT_MEMBER
@@ -161,16 +174,20 @@ class State:
 class Wait:
     """Participant ``p`` calls ``wait()`` (with a timeout if ``timeout``).
 
-    ``raises``: if this call completes the round, the action raises in ``p``.
+    ``raises``: if this call completes the round, the action raises in ``p``; ``calls``: it
+    calls ``abort()`` or ``reset()`` on the barrier instead (``Policies.reentry``).
     """
 
     p: int
     timeout: bool = False
     raises: bool = False
+    calls: Call = Call.NONE
 
     def __str__(self) -> str:
         args = "timeout" if self.timeout else ""
         note = " [action raises]" if self.raises else ""
+        if self.calls is not Call.NONE:
+            note += f" [action calls {_CALL_TEXT[self.calls]}]"
         return f"P{self.p} wait({args}){note}"
 
 
