@@ -40,7 +40,7 @@ def test_two_workers_check_each_property_once_and_report_every_one() -> None:
     cfg = CheckSettings(seed=5, programs=20, generated_tests=20, workers=2)
     result = check(threading.Barrier, settings_=cfg, supervised=True, progress=announced.append)
     names = [p.name for p in result.properties]
-    assert len(names) == len(set(names)) == 16, names
+    assert len(names) == len(set(names)) == 17, names
     assert result.conformant, result.format()
     searched = {p.name for p in result.properties if p.status != "n/a"}
     assert sorted(announced) == sorted(searched), announced  # each checked by one worker

@@ -83,8 +83,9 @@ def test_correct_barriers_pass_and_only_inapplicable_properties_skip(
         "-W",
         "ignore::barrierspec.conformance._testing.ConformanceWarning",
     )
-    # 16 tests each; cancellation, membership and dead participant do not apply to threads
-    result.assert_outcomes(passed=26, skipped=6)
+    # 17 tests each; cancellation, membership and dead participant do not apply to threads,
+    # and the threading profile leaves an action's abort()/reset() undefined (reentry)
+    result.assert_outcomes(passed=26, skipped=8)
     result.stdout.fnmatch_lines(
         [
             "SKIPPED [[]1[]] test_user.py:6: cancellation: not applicable (the target has no "

@@ -21,7 +21,7 @@ from tests.spec.test_count_system import _assert_quotient, _pair
 from barrierspec.conformance import CheckSettings, InputSpace, check
 from barrierspec.errors import InvalidOperationError
 from barrierspec.proofs import check_agreement
-from barrierspec.reference import Barrier
+from barrierspec.reference import Barrier, ProcessBarrier
 from barrierspec.spec import (
     PROFILES,
     ActionRan,
@@ -103,7 +103,7 @@ def test_the_compiled_search_follows() -> None:
 
 
 def test_the_counting_search_is_the_quotient() -> None:
-    compiled, counted = _pair(REENTRY, 2, 3, Bounds(rounds=2))
+    compiled, counted = _pair(REENTRY, 2, 3, Bounds(rounds=1))
     assert _assert_quotient(compiled, counted) > 10
 
 
@@ -128,6 +128,16 @@ def test_the_reference_barrier_passes_and_the_stdlib_is_rejected() -> None:
     result = check("threading:Barrier", REENTRY, settings_=FOCUSED)
     assert not result.conformant
     assert "the action calls" in result.format()
+
+
+def test_the_reference_process_barrier_passes_the_multiprocessing_contract() -> None:
+    contract = customise(PROFILES["multiprocessing-cpython"], {"reentry": "breaks-round"})
+    cfg = attrs.evolve(FOCUSED, examples=20)
+    result = check(ProcessBarrier, contract, settings_=cfg)
+    (verdict,) = result.properties
+    assert verdict.status == "pass", result.format()
+    assert "aborting-action-wait" in verdict.exercised, verdict.exercised
+    assert "resetting-action-wait" in verdict.exercised
 
 
 def test_a_lost_abort_is_caught_only_with_the_calling_dimension() -> None:

@@ -318,3 +318,42 @@ def test_a_tripped_latch_lets_later_waits_through_until_it_is_broken() -> None:
 
 def test_every_interpretation_follows_the_latch() -> None:
     _every_interpretation_follows(LATCH)
+
+
+# ------------------------------------------------------------ Cancellation.BREAK_ALWAYS
+
+# aiologic: `finally: if not success: self.abort()` -- any cancelled wait breaks the barrier
+ALWAYS = customise(PROFILES["asyncio"], {"cancellation": "break-always"})
+
+
+def test_cancelling_a_released_party_breaks_the_barrier_and_its_round_stands() -> None:
+    (first,) = step(ALWAYS, _fresh(ALWAYS, 2), Wait(0))
+    (tripped,) = step(ALWAYS, first.state, Wait(1))
+    assert tripped.state.locals[0].status is Status.PASSED
+    (cancelled,) = step(ALWAYS, tripped.state, Cancel(0))
+    after = cancelled.state
+    assert after.broken and after.round == 1  # broken, and the round it left still tripped
+    assert after.locals[0].status is Status.FAILING and after.locals[0].fault is Fault.CANCELLED
+    # under break-all the same cancel breaks nothing: only a counted waiter's does
+    (kept,) = step(BREAKS, tripped.state, Cancel(0))
+    assert not kept.state.broken
+
+
+@pytest.mark.parametrize(("parties", "participants"), [(2, 2), (2, 3)])
+def test_the_compiled_search_follows_break_always(parties: int, participants: int) -> None:
+    _compiled_follows(ALWAYS, parties, participants)
+
+
+def test_the_z3_moves_and_the_explorer_follow_break_always() -> None:
+    result = check_agreement(ALWAYS, 2, 3, rounds=2)
+    assert result.ok, "\n".join(result.mismatches)
+    explored = explore(BarrierSystem(ALWAYS, 2, 3, Bounds(rounds=2)))
+    assert explored.status is ExplorationStatus.OK, explored.violation
+
+
+def test_a_barrier_that_breaks_only_for_counted_waiters_fails_break_always() -> None:
+    cfg = CheckSettings(seed=3, examples=60, budget=2.0, generated=False, only=("cancellation",))
+    assert check(CancelBreaksBarrier, BREAKS, settings_=cfg).conformant
+    result = check(CancelBreaksBarrier, ALWAYS, settings_=cfg)
+    assert not result.conformant, result.format()
+    assert "cancel" in result.format()

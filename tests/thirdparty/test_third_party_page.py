@@ -55,7 +55,7 @@ def test_the_commands_state_the_contracts_with_existing_policy_values() -> None:
         ("index", "arrival"),
         ("index", "returns-none"),
         ("rounds", "single"),
-        ("cancellation", "break-all"),
+        ("cancellation", "break-always"),
         ("give_up", "break-all-timeout-error"),
     }
     assert made_for_aiologic <= used, sorted(made_for_aiologic - used)

@@ -160,6 +160,8 @@ class Oracle:
     _due_now: set[int] = attrs.field(init=False, factory=set, eq=False, repr=False)
     # ... of which timed from outside (``asyncio.timeout``): the timeout is a cancellation
     _outside: set[int] = attrs.field(init=False, factory=set, eq=False, repr=False)
+    # participants whose wait is timed from outside with a timer the next Advance fires
+    _armed: set[int] = attrs.field(init=False, factory=set, eq=False, repr=False)
     # the model's answers, shared by every oracle of the profile (see _model_cache)
     model: ModelCache = attrs.field(init=False, eq=False, repr=False)
 
@@ -171,7 +173,7 @@ class Oracle:
 
     def observe(self, step_seen: ad.StepReport) -> Mismatch | None:
         """Advance by one observed step; on a violation keep the old states, return why."""
-        self._note_zero_timeout(step_seen.op)
+        self._note_timeouts(step_seen.op)
         if step_seen.hang is not None:  # a watchdog finding is never allowed
             return self._diagnose(step_seen)
         late = [a for a in step_seen.actions if a.returned_before > 0]
@@ -183,22 +185,41 @@ class Oracle:
                 "the action runs before anyone of its round is released",
             )
         survivors = self._advance(step_seen, strict=True)
+        if isinstance(step_seen.op, ad.AdvanceOp):
+            self._armed.clear()  # every armed timer fired
         if survivors:
             self.states = survivors
             return None
         return self._diagnose(step_seen)
 
-    def _note_zero_timeout(self, op: ad.Op) -> None:
+    def _note_timeouts(self, op: ad.Op) -> None:
         """A wait whose timeout is 0 times out at once (also on a virtual clock); timed from
-        outside (asyncio, not ``own``) it cancels the task wherever it next suspends."""
+        outside (asyncio, not ``own``) it cancels the task wherever it next suspends. Any
+        other firing timeout from outside is armed until the next clock advance fires it."""
         if isinstance(op, ad.WaitOp):
             p = op.participant
             self._due_now.discard(p)
             self._outside.discard(p)
-            if firing_timeout(op.timeout, self.default_timeout) == 0:
+            self._armed.discard(p)
+            fires = firing_timeout(op.timeout, self.default_timeout)
+            outside = not self.real_clock and not op.own
+            if fires == 0:
                 self._due_now.add(p)
-                if not self.real_clock and not op.own:
+                if outside:
                     self._outside.add(p)
+            elif fires is not None and outside:
+                self._armed.add(p)
+
+    def _advance_cancels(self, state: State) -> Iterator[Event]:
+        """On a clock advance, the timer of a wait timed from outside (``asyncio.timeout``)
+        that fires while its task is woken but not resumed (released, or woken to fail by a
+        break, such as another timer's at the same instant) cancels it: the profile's
+        ``Cancel`` rule, seen as TimeoutError. It may also have resumed first."""
+        if self.profile.policies.cancellation is Cancellation.NONE:
+            return
+        for p in self._armed:
+            if state.locals[p].status in (Status.PASSED, Status.FAILING):
+                yield Cancel(p)
 
     def _timeout_cancels(self, state: State) -> Iterator[Event]:
         """``asyncio.timeout(0)`` landing on a task released but not resumed (it suspends
@@ -216,7 +237,7 @@ class Oracle:
         return (
             isinstance(model, Raised)
             and model.fault is Fault.CANCELLED
-            and model.p in self._outside
+            and (model.p in self._outside or model.p in self._armed)
             and isinstance(seen, ad.OpRaised)
             and seen.kind == "timeout"
         )
@@ -364,6 +385,7 @@ class Oracle:
             events = list(self._internal(path.state))
             if advance:
                 events += [t for t in self._timeouts_due(path.state) if t not in events]
+                events += [c for c in self._advance_cancels(path.state) if c not in events]
             for ev in events:
                 for succ in self._step(path.state, ev):
                     moved = self._consume(attrs.evolve(path, state=succ.state), succ.outputs, seen)
@@ -434,6 +456,7 @@ class Oracle:
             strict,
             frozenset(self._due_now),
             frozenset(self._outside),
+            frozenset(self._armed),
             self.default_timeout,
             self.real_clock,
             self.capabilities,

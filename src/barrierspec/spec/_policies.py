@@ -80,7 +80,10 @@ class Cancellation(enum.Enum):
     NONE = "none"  # not applicable (threads cannot be cancelled)
     WITHDRAW = "withdraw"  # asyncio: the waiter gets CancelledError, its arrival is withdrawn
     CANCEL_MEMBER = "cancel-member"  # Grinder: the member leaves; a waiting one gets an error
-    BREAK_ALL = "break-all"  # aiologic: cancelling a counted waiter breaks the barrier
+    BREAK_ALL = "break-all"  # cancelling a counted waiter breaks the barrier
+    # aiologic: any cancelled wait breaks it, whatever its phase (counted, blocked, released
+    # or woken but not resumed: its `finally: if not success: self.abort()`)
+    BREAK_ALWAYS = "break-always"
 
 
 class Newcomer(enum.Enum):

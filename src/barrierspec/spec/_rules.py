@@ -363,7 +363,8 @@ def on_cancel(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -
 
     A counted waiter's arrival is withdrawn, or under ``Cancellation.BREAK_ALL`` the barrier
     breaks; a blocked newcomer just leaves; a released party, or one woken to fail, raises
-    ``CancelledError`` when it resumes."""
+    ``CancelledError`` when it resumes. Under ``Cancellation.BREAK_ALWAYS`` each of these
+    cancellations also breaks the barrier (a released party's round stands)."""
     p = event.p
     mode = profile.policies.cancellation
     _require(mode is not Cancellation.NONE, event, f"profile {profile.name!r} has no cancellation")
@@ -371,13 +372,15 @@ def on_cancel(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -
         yield from _cancel_member(d, profile, s, event, loc)
         return
     raised = (Raised(p, Fault.CANCELLED),)
-    if loc.status is Status.WAITING and mode is Cancellation.BREAK_ALL:
+    always = mode is Cancellation.BREAK_ALWAYS
+    if loc.status is Status.WAITING and (mode is Cancellation.BREAK_ALL or always):
         # the cancelled waiter gets CancelledError, the others BrokenBarrierError
         yield break_all(d, profile.policies, d.set_actor(s, idle(loc))), raised
     elif loc.status is Status.WAITING:
         yield withdraw(d, profile.policies, d.set_actor(s, idle(loc)), loc), raised
     elif loc.status is Status.BLOCKED:
-        yield d.set_actor(s, idle(loc)), raised
+        left = d.set_actor(s, idle(loc))
+        yield (break_all(d, profile.policies, left) if always else left), raised
     else:
         # released or failing but not resumed: it resumes raising CancelledError instead
         _require(
@@ -385,8 +388,10 @@ def on_cancel(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -
             event,
             f"participant {p} has no pending wait",
         )
-        failing = Local(status=Status.FAILING, fault=Fault.CANCELLED, member=loc.member)
-        yield d.prune(d.set_actor(s, failing)), ()
+        failing = d.set_actor(
+            s, Local(status=Status.FAILING, fault=Fault.CANCELLED, member=loc.member)
+        )
+        yield (break_all(d, profile.policies, failing) if always else d.prune(failing)), ()
 
 
 def _cancel_member(d: Domain[S], profile: Profile, s: S, event: Cancel, loc: Local) -> _Successors:
