@@ -180,3 +180,22 @@ class ReentrantLostAbortBarrier(threading.Barrier):
     ) -> None:
         super().__init__(parties, action, timeout)
         self._cond = threading.Condition(threading.RLock())
+
+
+class ZeroPartiesBarrier(DrainingBarrier):
+    """A correct barrier that accepts ``parties=0`` (aiologic's choice): it never trips, a
+    wait on it ends only by its timeout or ``abort()``."""
+
+    def _validate(self, parties: int) -> None:
+        if not isinstance(parties, int) or parties < 0:
+            raise ValueError(f"parties must be an int >= 0, got {parties!r}")
+
+
+class ZeroPartiesAbortIgnoredBarrier(ZeroPartiesBarrier):
+    """Bug: ``abort()`` on a barrier of no parties does nothing ("nobody can be waiting"),
+    so its waiters stay blocked and later waits block too. Argument validation, which only
+    times a lone wait out, does not see it. Dimension: the scope (``parties=0``)."""
+
+    def abort(self) -> None:
+        if self._parties:
+            super().abort()

@@ -27,10 +27,12 @@ from __future__ import annotations
 import attrs
 import pytest
 from tests.broken.asyncio_style import CancelBreaksBarrier
+from tests.broken.input_space import ZeroPartiesAbortIgnoredBarrier, ZeroPartiesBarrier
 from tests.broken.threading_style import NoIndexBarrier
 from tests.proofs.test_proofs_rules import _compiled_follows, _graph
 
 from barrierspec.conformance import CheckSettings, check
+from barrierspec.errors import UsageError
 from barrierspec.proofs import ProofVerdict, check_agreement, prove
 from barrierspec.spec import PROFILES, BarrierSystem, Bounds, Profile, State, explore, step
 from barrierspec.spec._custom import customise
@@ -48,7 +50,7 @@ from barrierspec.spec._state import (
     Timeout,
     Wait,
 )
-from barrierspec.spec._step import Successor
+from barrierspec.spec._step import Successor, initial_state
 
 BREAKS = customise(PROFILES["asyncio"], {"cancellation": "break-all"})
 
@@ -357,3 +359,31 @@ def test_a_barrier_that_breaks_only_for_counted_waiters_fails_break_always() -> 
     result = check(CancelBreaksBarrier, ALWAYS, settings_=cfg)
     assert not result.conformant, result.format()
     assert "cancel" in result.format()
+
+
+# ------------------------------------------------- PartiesPolicy.ZERO_ALLOWED beyond validation
+
+ZERO = customise(PROFILES["threading"], {"parties": "zero-allowed"})
+
+
+def test_a_barrier_of_no_parties_never_trips_and_its_untimed_waits_are_the_contract() -> None:
+    assert initial_state(ZERO, 0, 2).parties == 0
+    with pytest.raises(UsageError, match="parties must be an int >= 1"):
+        initial_state(PROFILES["threading"], 0, 2)
+    (first,) = step(ZERO, initial_state(ZERO, 0, 2), Wait(0))
+    (second,) = step(ZERO, first.state, Wait(1))
+    assert second.state.arrived == 2 and second.state.round == 0  # piled up, not tripped
+    result = explore(BarrierSystem(ZERO, 0, 3, Bounds(rounds=2)))
+    assert result.status is ExplorationStatus.OK, result.violation
+    assert [h.name for h in result.documented_hangs] == [ZERO.hang_reason(0, False)]
+    assert check_agreement(ZERO, 2, 3, rounds=2).ok
+    assert prove(ZERO).proved
+
+
+def test_a_barrier_of_no_parties_is_checked_beyond_argument_validation() -> None:
+    cfg = CheckSettings(seed=2, examples=80, budget=10.0, generated=False, only=("abort",))
+    assert check(ZeroPartiesBarrier, ZERO, settings_=cfg).conformant
+    result = check(ZeroPartiesAbortIgnoredBarrier, ZERO, settings_=cfg)
+    report = result.format()
+    assert not result.conformant, report
+    assert "barrier(parties=0)" in report

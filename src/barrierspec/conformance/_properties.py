@@ -56,7 +56,9 @@ class Property:
     ``ops``: operation kinds its programs use. ``needs``: capability flags the target must
     have. ``extra``: participants beyond ``parties`` (newcomers, late arrivals).
     ``observers``: whether ``n_waiting`` / ``broken`` / ``parties`` readings are checked.
-    ``membership``: the membership kinds it applies to (None: all).
+    ``membership``: the membership kinds it applies to (None: all). ``min_parties``: the
+    fewest parties its random programs draw (set to 0 for a profile that allows
+    ``parties=0``: such a barrier never trips).
     """
 
     name: str
@@ -71,6 +73,7 @@ class Property:
     budget_factor: float = 1.0  # this property's share of time, relative to the others
     key_ops: tuple[str, ...] = (WAIT,)  # always drawn; the small-scope phase uses only these
     sweep: bool = False  # the scope sweep: full rounds of waits, every parties and rounds
+    min_parties: int = 1  # 0 where the profile allows a barrier of no parties (zero-allowed)
 
 
 PROPERTIES: tuple[Property, ...] = (

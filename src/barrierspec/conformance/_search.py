@@ -394,8 +394,9 @@ def _random(
             return None
 
     # parties: 2 first (the smallest interesting barrier, where shrinking should land), then
-    # larger ones, and 1 (a barrier that always passes) last
-    parties = st.sampled_from([*range(2, prop.max_parties + 1), 1])
+    # larger ones, 1 (a barrier that always passes), and 0 (one that never trips) last
+    last = [1, 0] if prop.min_parties == 0 else [1]
+    parties = st.sampled_from([*range(2, prop.max_parties + 1), *last])
     drawn = schedules() if controlled else st.just(Schedule())
     strategy = st.tuples(parties, instructions(prop, kinds), drawn)
     conf = settings(

@@ -40,7 +40,7 @@ from barrierspec.conformance._program import (
 from barrierspec.conformance._result import Finding, PropertyResult
 from barrierspec.conformance._runner import DriverLike, Run, run_program
 from barrierspec.conformance._search import Budget, Runner, Searched, search
-from barrierspec.spec import Profile
+from barrierspec.spec import PartiesPolicy, Profile
 
 __all__ = ["Listener", "Session", "program_text"]
 
@@ -119,6 +119,8 @@ class Session:
         )
         started = time.monotonic()
         kinds = self.kinds(prop)
+        if self.profile.policies.parties is PartiesPolicy.ZERO_ALLOWED:
+            prop = attrs.evolve(prop, min_parties=0)
         try:
             searched = search(
                 prop,

@@ -47,6 +47,7 @@ from barrierspec.spec import (
     Membership,
     Notice,
     Observation,
+    PartiesPolicy,
     Profile,
     Raised,
     Reset,
@@ -263,8 +264,9 @@ def state_clauses(profile: Profile) -> list[Clause]:
             "counts_natural", "no class has a negative count", _counts_natural, strengthening=True
         )
     )
-    if profile.policies.membership is Membership.FIXED:
-        # parties is the constructor argument, at least 1
+    zero = profile.policies.parties is PartiesPolicy.ZERO_ALLOWED
+    if profile.policies.membership is Membership.FIXED and not zero:
+        # parties is the constructor argument, at least 1 (0 too under ZERO_ALLOWED)
         clauses.append(
             Clause(
                 "parties_positive",

@@ -13,7 +13,7 @@ import attrs
 from barrierspec.proofs._abstraction import LocalClass, Sym, Tag
 from barrierspec.proofs._moves import Move, Variant, build_moves
 from barrierspec.proofs._z3 import BoolTerm, all_of
-from barrierspec.spec import Member, Membership, Profile
+from barrierspec.spec import Member, Membership, PartiesPolicy, Profile
 
 __all__ = ["ProofModel", "proof_model"]
 
@@ -54,7 +54,8 @@ class ProofModel:
         s = self.pre
         member = LocalClass(member=Member.MEMBER)
         plain = LocalClass()
-        clauses = [s.round.eq(0), s.arrived.eq(0), ~s.broken, s.taken.eq(0), s.parties >= 1]
+        least = 0 if self.profile.policies.parties is PartiesPolicy.ZERO_ALLOWED else 1
+        clauses = [s.round.eq(0), s.arrived.eq(0), ~s.broken, s.taken.eq(0), s.parties >= least]
         for c in self.universe:
             if c not in self.initial_classes():
                 clauses.append(s.n(c).eq(0))

@@ -106,11 +106,9 @@ class BarrierSystem:
         return f"{', '.join(waiting)} wait forever: no event can release them"
 
     def documented_hang(self, state: State) -> str | None:
-        """The profile's documented hang, when a dead participant explains this stuck state."""
-        hang = self.profile.documented_hang
-        if hang and any(loc.status is Status.DEAD for loc in state.locals):
-            return hang
-        return None
+        """Why this stuck state is the contract, if it is (:meth:`Profile.hang_reason`)."""
+        dead = any(loc.status is Status.DEAD for loc in state.locals)
+        return self.profile.hang_reason(state.parties, dead)
 
     def describe(self, state: State) -> str:
         """One line per state for traces."""

@@ -148,12 +148,9 @@ class CompiledBarrierSystem:
         return f"{', '.join(waiting)} wait forever: no event can release them"
 
     def documented_hang(self, state: CompiledState) -> str | None:
-        """The profile's documented hang, when a dead participant explains this stuck state."""
-        hang = self.profile.documented_hang
+        """Why this stuck state is the contract, if it is (:meth:`Profile.hang_reason`)."""
         status = self.codes.status
-        if hang and any(status[c] == DEAD for c in state[5]):
-            return hang
-        return None
+        return self.profile.hang_reason(state[3], any(status[c] == DEAD for c in state[5]))
 
     def describe(self, state: CompiledState) -> str:
         """One line per state for traces (the readable state's rendering)."""

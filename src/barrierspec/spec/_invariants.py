@@ -31,6 +31,7 @@ from barrierspec.spec._policies import (
     GiveUp,
     IndexPolicy,
     Membership,
+    PartiesPolicy,
     Profile,
     Reentry,
     RoundsPolicy,
@@ -89,10 +90,16 @@ def arrivals_counted(d: D, s: Any) -> Any:
     return d.eq(d.arrived(s), d.count(s, WAITING_HERE) + d.count(s, DEAD_ARRIVAL))
 
 
-def round_not_full(d: D, s: Any) -> Any:
-    # nobody passes a round before all its parties arrived: a full round must have tripped
-    arrived, parties = d.arrived(s), d.parties(s)
-    return d.ite(d.eq(parties, 0), d.eq(arrived, 0), d.all(arrived >= 0, arrived < parties))
+def _round_not_full(zero_allowed: bool) -> Any:
+    def round_not_full(d: D, s: Any) -> Any:
+        # nobody passes a round before all its parties arrived: a full round must have
+        # tripped. A barrier of no parties never trips: under PartiesPolicy.ZERO_ALLOWED its
+        # arrivals pile up; otherwise (no member left of a dynamic barrier) nobody arrives.
+        arrived, parties = d.arrived(s), d.parties(s)
+        empty = arrived >= 0 if zero_allowed else d.eq(arrived, 0)
+        return d.ite(d.eq(parties, 0), empty, d.all(arrived >= 0, arrived < parties))
+
+    return round_not_full
 
 
 def broken_has_no_waiters(d: D, s: Any) -> Any:
@@ -127,7 +134,9 @@ def state_specs(profile: Profile) -> list[StateSpec]:
             arrivals_counted,
         ),
         StateSpec(
-            "round_not_full", "a round holding all its parties has been released", round_not_full
+            "round_not_full",
+            "a round holding all its parties has been released",
+            _round_not_full(profile.policies.parties is PartiesPolicy.ZERO_ALLOWED),
         ),
         StateSpec(
             "broken_has_no_waiters", "a broken barrier holds no waiter", broken_has_no_waiters

@@ -180,6 +180,16 @@ class Profile:
     deviations: tuple[Deviation, ...] = ()
     documented_hang: str | None = None  # why a stuck state can be the contract, if it can
 
+    def hang_reason(self, parties: int, dead: bool) -> str | None:
+        """Why a stuck state of a barrier of ``parties`` (``dead``: a participant is dead)
+        is the contract, if it is: the documented hang, or a barrier of no parties."""
+        if parties == 0 and self.policies.parties is PartiesPolicy.ZERO_ALLOWED:
+            return (
+                "a barrier of parties=0 never trips (parties=zero-allowed): an untimed wait on "
+                "it waits until abort() (use timeouts)"
+            )
+        return self.documented_hang if dead else None
+
     @property
     def has_abort(self) -> bool:
         """Whether the family has ``abort()``."""

@@ -21,7 +21,7 @@ import attrs
 from barrierspec.errors import InvalidOperationError, UsageError
 from barrierspec.spec import _rules
 from barrierspec.spec._domain import Cond, LocalRule
-from barrierspec.spec._policies import Membership, Profile
+from barrierspec.spec._policies import Membership, PartiesPolicy, Profile
 from barrierspec.spec._state import Event, Local, Member, Notice, Observation, State, Status
 
 __all__ = ["Concrete", "Successor", "initial_state", "settling", "step"]
@@ -38,12 +38,17 @@ class Successor:
 def initial_state(profile: Profile, parties: int, participants: int) -> State:
     """The state before anyone calls the barrier.
 
-    Fixed membership: ``parties`` is the barrier's constructor argument. Dynamic membership:
-    the first ``parties`` participants hold a member each (created before anyone waits, as
-    The Grinder's guide recommends); the others may ``Join`` later.
+    Fixed membership: ``parties`` is the barrier's constructor argument (0 only under
+    ``PartiesPolicy.ZERO_ALLOWED``: a barrier that never trips). Dynamic membership: the
+    first ``parties`` participants hold a member each (created before anyone waits, as The
+    Grinder's guide recommends); the others may ``Join`` later.
     """
-    if isinstance(parties, bool) or not isinstance(parties, int) or parties < 1:
-        raise UsageError(f"parties must be an int >= 1, got {parties!r}")
+    least = 0 if profile.policies.parties is PartiesPolicy.ZERO_ALLOWED else 1
+    if isinstance(parties, bool) or not isinstance(parties, int) or parties < least:
+        raise UsageError(
+            f"parties must be an int >= {least} under profile {profile.name!r} "
+            f"(parties={profile.policies.parties.value}), got {parties!r}"
+        )
     if isinstance(participants, bool) or not isinstance(participants, int) or participants < 1:
         raise UsageError(f"participants must be an int >= 1, got {participants!r}")
     if profile.policies.membership is Membership.FIXED:
