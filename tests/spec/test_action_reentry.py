@@ -21,7 +21,7 @@ from tests.spec.test_count_system import _assert_quotient, _pair
 from barrierspec.conformance import CheckSettings, InputSpace, check
 from barrierspec.errors import InvalidOperationError
 from barrierspec.proofs import check_agreement
-from barrierspec.reference import Barrier, ProcessBarrier
+from barrierspec.reference import AsyncBarrier, Barrier, ProcessBarrier
 from barrierspec.spec import (
     PROFILES,
     ActionRan,
@@ -138,6 +138,14 @@ def test_the_reference_process_barrier_passes_the_multiprocessing_contract() -> 
     assert verdict.status == "pass", result.format()
     assert "aborting-action-wait" in verdict.exercised, verdict.exercised
     assert "resetting-action-wait" in verdict.exercised
+
+
+def test_the_reference_async_barrier_awaits_the_call_its_action_returns() -> None:
+    contract = customise(PROFILES["asyncio-cpython"], {"reentry": "breaks-round"})
+    result = check(AsyncBarrier, contract, settings_=FOCUSED)
+    (verdict,) = result.properties
+    assert verdict.status == "pass", result.format()
+    assert "aborting-action-wait" in verdict.exercised, verdict.exercised
 
 
 def test_a_lost_abort_is_caught_only_with_the_calling_dimension() -> None:

@@ -226,7 +226,7 @@ async def run_async_op(
     PARTICIPANT.set(p)
     tag = 0
     if isinstance(op, WaitOp) and action is not None:
-        tag = action.wait_started(p, op.action_raises)
+        tag = action.wait_started(p, op.action_raises, action_calls=op.action_calls)
     try:
         if isinstance(op, WaitOp):
             if op.own and op.timeout is not None:

@@ -284,14 +284,12 @@ def _check_wait(driver: Driver, op: WaitOp) -> None:
 
 
 def _check_calls(driver: Driver, op: WaitOp) -> None:
-    """A wait whose action calls back needs an action, a sync driver and the method."""
+    """A wait whose action calls back needs an action and the method to call."""
     caps = driver.capabilities
     if op.action_calls not in ACTION_CALLS:
         raise UsageError(f"action_calls must be one of {ACTION_CALLS}, got {op.action_calls!r}")
     if not caps.has_action:
         raise UsageError(f"action_calls needs a driver built with action=True: {op!r}")
-    if driver.kind not in ("thread", "process"):
-        raise UsageError(f"action_calls needs a thread or process driver, not {driver.kind}")
     if op.action_raises:
         raise UsageError(f"an action either raises or calls back, not both: {op!r}")
     has = caps.has_abort if op.action_calls == "abort" else caps.has_reset

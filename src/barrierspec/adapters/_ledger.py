@@ -118,7 +118,9 @@ class RecordingAction:
         """Whether the action of round ``tag`` is still running (a pausing action only)."""
         return self.pause is not None and tag == self._started - 1 and not self._ended
 
-    def __call__(self) -> None:
+    def __call__(self) -> object:
+        """Record the run; raise, or call ``abort``/``reset`` back, as the wait asked (an
+        async barrier's ``abort()`` is returned for the barrier to await: an async action)."""
         participant = PARTICIPANT.get()
         n_waiting = read_n_waiting(self.barrier)
         with self._lock:
@@ -134,6 +136,7 @@ class RecordingAction:
                 before, self._during, self._ended = before + self._during, 0, True
         self._ledger.ran(ActionRun(participant, raises, n_waiting, before))
         if calls is not None:
-            getattr(self.barrier, calls)()
+            return getattr(self.barrier, calls)()
         if raises:
             raise ActionFailure(f"the action raised on purpose in participant {participant}")
+        return None

@@ -76,8 +76,9 @@ class WaitOp:
     mapped timeout method, such as aiologic's ``with_(timeout)``);
     named barriers: ``member.wait(timeout) -> bool``. With ``action_raises``, the action raises
     :class:`ActionFailure` if it runs during this wait in this participant; with
-    ``action_calls`` (``"abort"`` or ``"reset"``; thread and process drivers) it calls that
-    method of its own barrier instead, and returns. ``action_takes``:
+    ``action_calls`` (``"abort"`` or ``"reset"``) it calls that method of its own barrier
+    instead, and returns (for asyncio it returns the call's awaitable, for the barrier to
+    await as an async action). ``action_takes``:
     seconds the action takes if it runs in this participant (the controlled thread driver
     sleeps that long on its virtual clock inside the action, so others' timers may fire
     while it runs; the other drivers give the action no duration).

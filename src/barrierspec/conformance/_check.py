@@ -134,13 +134,9 @@ def _kinds(
     only under a controlled driver), as the input ``space`` allows."""
     caps = target.capabilities
     defaults = takes_default_timeout(target)
-    # an action that calls back: where the contract defines it, on a sync (thread, process)
-    # barrier's action
-    calls_back = (
-        caps.has_action
-        and kind in ("thread", "process")
-        and profile.policies.reentry is Reentry.BREAKS_ROUND
-    )
+    # an action that calls back, where the contract defines it (an asyncio barrier awaits
+    # the abort() or reset() its action returns)
+    calls_back = caps.has_action and profile.policies.reentry is Reentry.BREAKS_ROUND
     can: dict[str, bool] = {
         props.HOLD: controlled,
         props.RESUME: controlled,

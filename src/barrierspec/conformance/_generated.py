@@ -62,7 +62,7 @@ def _operations(
         rounds=ROUNDS,
         timeouts=caps.has_timeout,
         action_failures=caps.has_action,
-        action_calls=caps.has_action and kind in ("thread", "process"),
+        action_calls=caps.has_action,
         cancels=caps.has_cancel,
         deaths=1 if caps.has_kill else 0,
     )

@@ -89,7 +89,7 @@ class InputSpace:
     and a short one. ``action_absent``: build some barriers without an action.
     ``raising_actions``: draw waits whose action raises. ``calling_actions``: draw waits whose
     action calls ``abort()`` or ``reset()`` back (where the profile's ``reentry`` defines it;
-    thread and process targets). ``slow_actions``: draw waits whose
+    an asyncio barrier must await its action's result). ``slow_actions``: draw waits whose
     action takes time (controlled thread runs only). ``own_timeouts``: asyncio targets whose
     ``wait`` takes a timeout (or has one mapped) also get timed waits through it, not only
     under ``asyncio.timeout``. ``max_parties``: the scope sweep and
