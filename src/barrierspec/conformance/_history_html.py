@@ -161,7 +161,9 @@ def _data(
     if involved:
         lo = min(o["s"] for o in involved)
         hi = max(o["s"] if o["e"] is None else o["e"] for o in involved)
-        pad = max((hi - lo) * 0.6, (dense[1] - dense[0]) * 0.02, 1e-3)
+        # the involved operations fill 1 / 2.2 of the view; a margin of the dense window
+        # only where they span no time at all
+        pad = (hi - lo) * 0.6 if hi > lo else max((dense[1] - dense[0]) * 0.02, 1e-3)
         focus = [lo - pad, hi + pad]
     return {
         "lanes": [[label, w] for label, w in zip(labels, workers, strict=True)],
