@@ -4,7 +4,8 @@ Replaying a run's decisions replays the run; a cancel lands at every suspension 
 (suspended, woken but not resumed, idle); timeouts fire on the virtual clock, exactly; a
 callback that keeps the thread, a task that never blocks and an executor job that never hands
 over are reported, never hangs; a task awaiting an executor job (``asyncio.to_thread``) is
-not blocked, for the FIFO driver too (issue 11); the controlled driver holds a released task
+not blocked while the job runs, and blocked when the job's thread is, for the FIFO driver
+too (issue 11); the controlled driver holds a released task
 so that a ``Cancel`` lands on it before it resumes.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 from tests.broken.async_window_style import CancelAfterReleaseWithdrawsBarrier
@@ -102,16 +105,18 @@ def test_a_task_that_never_blocks_is_stopped_by_the_turn_limit() -> None:
 
 
 class ArrivesThroughAThread:
-    """asyncio.Barrier, but each arrival first runs a job on the default executor (which
-    finishes when the test opens ``gate``, or at once when it is open)."""
+    """asyncio.Barrier, but each arrival first runs ``job`` on the default executor: a job
+    that runs a while (``time.sleep``: running, by the probe's rules) or one that blocks on
+    ``gate`` (a held lock: blocked) until the test opens it."""
 
     gate = threading.Event()
+    job: Callable[[], object] = staticmethod(lambda: ArrivesThroughAThread.gate.wait(10))
 
     def __init__(self, parties: int) -> None:
         self._barrier = asyncio.Barrier(parties)
 
     async def wait(self) -> int:
-        await asyncio.to_thread(self.gate.wait, 10)
+        await asyncio.to_thread(self.job)
         return await self._barrier.wait()
 
     @property
@@ -119,36 +124,47 @@ class ArrivesThroughAThread:
         return self._barrier.n_waiting
 
 
-def test_a_task_awaiting_an_executor_job_is_not_blocked() -> None:
-    """Issue 11: a task waiting on an executor thread is not blocked: the loop waits for the
-    job's hand-over (a thread the test opens only once the run is under way)."""
-    ArrivesThroughAThread.gate.clear()
-    opener = threading.Timer(0.05, ArrivesThroughAThread.gate.set)
-    opener.start()
-    try:
-        run = run_async_program(ArrivesThroughAThread, 2, [["wait"], ["wait"]], bound=5.0)
-    finally:
-        ArrivesThroughAThread.gate.set()
-        opener.join(5)
+class WorksInAThread(ArrivesThroughAThread):
+    job = staticmethod(lambda: time.sleep(0.05))  # the target's own work, not a test's wait
+
+
+class WorksForEverInAThread(ArrivesThroughAThread):
+    job = staticmethod(lambda: time.sleep(10))
+
+
+def test_a_task_awaiting_a_running_executor_job_is_not_blocked() -> None:
+    """Issue 11: a task waiting on an executor thread that runs is not blocked: the loop
+    waits for the job's hand-over."""
+    run = run_async_program(WorksInAThread, 2, [["wait"], ["wait"]], bound=5.0)
     assert run.overdue is None and run.unfinished == frozenset()
     assert sorted(e[2] for e in run.events("return")) == [0, 1]  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize("driver", [ad.AsyncioDriver, ad.ControlledAsyncioDriver])
+def test_the_drivers_take_a_task_whose_executor_job_is_blocked_for_blocked(
+    driver: type[ad.Driver],
+) -> None:
+    """A job blocked on a lock (aioprocessing's ``coro_wait`` in ``wait()``) leaves its task
+    blocked, not hung: the step ends quiescent; opening the gate lets it go on."""
+    ArrivesThroughAThread.gate.clear()
+    try:
+        with driver(ArrivesThroughAThread, 2, 2, settle=2.0) as open_driver:
+            step = open_driver.perform(ad.WaitOp(0))
+            assert step.hang is None and step.blocked == {0}, step
+    finally:
+        ArrivesThroughAThread.gate.set()
 
 
 @pytest.mark.parametrize("driver", [ad.AsyncioDriver, ad.ControlledAsyncioDriver])
 def test_the_drivers_wait_for_an_executor_job_and_report_one_that_never_hands_over(
     driver: type[ad.Driver],
 ) -> None:
-    ArrivesThroughAThread.gate.set()
-    with driver(ArrivesThroughAThread, 1, 1) as open_driver:
+    with driver(WorksInAThread, 1, 1) as open_driver:
         step = open_driver.perform(ad.WaitOp(0))
         assert step.returned == {0: ad.OpReturned(0)} and step.hang is None
-    ArrivesThroughAThread.gate.clear()
-    try:
-        with driver(ArrivesThroughAThread, 1, 1, settle=0.3) as open_driver:
-            step = open_driver.perform(ad.WaitOp(0))
-            assert step.hang is not None and "executor job" in step.hang.message
-    finally:
-        ArrivesThroughAThread.gate.set()
+    with driver(WorksForEverInAThread, 1, 1, settle=0.3) as open_driver:
+        step = open_driver.perform(ad.WaitOp(0))
+        assert step.hang is not None and "executor job" in step.hang.message
 
 
 def test_the_controlled_driver_holds_a_released_task_and_a_cancel_lands_on_it() -> None:

@@ -119,8 +119,11 @@ class AsyncioDriver(AsyncDriverBase):
                 self._stuck.update(busy)
                 return Hang(busy, self._elapsed(start), op, message, tuple(self.program))
             if not self.loop.callbacks_due():
-                # only an executor job is pending: sleep until it hands over (or the bound)
-                self.loop.wait_outside(max(0.0, self.settle - (time.monotonic() - start)))
+                # only executor jobs are pending: wait until one hands over, or every one
+                # is blocked (then so are the tasks awaiting them), or the bound
+                left = max(0.0, self.settle - (time.monotonic() - start))
+                if self.loop.wait_outside(left) == "blocked":
+                    return None
             await asyncio.sleep(0)
         return None
 

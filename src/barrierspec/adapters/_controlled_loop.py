@@ -13,8 +13,10 @@ instead runs ONE ready callback per *turn*, chosen like this:
   oldest ready callback runs; with one participant ready the turn is forced;
 * nobody ready: if an executor job started through the loop (``run_in_executor``,
   ``asyncio.to_thread``) is pending, the loop waits in real time (at most ``bound``) for its
-  hand-over; otherwise the earliest virtual timer fires (the clock jumps to its deadline,
-  instantly); no timer either: the loop is *quiescent*, every pending task is blocked.
+  hand-over, or until every pending job's thread is blocked
+  (:meth:`~barrierspec.adapters._async_loop.VirtualClockLoop.wait_outside`); otherwise the
+  earliest virtual timer fires (the clock jumps to its deadline, instantly); no timer
+  either: the loop is *quiescent*, every pending task is blocked.
 
 So a task woken by the barrier (its future resolved, its wake-up ready) can be held while
 others run, re-enter, reset, abort or cancel it: the window between "released" and
@@ -22,7 +24,8 @@ others run, re-enter, reset, abort or cancel it: the window between "released" a
 ``CancelledError`` into it at the ``await`` it resumes from.
 
 Blocked, precisely: a pending task is blocked when the loop is quiescent. A task awaiting an
-executor job is never blocked (the loop waits for the job, up to ``bound``); a task awaiting
+executor job is blocked only when the job's thread is (the loop waits for the job, up to
+``bound``, or until every pending job looks blocked); a task awaiting
 a future that a thread the loop does not know resolves (``call_soon_threadsafe`` from a
 thread of the target's own) is taken for blocked.
 
@@ -120,9 +123,10 @@ class ControlledLoop(VirtualClockLoop):
                 if eligible is not None:
                     owners = eligible(owners)
                 if not owners:
-                    if self.outside_pending():
-                        if not self._poll(bound):
-                            return LoopEnd("outside", turns)
+                    outside = self.wait_outside(bound) if self.outside_pending() else "blocked"
+                    if outside == "timeout":
+                        return LoopEnd("outside", turns)
+                    if outside == "handed":
                         continue
                     if fire_timers and self._fire_timer():
                         continue
