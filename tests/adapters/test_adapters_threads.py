@@ -92,8 +92,15 @@ def test_operations_the_driver_cannot_perform_are_usage_errors() -> None:
             driver.perform(AdvanceOp(1.0))
         with pytest.raises(UsageError, match="action_raises needs a driver built with action"):
             driver.perform(WaitOp(1, action_raises=True))
+        with pytest.raises(UsageError, match="action_calls needs a driver built with action"):
+            driver.perform(WaitOp(1, action_calls="abort"))
     with pytest.raises(UsageError, match="is closed"):
         driver.perform(WaitOp(1))
+    with ThreadDriver("threading", 2, 2, action=True) as driver:
+        with pytest.raises(UsageError, match=r"action_calls must be one of \('abort', 'reset'\)"):
+            driver.perform(WaitOp(1, action_calls="wait"))
+        with pytest.raises(UsageError, match="either raises or calls back"):
+            driver.perform(WaitOp(1, action_raises=True, action_calls="reset"))
 
 
 def test_a_timeout_that_never_fires_is_a_hang_finding_and_close_frees_it() -> None:

@@ -15,7 +15,7 @@ import re
 import attrs
 import pytest
 from tests.broken.input_space import ReentrantLostAbortBarrier
-from tests.proofs.test_proofs_rules import _compiled_follows
+from tests.proofs.test_proofs_rules import _compiled_follows, _graph
 from tests.spec.test_count_system import _assert_quotient, _pair
 
 from barrierspec.conformance import CheckSettings, InputSpace, check
@@ -30,6 +30,7 @@ from barrierspec.spec import (
     Call,
     ExplorationStatus,
     Fault,
+    Profile,
     Raised,
     Reentry,
     State,
@@ -71,24 +72,26 @@ def test_a_call_the_profile_leaves_undefined_is_no_event() -> None:
         step(REENTRY, state, Wait(1, raises=True, calls=Call.RESET))
 
 
+def _calls_reached(profile: Profile) -> tuple[set[Call], bool]:
+    """The calls of the waits drawn anywhere in the reachable graph (2 parties, 3
+    participants, 2 rounds), and whether a blocked newcomer ever carries one."""
+    graph = _graph(BarrierSystem(profile, 2, 3, Bounds(rounds=2)))
+    events = [t.event for successors in graph.values() for t, _ in successors]  # type: ignore[attr-defined]
+    drawn = {e.calls for e in events if isinstance(e, Wait)}
+    kept = any(
+        loc.status is Status.BLOCKED and loc.calls is not Call.NONE
+        for state in graph
+        for loc in state.locals
+    )
+    return drawn - {Call.NONE}, kept
+
+
 def test_a_blocked_newcomer_keeps_its_call_until_it_enters() -> None:
     either = customise(PROFILES["threading"], {"reentry": "breaks-round"})
     explored = explore(BarrierSystem(either, 2, 3, Bounds(rounds=2)))
     assert explored.status is ExplorationStatus.OK, explored.violation
-    graph = BarrierSystem(either, 2, 3, Bounds(rounds=2))
-    frontier, seen = graph.initial_states(), set(graph.initial_states())
-    kept = False
-    while frontier and not kept:
-        following = []
-        for state in frontier:
-            kept = kept or any(
-                loc.status is Status.BLOCKED and loc.calls is not Call.NONE for loc in state.locals
-            )
-            for _, post in graph.successors(state):
-                if post not in seen:
-                    seen.add(post)
-                    following.append(post)
-        frontier = following
+    drawn, kept = _calls_reached(either)
+    assert drawn == {Call.ABORT, Call.RESET}
     assert kept, "no blocked newcomer ever carried its action's call"
 
 
@@ -113,10 +116,8 @@ def test_the_z3_moves_agree() -> None:
 
 
 def test_the_undefined_profiles_draw_no_call() -> None:
-    explored = BarrierSystem(PROFILES["threading"], 2, 3, Bounds(rounds=2))
-    for state in explored.initial_states():
-        for event, _ in explored.successors(state):
-            assert not isinstance(event, Wait) or event.calls is Call.NONE
+    for name in ("threading", "threading-cpython", "multiprocessing", "asyncio"):
+        assert _calls_reached(PROFILES[name]) == (set(), False), name
 
 
 FOCUSED = CheckSettings(seed=5, examples=60, budget=10.0, generated=False, only=("action reentry",))

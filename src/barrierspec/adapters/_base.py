@@ -273,23 +273,20 @@ def _check_wait(driver: Driver, op: WaitOp) -> None:
         raise UsageError(
             f"target {name!r} has no timeout of its own (map one with --map timeout=METHOD): {op!r}"
         )
-    if op.action_raises and not caps.has_action:
-        raise UsageError(f"action_raises needs a driver built with action=True: {op!r}")
+    conduct = [f for f in ("action_raises", "action_calls", "action_takes") if getattr(op, f)]
+    if conduct and not caps.has_action:
+        raise UsageError(f"{conduct[0]} needs a driver built with action=True: {op!r}")
     if op.action_calls is not None:
         _check_calls(driver, op)
-    if op.action_takes and not caps.has_action:
-        raise UsageError(f"action_takes needs a driver built with action=True: {op!r}")
     if op.action_takes < 0:
         raise UsageError(f"action_takes must be >= 0 seconds, got {op.action_takes!r}")
 
 
 def _check_calls(driver: Driver, op: WaitOp) -> None:
-    """A wait whose action calls back needs an action and the method to call."""
+    """A wait whose action calls back names a method the barrier has, and does not raise."""
     caps = driver.capabilities
     if op.action_calls not in ACTION_CALLS:
         raise UsageError(f"action_calls must be one of {ACTION_CALLS}, got {op.action_calls!r}")
-    if not caps.has_action:
-        raise UsageError(f"action_calls needs a driver built with action=True: {op!r}")
     if op.action_raises:
         raise UsageError(f"an action either raises or calls back, not both: {op!r}")
     has = caps.has_abort if op.action_calls == "abort" else caps.has_reset

@@ -47,7 +47,7 @@ from barrierspec.conformance._result import PropertyResult
 from barrierspec.conformance._search import Budget
 from barrierspec.conformance._session import Listener, Session
 from barrierspec.errors import UsageError
-from barrierspec.spec import Membership, Profile, Reentry
+from barrierspec.spec import Call, Membership, Profile
 from barrierspec.spec._custom import resolve_profile
 
 __all__ = ["PROGRAMS", "THOROUGH_PROGRAMS", "CheckSettings", "check"]
@@ -134,9 +134,6 @@ def _kinds(
     only under a controlled driver), as the input ``space`` allows."""
     caps = target.capabilities
     defaults = takes_default_timeout(target)
-    # an action that calls back, where the contract defines it (an asyncio barrier awaits
-    # the abort() or reset() its action returns)
-    calls_back = caps.has_action and profile.policies.reentry is Reentry.BREAKS_ROUND
     can: dict[str, bool] = {
         props.HOLD: controlled,
         props.RESUME: controlled,
@@ -149,8 +146,10 @@ def _kinds(
         props.DEFAULT_LONG: defaults,
         props.NO_ACTION: caps.has_action,
         props.RAISE: caps.has_action,
-        props.ABORTING: calls_back and caps.has_abort and profile.has_abort,
-        props.RESETTING: calls_back and caps.has_reset and profile.has_reset,
+        # an action that calls back, where the contract defines it (an asyncio barrier
+        # awaits the abort() or reset() its action returns)
+        props.ABORTING: caps.has_action and caps.has_abort and Call.ABORT in profile.action_calls,
+        props.RESETTING: caps.has_action and caps.has_reset and Call.RESET in profile.action_calls,
         # only the controlled thread driver gives the action a duration
         props.SLOW: caps.has_action and controlled and kind == "thread",
         props.ABORT: caps.has_abort and profile.has_abort,

@@ -55,7 +55,7 @@ def kind_of_op(op: ad.Op) -> str:
         if op.action_raises:
             return props.RAISE
         if op.action_calls:
-            return props.ABORTING if op.action_calls == "abort" else props.RESETTING
+            return next(k for k, name in props.CALLED.items() if name == op.action_calls)
         if op.action_takes:
             return props.SLOW
         if op.timeout is None:

@@ -268,7 +268,7 @@ def _wait(kind: str, p: int, timing: Timing) -> ad.WaitOp:
     if kind in props.OWN:
         return ad.WaitOp(p, timeout=timing.timeout if kind == props.OWN_TIMED else 0.0, own=True)
     if kind in props.CALLING:
-        return ad.WaitOp(p, action_calls="abort" if kind == props.ABORTING else "reset")
+        return ad.WaitOp(p, action_calls=props.CALLED[kind])
     return ad.WaitOp(p, action_raises=kind == props.RAISE)
 
 

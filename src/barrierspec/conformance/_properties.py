@@ -35,7 +35,8 @@ OWN_ZERO = "own-zero-wait"  # asyncio: wait(0) through the barrier's own timeout
 SLOW = "slow-action-wait"  # wait(t) whose action, if it runs here, takes 2 t (virtual clock)
 ABORTING = "aborting-action-wait"  # a wait whose action, if it runs here, calls abort()
 RESETTING = "resetting-action-wait"  # a wait whose action, if it runs here, calls reset()
-CALLING = (ABORTING, RESETTING)
+CALLED = {ABORTING: "abort", RESETTING: "reset"}  # the barrier method each kind's action calls
+CALLING = tuple(CALLED)
 # construction: where one of these appears in a program, the barrier is built with it
 DEFAULT_SHORT = "default-short"  # the constructor's default timeout: short
 DEFAULT_LONG = "default-long"  # the constructor's default timeout: LONG_TIMEOUT

@@ -25,12 +25,10 @@ from barrierspec.spec._policies import (
     Membership,
     Newcomer,
     Profile,
-    Reentry,
     RoundsPolicy,
 )
 from barrierspec.spec._state import (
     Abort,
-    Call,
     Cancel,
     Die,
     Enter,
@@ -137,7 +135,7 @@ def _idle_events(
     member_ok = not dynamic or loc.member is not Member.NOT_MEMBER
     if member_ok and d.test(s, Cond.ROUNDS_LEFT):
         trips = pol.action is ActionPolicy.LAST_ARRIVAL and _would_trip(d, profile, s)
-        calls = _calls(profile) if trips and bounds.action_calls else ()
+        calls = profile.action_calls if trips and bounds.action_calls else ()
         for timeout in (False, True) if bounds.timeouts else (False,):
             yield Wait(p, timeout)
             if trips and bounds.action_failures:
@@ -150,17 +148,6 @@ def _idle_events(
         yield Reset(p)
     if dynamic and bounds.joins and loc.member is not Member.MEMBER:
         yield Join(p)
-
-
-def _calls(profile: Profile) -> tuple[Call, ...]:
-    """What an action may call back on its barrier under ``profile`` (``Policies.reentry``)."""
-    if profile.policies.reentry is not Reentry.BREAKS_ROUND:
-        return ()
-    return tuple(
-        call
-        for call, has in ((Call.ABORT, profile.has_abort), (Call.RESET, profile.has_reset))
-        if has
-    )
 
 
 def enabled(profile: Profile, state: State, bounds: Bounds) -> list[Event]:

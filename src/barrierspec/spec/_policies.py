@@ -18,6 +18,7 @@ import enum
 import attrs
 
 from barrierspec.errors import UsageError
+from barrierspec.spec._state import Call
 
 __all__ = [
     "PROFILES",
@@ -189,6 +190,16 @@ class Profile:
                 "it waits until abort() (use timeouts)"
             )
         return self.documented_hang if dead else None
+
+    @property
+    def action_calls(self) -> tuple[Call, ...]:
+        """What an action may call back on its own barrier under this contract: the calls
+        the barrier has, where the action and ``Reentry.BREAKS_ROUND`` define them."""
+        pol = self.policies
+        if pol.reentry is not Reentry.BREAKS_ROUND or pol.action is not ActionPolicy.LAST_ARRIVAL:
+            return ()
+        has = ((Call.ABORT, self.has_abort), (Call.RESET, self.has_reset))
+        return tuple(call for call, present in has if present)
 
     @property
     def has_abort(self) -> bool:

@@ -297,8 +297,11 @@ def _check_call(profile: Profile, event: Wait) -> None:
         "reset() is outside the contract",
     )
     _require(not event.raises, event, "an action either raises or calls back, not both")
-    has = profile.has_abort if event.calls is Call.ABORT else profile.has_reset
-    _require(has, event, f"profile {profile.name!r} has no {event.calls.name.lower()}()")
+    _require(
+        event.calls in profile.action_calls,
+        event,
+        f"profile {profile.name!r} has no {event.calls.name.lower()}()",
+    )
 
 
 def on_enter(d: Domain[S], profile: Profile, s: S, event: Enter, loc: Local) -> _Successors:
