@@ -109,3 +109,14 @@ def test_a_thread_the_os_lists_as_runnable_inside_a_c_call_is_running() -> None:
         assert "runnable" in seen.where
     finally:
         stop.set()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="the OS state is read on Linux")
+def test_a_thread_runnable_in_one_c_call_past_the_grace_is_blocked_again() -> None:
+    # One long C call with the GIL released: running for RUNNABLE_GRACE, then the frame's
+    # rule stands (a thread starved that long must not hold the driver past its watchdog).
+    probe = _probed_thread(lambda: hashlib.pbkdf2_hmac("sha256", b"x", b"y", 2_000_000))
+    first = _poll(probe, lambda o: "pbkdf2" in o.where)
+    assert not first.blocked and "runnable" in first.where, first
+    later = _poll(probe, lambda o: "pbkdf2" in o.where and o.blocked)
+    assert later.events == first.events

@@ -16,9 +16,12 @@ clears it). The controller calls :meth:`Probe.observe` from its own thread:
   without a ``c_call`` event): blocked;
 * otherwise running;
 * and, where the operating system tells (Linux: ``/proc/self/task/TID/stat``), a thread it
-  lists as runnable (``R``) is running whatever the rules above say: a blocked thread sleeps,
-  while a thread that a loaded machine leaves unscheduled inside a short C call, or on the
-  profile hook of its return, is runnable.
+  lists as runnable (``R``) is running whatever the rules above say, for ``RUNNABLE_GRACE``
+  seconds with no event: a blocked thread sleeps, while a thread that a loaded machine leaves
+  unscheduled inside a short C call, or on the profile hook of its return, is runnable.
+  Past the grace the rules above stand again (a thread runnable for that long in one C call
+  is spinning there, or starved: the drivers' watchdogs, measured in seconds, are not
+  reached by a starved thread that way).
 
 One observation can be stale: a thread whose lock was just handed to it still needs the GIL
 to report its return. The controller therefore accepts "blocked" only when every busy
@@ -38,16 +41,18 @@ import dis
 import os
 import sys
 import threading
+import time
 import types
 from dataclasses import dataclass
 
-__all__ = ["Observation", "Probe"]
+__all__ = ["RUNNABLE_GRACE", "Observation", "Probe"]
 
 _LOCK_METHODS = frozenset({"acquire", "__enter__", "acquire_lock"})
 _RUNNING_CALLS = frozenset({"sleep"})
 _OS_WRITES = frozenset({("write", "posix")})  # a pipe write of a result ends by itself
 _with_offsets: dict[types.CodeType, frozenset[int]] = {}
 _RUNNABLE = "R"
+RUNNABLE_GRACE = 0.1  # seconds a thread the OS lists as runnable counts as running
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class Probe:
         self.c_func: object = None
         self.thread_id: int | None = None
         self.native_id: int | None = None
+        self._runnable: tuple[int, float] | None = None  # (event count, since) while runnable
 
     def hook(self, frame: types.FrameType, event: str, arg: object) -> None:
         """The profile function: count the event, remember the current C function."""
@@ -127,7 +133,13 @@ class Probe:
     def observe(self) -> Observation:
         """Look at the observed thread once (see the module docstring for the rules)."""
         seen = self._by_frame()
-        if seen.blocked and _os_state(self.native_id) == _RUNNABLE:
+        if not seen.blocked or _os_state(self.native_id) != _RUNNABLE:
+            self._runnable = None
+            return seen
+        now = time.monotonic()
+        if self._runnable is None or self._runnable[0] != seen.events:
+            self._runnable = (seen.events, now)
+        if now - self._runnable[1] < RUNNABLE_GRACE:
             return Observation(seen.events, False, f"{seen.where} (runnable)")
         return seen
 
